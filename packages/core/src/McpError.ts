@@ -1,0 +1,157 @@
+/**
+ * Errors as data, and the one place that maps them to JSON-RPC error codes.
+ *
+ * Protocol errors become JSON-RPC error responses; a tool's own failure becomes
+ * an `isError` result instead (spec 2025-11-25 server/tools "Error Handling").
+ *
+ * @since 0.1.0
+ */
+import { Cause, Schema } from "effect"
+import { ErrorCode, type ErrorObject } from "./JsonRpc.js"
+
+/** -32700: the bytes were not JSON. */
+export class ParseError extends Schema.TaggedError<ParseError>()("ParseError", { message: Schema.String }) {}
+
+/** -32600: the JSON was not a valid request, or the request is not allowed now. */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", { message: Schema.String }) {}
+
+/** -32601: no such method (or a capability the server does not have). */
+export class MethodNotFound extends Schema.TaggedError<MethodNotFound>()("MethodNotFound", { method: Schema.String }) {
+  override get message() {
+    return `Method not found: ${this.method}`
+  }
+}
+
+/** -32602: params did not match the method's schema, or named something unknown (a tool, a prompt, a cursor). */
+export class InvalidParams extends Schema.TaggedError<InvalidParams>()("InvalidParams", {
+  message: Schema.String,
+  data: Schema.optional(Schema.Unknown)
+}) {}
+
+/** -32603: the server failed. The message sent to the client never carries internals. */
+export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", { message: Schema.String }) {}
+
+/** -32002: `resources/read` of a URI no resource or template serves (spec server/resources "Error Handling"). */
+export class ResourceNotFound extends Schema.TaggedError<ResourceNotFound>()("ResourceNotFound", { uri: Schema.String }) {
+  override get message() {
+    return `Resource not found: ${this.uri}`
+  }
+}
+
+/** -32042: the request needs the user to complete URL-mode elicitations first (spec client/elicitation). */
+export class UrlElicitationRequired extends Schema.TaggedError<UrlElicitationRequired>()("UrlElicitationRequired", {
+  message: Schema.String,
+  elicitations: Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+}) {}
+
+/** Any error that is answered as a JSON-RPC error response. */
+export type ProtocolError =
+  | ParseError
+  | InvalidRequest
+  | MethodNotFound
+  | InvalidParams
+  | InternalError
+  | ResourceNotFound
+  | UrlElicitationRequired
+
+const protocolTags: ReadonlySet<string> = new Set([
+  "ParseError",
+  "InvalidRequest",
+  "MethodNotFound",
+  "InvalidParams",
+  "InternalError",
+  "ResourceNotFound",
+  "UrlElicitationRequired"
+])
+
+/** True for the errors that `toJsonRpc` maps to a code. */
+export const isProtocolError = (u: unknown): u is ProtocolError =>
+  typeof u === "object" && u !== null && "_tag" in u && protocolTags.has((u as { _tag: string })._tag)
+
+// --- errors of server-to-client requests ---------------------------------------
+
+/** The client did not declare the capability a server-to-client request needs (spec basic/lifecycle "Capability Negotiation"). */
+export class ClientCapabilityMissing extends Schema.TaggedError<ClientCapabilityMissing>()("ClientCapabilityMissing", {
+  capability: Schema.String
+}) {
+  override get message() {
+    return `The client did not declare the "${this.capability}" capability`
+  }
+}
+
+/** A server-to-client request got no answer in time; the server sent `notifications/cancelled`. */
+export class RequestTimeout extends Schema.TaggedError<RequestTimeout>()("RequestTimeout", {
+  method: Schema.String,
+  millis: Schema.Number
+}) {
+  override get message() {
+    return `${this.method} got no response within ${this.millis} ms`
+  }
+}
+
+/** The client answered a server-to-client request with a JSON-RPC error. */
+export class ClientError extends Schema.TaggedError<ClientError>()("ClientError", {
+  method: Schema.String,
+  code: Schema.Number,
+  message: Schema.String,
+  data: Schema.optional(Schema.Unknown)
+}) {}
+
+/** The connection closed before the client answered. */
+export class ConnectionClosed extends Schema.TaggedError<ConnectionClosed>()("ConnectionClosed", {
+  method: Schema.String
+}) {
+  override get message() {
+    return `The connection closed before ${this.method} was answered`
+  }
+}
+
+/** Failures of `sampling/createMessage`, `elicitation/create` and `roots/list`. */
+export type ClientRequestError = ClientCapabilityMissing | RequestTimeout | ClientError | ConnectionClosed
+
+// --- the one mapping -------------------------------------------------------------
+
+/** The JSON-RPC error object for a protocol error. */
+export const toJsonRpc = (error: ProtocolError): ErrorObject => {
+  switch (error._tag) {
+    case "ParseError":
+      return { code: ErrorCode.ParseError, message: error.message }
+    case "InvalidRequest":
+      return { code: ErrorCode.InvalidRequest, message: error.message }
+    case "MethodNotFound":
+      return { code: ErrorCode.MethodNotFound, message: error.message }
+    case "InvalidParams":
+      return error.data === undefined
+        ? { code: ErrorCode.InvalidParams, message: error.message }
+        : { code: ErrorCode.InvalidParams, message: error.message, data: error.data }
+    case "InternalError":
+      return { code: ErrorCode.InternalError, message: error.message }
+    case "ResourceNotFound":
+      return { code: ErrorCode.ResourceNotFound, message: error.message, data: { uri: error.uri } }
+    case "UrlElicitationRequired":
+      return { code: ErrorCode.UrlElicitationRequired, message: error.message, data: { elicitations: error.elicitations } }
+  }
+}
+
+/**
+ * The JSON-RPC error object for whatever a request ended with: protocol errors
+ * keep their code; anything else (a defect, an unexpected failure) is -32603
+ * with a generic message, so internals never reach the client.
+ */
+export const fromCause = (cause: Cause.Cause<unknown>): ErrorObject => {
+  const failure = Cause.failureOption(cause)
+  if (failure._tag === "Some" && isProtocolError(failure.value)) return toJsonRpc(failure.value)
+  return { code: ErrorCode.InternalError, message: "Internal error" }
+}
+
+/** Human-readable text for a tool failure that becomes an `isError` result. */
+export const describe = (u: unknown): string => {
+  if (typeof u === "string") return u
+  if (u instanceof Error || (typeof u === "object" && u !== null && "message" in u && typeof u.message === "string")) {
+    const message = (u as { message: string }).message
+    const tag = (u as { _tag?: unknown })._tag
+    return message.length > 0 ? message : typeof tag === "string" ? tag : "Error"
+  }
+  if (typeof u === "object" && u !== null && "_tag" in u && typeof u._tag === "string") return u._tag
+  return String(u)
+}

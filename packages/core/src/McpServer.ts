@@ -1,0 +1,242 @@
+/**
+ * The MCP server: registries of tools, resources, resource templates, prompts
+ * and middleware, the dispatcher that answers every 2025-11-25 method, and
+ * the sessions of connected clients.
+ *
+ * An app provides `McpServer.layer(...)`, registers primitives with
+ * `McpServer.register(...)` Layers (whose requirements are the handlers'
+ * requirements, so a missing service is a compile error), and adds a
+ * transport Layer that calls `connect` for each client.
+ *
+ * @example
+ * import { Layer } from "effect"
+ * import { McpServer } from "@emcee/core"
+ * import { StdioTransport } from "@emcee/transport"
+ *
+ * const App = StdioTransport.layer.pipe(
+ *   Layer.provide(McpServer.register(echo, readme)),
+ *   Layer.provide(McpServer.layer({ name: "demo", version: "1.0.0" }))
+ * )
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer, PubSub, type Queue, type Scope } from "effect"
+import type { ClientSession } from "./ClientSession.js"
+import { make as makeServer } from "./internal/server.js"
+import type * as JsonRpc from "./JsonRpc.js"
+import type * as McpSchema from "./McpSchema.js"
+import type * as Middleware from "./Middleware.js"
+import type * as Prompt from "./Prompt.js"
+import type * as Resource from "./Resource.js"
+import type * as ResourceTemplate from "./ResourceTemplate.js"
+import type * as Tool from "./Tool.js"
+
+/** How the server introduces itself and behaves. */
+export interface Options {
+  /** `serverInfo.name` (spec basic/lifecycle "Initialization"). */
+  readonly name: string
+  readonly version: string
+  readonly title?: string
+  readonly description?: string
+  readonly icons?: ReadonlyArray<McpSchema.Icon>
+  readonly websiteUrl?: string
+  /** Guidance for the model on how to use this server, sent in the initialize result. */
+  readonly instructions?: string
+  /** Items per page of every list (spec server/utilities/pagination); default 100. */
+  readonly pageSize?: number
+  /** Default timeout of server-to-client requests; default 60 s. */
+  readonly clientRequestTimeoutMillis?: number
+  /**
+   * Advertise these capabilities even when nothing of the kind is registered
+   * at initialize time, for servers that add primitives at runtime.
+   */
+  readonly capabilities?: {
+    readonly tools?: boolean
+    readonly resources?: boolean
+    readonly prompts?: boolean
+    readonly completions?: boolean
+  }
+}
+
+/** A primitive or middleware with the services it needs already provided. */
+export interface Registered<A> {
+  readonly value: A
+  readonly context: Context.Context<never>
+}
+
+/** Something `register` accepts. */
+export type Registrable<R> =
+  | Tool.Tool<string, R>
+  | Resource.Resource<R>
+  | ResourceTemplate.ResourceTemplate<R>
+  | Prompt.Prompt<string, R>
+  | Middleware.Middleware<R>
+
+/** Lifecycle events of the server, for logs, metrics and audit. */
+export type Event =
+  | { readonly _tag: "SessionCreated"; readonly session: ClientSession }
+  | { readonly _tag: "SessionEnded"; readonly session: ClientSession }
+  | { readonly _tag: "Initialized"; readonly session: ClientSession }
+  | { readonly _tag: "RootsListChanged"; readonly session: ClientSession }
+  | {
+    readonly _tag: "ToolCalled"
+    readonly session: ClientSession
+    readonly tool: string
+    readonly outcome: "ok" | "tool_error" | "error"
+    readonly millis: number
+  }
+
+/** What a transport gives `connect`: the way to send messages to the client. */
+export interface ConnectOptions {
+  /**
+   * Sends a message to the client. `relatedRequestId` names the client request
+   * a notification or server-to-client request belongs to, so Streamable HTTP
+   * can send it on that request's stream.
+   */
+  readonly send: (message: JsonRpc.Message, relatedRequestId?: JsonRpc.RequestId) => Effect.Effect<void>
+  /** The transport's session id, e.g. `Mcp-Session-Id`. */
+  readonly sessionId?: string
+  /**
+   * Serve without an `initialize` handshake (stateless HTTP): the connection
+   * starts initialized with these values.
+   */
+  readonly preinitialized?: {
+    readonly protocolVersion: string
+    readonly clientCapabilities?: McpSchema.ClientCapabilities
+    readonly clientInfo?: McpSchema.Implementation
+  }
+}
+
+/** One client's connection to the server. */
+export interface Connection {
+  readonly session: ClientSession
+  /**
+   * Handles one parsed JSON value from the client: a request yields its
+   * response (or undefined when it was cancelled), a notification or a
+   * response to a server-to-client request yields undefined. Never fails.
+   */
+  readonly handle: (message: unknown) => Effect.Effect<JsonRpc.Response | undefined>
+  /** Requests being handled now. */
+  readonly inFlight: () => number
+  /** Waits until no request is in flight. */
+  readonly drain: Effect.Effect<void>
+}
+
+/** The server service. */
+export interface Service {
+  readonly options: Options
+  readonly serverInfo: McpSchema.Implementation
+  /** Opens a connection for one client; closing the scope ends the session and cancels its requests. */
+  readonly connect: (options: ConnectOptions) => Effect.Effect<Connection, never, Scope.Scope>
+  readonly addTool: (tool: Registered<Tool.Any>) => Effect.Effect<void>
+  readonly removeTool: (name: string) => Effect.Effect<boolean>
+  readonly addResource: (resource: Registered<Resource.Any>) => Effect.Effect<void>
+  readonly removeResource: (uri: string) => Effect.Effect<boolean>
+  readonly addResourceTemplate: (template: Registered<ResourceTemplate.Any>) => Effect.Effect<void>
+  readonly removeResourceTemplate: (uriTemplate: string) => Effect.Effect<boolean>
+  readonly addPrompt: (prompt: Registered<Prompt.Any>) => Effect.Effect<void>
+  readonly removePrompt: (name: string) => Effect.Effect<boolean>
+  readonly addMiddleware: (middleware: Registered<Middleware.Middleware<unknown>>) => Effect.Effect<void>
+  /** Sends `notifications/resources/updated` to every session subscribed to `uri`. */
+  readonly notifyResourceUpdated: (uri: string) => Effect.Effect<void>
+  /** Sessions connected now. */
+  readonly sessions: () => ReadonlyArray<ClientSession>
+  /** Subscribes to server events for the life of the scope. */
+  readonly events: PubSub.PubSub<Event>
+}
+
+/** Service tag of the server. */
+export class McpServer extends Context.Tag("@emcee/core/McpServer")<McpServer, Service>() {}
+
+/** A server with the given options and nothing registered yet. */
+export const make = (options: Options): Effect.Effect<Service, never, Scope.Scope> => makeServer(options)
+
+/** The server as a Layer. */
+export const layer = (options: Options): Layer.Layer<McpServer> => Layer.scoped(McpServer, make(options))
+
+const registerOne = <R>(item: Registrable<R>): Effect.Effect<void, never, McpServer | R | Scope.Scope> =>
+  Effect.gen(function*() {
+    const server = yield* McpServer
+    const context = (yield* Effect.context<R>()) as Context.Context<never>
+    switch (item._tag) {
+      case "Tool":
+        yield* server.addTool({ value: item as Tool.Any, context })
+        yield* Effect.addFinalizer(() => server.removeTool(item.name))
+        return
+      case "Resource":
+        yield* server.addResource({ value: item as Resource.Any, context })
+        yield* Effect.addFinalizer(() => server.removeResource(item.uri))
+        return
+      case "ResourceTemplate":
+        yield* server.addResourceTemplate({ value: item as ResourceTemplate.Any, context })
+        yield* Effect.addFinalizer(() => server.removeResourceTemplate(item.definition.uriTemplate))
+        return
+      case "Prompt":
+        yield* server.addPrompt({ value: item as Prompt.Any, context })
+        yield* Effect.addFinalizer(() => server.removePrompt(item.name))
+        return
+      case "Middleware":
+        return yield* server.addMiddleware({ value: item, context })
+    }
+  })
+
+/**
+ * Registers tools, resources, resource templates, prompts and global
+ * middleware for the life of the Layer. The Layer requires whatever their
+ * handlers require.
+ */
+export const register = <const Items extends ReadonlyArray<Registrable<unknown>>>(
+  ...items: Items
+): Layer.Layer<never, never, McpServer | RequirementsOf<Items[number]>> =>
+  Layer.scopedDiscard(Effect.forEach(items, (item) => registerOne(item), { discard: true })) as Layer.Layer<
+    never,
+    never,
+    McpServer | RequirementsOf<Items[number]>
+  >
+
+/** What a registrable item needs. */
+export type RequirementsOf<I> = I extends Registrable<infer R> ? R : never
+
+/**
+ * Adds a primitive at runtime (clients are told with `list_changed`). It stays
+ * until removed with `removeTool` / `removeResource` / `removePrompt`.
+ */
+export const add = <R>(item: Registrable<R>): Effect.Effect<void, never, McpServer | R> =>
+  Effect.gen(function*() {
+    const server = yield* McpServer
+    const context = (yield* Effect.context<R>()) as Context.Context<never>
+    switch (item._tag) {
+      case "Tool":
+        return yield* server.addTool({ value: item as Tool.Any, context })
+      case "Resource":
+        return yield* server.addResource({ value: item as Resource.Any, context })
+      case "ResourceTemplate":
+        return yield* server.addResourceTemplate({ value: item as ResourceTemplate.Any, context })
+      case "Prompt":
+        return yield* server.addPrompt({ value: item as Prompt.Any, context })
+      case "Middleware":
+        return yield* server.addMiddleware({ value: item, context })
+    }
+  })
+
+/** Removes a tool at runtime; true when it was there. */
+export const removeTool = (name: string): Effect.Effect<boolean, never, McpServer> =>
+  Effect.flatMap(McpServer, (server) => server.removeTool(name))
+
+/** Removes a resource at runtime; true when it was there. */
+export const removeResource = (uri: string): Effect.Effect<boolean, never, McpServer> =>
+  Effect.flatMap(McpServer, (server) => server.removeResource(uri))
+
+/** Removes a prompt at runtime; true when it was there. */
+export const removePrompt = (name: string): Effect.Effect<boolean, never, McpServer> =>
+  Effect.flatMap(McpServer, (server) => server.removePrompt(name))
+
+/** Tells subscribed clients that a resource changed (spec server/resources "Subscriptions"). */
+export const notifyResourceUpdated = (uri: string): Effect.Effect<void, never, McpServer> =>
+  Effect.flatMap(McpServer, (server) => server.notifyResourceUpdated(uri))
+
+/** A queue of server events for the life of the scope. */
+export const subscribe: Effect.Effect<Queue.Dequeue<Event>, never, McpServer | Scope.Scope> = Effect.flatMap(
+  McpServer,
+  (server) => PubSub.subscribe(server.events)
+)

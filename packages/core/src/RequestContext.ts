@@ -1,0 +1,27 @@
+/**
+ * The context of the request a handler serves, provided by the server to
+ * every handler and middleware: who asked, with which id, and the way to
+ * send progress, log messages and server-to-client requests back.
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect } from "effect"
+import type { ClientSession } from "./ClientSession.js"
+import type { JsonObject, RequestId } from "./JsonRpc.js"
+import type * as McpSchema from "./McpSchema.js"
+
+/** The request being served. */
+export interface Request {
+  readonly requestId: RequestId
+  readonly method: string
+  readonly params: JsonObject
+  readonly session: ClientSession
+  /** `params._meta.progressToken`, when the client asked for progress (spec basic/utilities/progress). */
+  readonly progressToken: McpSchema.ProgressToken | undefined
+}
+
+/** Service tag of the request being served. */
+export class RequestContext extends Context.Tag("@emcee/core/RequestContext")<RequestContext, Request>() {}
+
+/** The session of the client whose request is being served. */
+export const session: Effect.Effect<ClientSession, never, RequestContext> = Effect.map(RequestContext, (r) => r.session)

@@ -1,0 +1,75 @@
+/**
+ * Resources: data a server exposes by URI (spec 2025-11-25 server/resources).
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { Resource } from "@emcee/core"
+ *
+ * const readme = Resource.make({
+ *   uri: "file:///README.md",
+ *   name: "README",
+ *   mimeType: "text/markdown",
+ *   read: () => Effect.succeed(Resource.text("# Hello"))
+ * })
+ *
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+import { base64 } from "./Content.js"
+import type { ProtocolError } from "./McpError.js"
+import type * as McpSchema from "./McpSchema.js"
+import type { RequestContext } from "./RequestContext.js"
+
+/** The contents a read handler returns, before `uri` and `mimeType` are filled in. */
+export type Contents =
+  | { readonly text: string; readonly mimeType?: string; readonly _meta?: { readonly [key: string]: unknown } }
+  | { readonly blob: string; readonly mimeType?: string; readonly _meta?: { readonly [key: string]: unknown } }
+
+/** What a read handler returns: one item, or several (each may name its own `uri`). */
+export type ReadResult = Contents | ReadonlyArray<Contents & { readonly uri?: string }>
+
+/** Text contents. */
+export const text = (text: string, mimeType?: string): Contents => (mimeType === undefined ? { text } : { text, mimeType })
+
+/** Binary contents; `data` is bytes or base64 text. */
+export const blob = (data: Uint8Array | string, mimeType?: string): Contents =>
+  mimeType === undefined ? { blob: base64(data) } : { blob: base64(data), mimeType }
+
+/** A resource ready to register; `R` is what its read handler needs. */
+export interface Resource<out R = never> {
+  readonly _tag: "Resource"
+  readonly uri: string
+  /** The entry for `resources/list`. */
+  readonly definition: McpSchema.Resource
+  readonly read: (uri: string) => Effect.Effect<McpSchema.ReadResourceResult, ProtocolError | unknown, R | RequestContext>
+}
+
+/** Any resource. */
+export type Any = Resource<unknown>
+
+/** Metadata of a resource (everything of the spec's `Resource` but the handler). */
+export type Definition = McpSchema.Resource
+
+/** Fills `uri` and `mimeType` into what a handler returned. */
+export const toReadResult = (uri: string, mimeType: string | undefined, result: ReadResult): McpSchema.ReadResourceResult => {
+  const items: ReadonlyArray<Contents & { readonly uri?: string }> = Array.isArray(result) ? result : [result as Contents]
+  return {
+    contents: items.map((item) => {
+      const type = item.mimeType ?? mimeType
+      return { ...item, uri: item.uri ?? uri, ...(type === undefined ? {} : { mimeType: type }) }
+    })
+  } as McpSchema.ReadResourceResult
+}
+
+/** Defines a resource. A failure of `read` answers -32603, or its own code for a protocol error. */
+export const make = <E, R>(
+  options: Definition & { readonly read: (uri: string) => Effect.Effect<ReadResult, E, R> }
+): Resource<Exclude<R, RequestContext>> => {
+  const { read, ...definition } = options
+  return {
+    _tag: "Resource",
+    uri: definition.uri,
+    definition: definition as McpSchema.Resource,
+    read: (uri) => Effect.map(read(uri), (result) => toReadResult(uri, definition.mimeType, result))
+  } as Resource<Exclude<R, RequestContext>>
+}

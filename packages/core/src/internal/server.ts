@@ -1,0 +1,595 @@
+import { Cause, type Context, Deferred, Effect, Either, Exit, Fiber, FiberSet, Metric, PubSub, Schema, type Scope } from "effect"
+import type { ClientSession, RequestOptions } from "../ClientSession.js"
+import type { Completer } from "../Completion.js"
+import * as JsonRpc from "../JsonRpc.js"
+import * as Logging from "../Logging.js"
+import type * as McpServer from "../McpServer.js"
+import * as McpError from "../McpError.js"
+import * as McpSchema from "../McpSchema.js"
+import * as Metrics from "../Metrics.js"
+import * as Middleware from "../Middleware.js"
+import type * as Prompt from "../Prompt.js"
+import { RequestContext, type Request as RequestInfo } from "../RequestContext.js"
+import type * as Resource from "../Resource.js"
+import type * as ResourceTemplate from "../ResourceTemplate.js"
+import type * as Tool from "../Tool.js"
+import { formatIssues } from "../Tool.js"
+
+type JsonObject = JsonRpc.JsonObject
+type Handler = (request: JsonRpc.Request, session: Session) => Effect.Effect<JsonObject, McpError.ProtocolError, RequestContext>
+
+/** Mutable state of one client session; the public view is `ClientSession`. */
+interface Session extends ClientSession {
+  protocolVersion: string
+  clientInfo: McpSchema.Implementation | undefined
+  clientCapabilities: McpSchema.ClientCapabilities
+  logLevel: McpSchema.LoggingLevel | undefined
+  initialized: boolean
+  /** The initialize request was answered (spec basic/lifecycle "Initialization"). */
+  initializeAnswered: boolean
+  readonly subscriptions: Set<string>
+}
+
+const decodeInitialize = Schema.decodeUnknownEither(McpSchema.InitializeRequestParams)
+const decodeComplete = Schema.decodeUnknownEither(McpSchema.CompleteRequestParams)
+
+/** spec basic/utilities/pagination: cursors are opaque; ours are base64url of an offset. */
+const encodeCursor = (offset: number): string => Buffer.from(`o:${offset}`).toString("base64url")
+const decodeCursor = (cursor: unknown): number | undefined => {
+  if (cursor === undefined) return 0
+  if (typeof cursor !== "string") return undefined
+  const text = Buffer.from(cursor, "base64url").toString("utf8")
+  if (!text.startsWith("o:")) return undefined
+  const offset = Number(text.slice(2))
+  return Number.isSafeInteger(offset) && offset >= 0 ? offset : undefined
+}
+
+const metaOf = (params: JsonObject | undefined): JsonObject | undefined => {
+  const meta = params?._meta
+  return typeof meta === "object" && meta !== null && !Array.isArray(meta) ? (meta as JsonObject) : undefined
+}
+
+const progressTokenOf = (params: JsonObject | undefined): McpSchema.ProgressToken | undefined => {
+  const token = metaOf(params)?.progressToken
+  return typeof token === "string" || typeof token === "number" ? token : undefined
+}
+
+const stringParam = (params: JsonObject | undefined, key: string): string | undefined => {
+  const value = params?.[key]
+  return typeof value === "string" ? value : undefined
+}
+
+const requireString = (params: JsonObject | undefined, key: string): Effect.Effect<string, McpError.InvalidParams> => {
+  const value = stringParam(params, key)
+  return value === undefined
+    ? Effect.fail(new McpError.InvalidParams({ message: `"params.${key}" must be a string` }))
+    : Effect.succeed(value)
+}
+
+/** Failures that are not protocol errors become -32603; the cause is logged, never sent. */
+const orInternal = <A, R>(effect: Effect.Effect<A, unknown, R>, what: string): Effect.Effect<A, McpError.ProtocolError, R> =>
+  Effect.catchAll(effect, (error) =>
+    McpError.isProtocolError(error)
+      ? Effect.fail(error)
+      : Effect.zipRight(
+        Effect.logError(`${what} failed`, error),
+        Effect.fail(new McpError.InternalError({ message: `${what} failed: ${McpError.describe(error)}` }))
+      ))
+
+/**
+ * Runs a registered handler with the services captured when it was
+ * registered; what remains is the per-request context the dispatcher provides.
+ */
+const withRegistered = <A, E>(effect: Effect.Effect<A, E, unknown>, context: Context.Context<never>): Effect.Effect<A, E, RequestContext> =>
+  Effect.provide(effect, context) as Effect.Effect<A, E, RequestContext>
+
+const methodsBeforeInitialize = new Set(["initialize", "ping"])
+
+export const make = (options: McpServer.Options): Effect.Effect<McpServer.Service, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    // Not shut down with the server: sessions that outlive it may still publish their end.
+    const events = yield* PubSub.unbounded<McpServer.Event>()
+    const pageSize = options.pageSize ?? 100
+    const defaultTimeout = options.clientRequestTimeoutMillis ?? 60_000
+    const serverInfo = {
+      name: options.name,
+      version: options.version,
+      ...(options.title === undefined ? {} : { title: options.title }),
+      ...(options.description === undefined ? {} : { description: options.description }),
+      ...(options.icons === undefined ? {} : { icons: options.icons }),
+      ...(options.websiteUrl === undefined ? {} : { websiteUrl: options.websiteUrl })
+    } as McpSchema.Implementation
+
+    const tools = new Map<string, McpServer.Registered<Tool.Any>>()
+    const resources = new Map<string, McpServer.Registered<Resource.Any>>()
+    const templates = new Map<string, McpServer.Registered<ResourceTemplate.Any>>()
+    const prompts = new Map<string, McpServer.Registered<Prompt.Any>>()
+    const middleware: Array<Middleware.Middleware<never>> = []
+    const sessions = new Set<Session>()
+    /** Encoded list pages, dropped whenever the registry they list changes. */
+    const listCache = new Map<string, JsonObject>()
+
+    // --- registry changes (spec server/tools, server/resources, server/prompts "List Changed Notification")
+
+    const listChanged = (kind: "tools" | "resources" | "prompts"): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        for (const key of [...listCache.keys()]) if (key.startsWith(kind)) listCache.delete(key)
+        const method = `notifications/${kind}/list_changed`
+        return Effect.forEach(sessions, (s) => (s.initialized ? s.notify(method) : Effect.void), { discard: true })
+      })
+
+    const put = <A>(map: Map<string, A>, key: string, value: A, kind: "tools" | "resources" | "prompts") =>
+      Effect.suspend(() => {
+        map.set(key, value)
+        return listChanged(kind)
+      })
+    const remove = <A>(map: Map<string, A>, key: string, kind: "tools" | "resources" | "prompts") =>
+      Effect.suspend(() => (map.delete(key) ? Effect.as(listChanged(kind), true) : Effect.succeed(false)))
+
+    // --- capabilities (spec basic/lifecycle "Capability Negotiation")
+
+    const hasCompleters = () =>
+      [...prompts.values()].some((p) => Object.keys(p.value.completers).length > 0) ||
+      [...templates.values()].some((t) => Object.keys(t.value.completers).length > 0)
+
+    const capabilities = (): McpSchema.ServerCapabilities => {
+      const forced = options.capabilities ?? {}
+      return {
+        logging: {},
+        ...(forced.completions || hasCompleters() ? { completions: {} } : {}),
+        ...(forced.prompts || prompts.size > 0 ? { prompts: { listChanged: true } } : {}),
+        ...(forced.resources || resources.size > 0 || templates.size > 0 ? { resources: { subscribe: true, listChanged: true } } : {}),
+        ...(forced.tools || tools.size > 0 ? { tools: { listChanged: true } } : {})
+      } as McpSchema.ServerCapabilities
+    }
+
+    // --- lists with opaque cursors (spec server/utilities/pagination)
+
+    const page = (kind: string, field: string, items: () => ReadonlyArray<unknown>, params: JsonObject | undefined) =>
+      Effect.suspend((): Effect.Effect<JsonObject, McpError.InvalidParams> => {
+        const offset = decodeCursor(params?.cursor)
+        if (offset === undefined) return Effect.fail(new McpError.InvalidParams({ message: "Invalid cursor" }))
+        const key = `${kind}:${offset}`
+        const cached = listCache.get(key)
+        if (cached !== undefined) return Effect.succeed(cached)
+        const all = items()
+        const slice = all.slice(offset, offset + pageSize)
+        const result: JsonObject = offset + pageSize < all.length
+          ? { [field]: slice, nextCursor: encodeCursor(offset + pageSize) }
+          : { [field]: slice }
+        listCache.set(key, result)
+        return Effect.succeed(result)
+      })
+
+    // --- completion (spec server/utilities/completion)
+
+    const complete = (params: JsonObject | undefined): Effect.Effect<JsonObject, McpError.ProtocolError, RequestContext> =>
+      Effect.gen(function*() {
+        const decoded = decodeComplete(params ?? {})
+        if (Either.isLeft(decoded)) {
+          return yield* Effect.fail(new McpError.InvalidParams({ message: `Invalid completion/complete params: ${formatIssues(decoded.left)}` }))
+        }
+        const { argument, context, ref } = decoded.right
+        let completer: Completer<unknown> | undefined
+        let registered: McpServer.Registered<unknown> | undefined
+        if (ref.type === "ref/prompt") {
+          const prompt = prompts.get(ref.name)
+          if (prompt === undefined) return yield* Effect.fail(new McpError.InvalidParams({ message: `Unknown prompt: ${ref.name}` }))
+          completer = prompt.value.completers[argument.name]
+          registered = prompt
+        } else {
+          const template = templates.get(ref.uri)
+          if (template === undefined) {
+            return yield* Effect.fail(new McpError.InvalidParams({ message: `Unknown resource template: ${ref.uri}` }))
+          }
+          completer = template.value.completers[argument.name]
+          registered = template
+        }
+        if (completer === undefined) return { completion: { values: [], total: 0, hasMore: false } }
+        const values = yield* orInternal(
+          withRegistered(completer({ value: argument.value, arguments: context?.arguments ?? {} }), registered.context),
+          "completion"
+        )
+        return {
+          completion: { values: values.slice(0, 100), total: values.length, hasMore: values.length > 100 }
+        }
+      })
+
+    // --- the method table
+
+    const methods = new Map<string, Handler>()
+
+    // spec basic/lifecycle "Initialization" and "Version Negotiation"
+    methods.set("initialize", (request, session) =>
+      Effect.suspend((): Effect.Effect<JsonObject, McpError.ProtocolError> => {
+        if (session.initializeAnswered) return Effect.fail(new McpError.InvalidRequest({ message: "The session is already initialized" }))
+        const decoded = decodeInitialize(request.params ?? {})
+        if (Either.isLeft(decoded)) {
+          return Effect.fail(new McpError.InvalidParams({ message: `Invalid initialize params: ${formatIssues(decoded.left)}` }))
+        }
+        const requested = decoded.right.protocolVersion
+        session.protocolVersion = (McpSchema.SUPPORTED_PROTOCOL_VERSIONS as ReadonlyArray<string>).includes(requested)
+          ? requested
+          : McpSchema.LATEST_PROTOCOL_VERSION
+        session.clientCapabilities = decoded.right.capabilities
+        session.clientInfo = decoded.right.clientInfo
+        session.initializeAnswered = true
+        return Effect.succeed({
+          protocolVersion: session.protocolVersion,
+          capabilities: capabilities(),
+          serverInfo,
+          ...(options.instructions === undefined ? {} : { instructions: options.instructions })
+        })
+      }))
+
+    // spec basic/utilities/ping
+    methods.set("ping", () => Effect.succeed({}))
+
+    // spec server/tools "Listing Tools"
+    methods.set("tools/list", (request) => page("tools", "tools", () => [...tools.values()].map((t) => t.value.definition), request.params))
+
+    // spec server/tools "Calling Tools"
+    methods.set("tools/call", (request, session) =>
+      Effect.gen(function*() {
+        const name = yield* requireString(request.params, "name")
+        const tool = tools.get(name)
+        if (tool === undefined) return yield* Effect.fail(new McpError.InvalidParams({ message: `Unknown tool: ${name}` }))
+        const start = performance.now()
+        const mwRequest: Middleware.Request = {
+          id: request.id,
+          method: request.method,
+          params: request.params ?? {},
+          primitive: { kind: "tool", name },
+          session
+        }
+        const run = withRegistered(
+          Middleware.compose(tool.value.middleware, mwRequest, tool.value.call(request.params?.arguments) as unknown as Effect.Effect<JsonObject, McpError.ProtocolError>),
+          tool.context
+        ).pipe(
+          Effect.withSpan(`tool ${name}`, { attributes: { "gen_ai.tool.name": name } })
+        )
+        const exit = yield* Effect.exit(run)
+        const outcome = Exit.isSuccess(exit) ? (exit.value.isError === true ? "tool_error" : "ok") : "error"
+        yield* Metric.increment(Metrics.toolCallsFor(name, outcome))
+        yield* PubSub.publish(events, { _tag: "ToolCalled", session, tool: name, outcome, millis: performance.now() - start })
+        return yield* exit
+      }))
+
+    // spec server/resources "Listing Resources", "Resource Templates", "Reading Resources"
+    methods.set("resources/list", (request) =>
+      page("resources", "resources", () => [...resources.values()].map((r) => r.value.definition), request.params))
+    methods.set("resources/templates/list", (request) =>
+      page("resources/templates", "resourceTemplates", () => [...templates.values()].map((t) => t.value.definition), request.params))
+    methods.set("resources/read", (request) =>
+      Effect.gen(function*() {
+        const uri = yield* requireString(request.params, "uri")
+        const resource = resources.get(uri)
+        if (resource !== undefined) {
+          return yield* withRegistered(orInternal(resource.value.read(uri), `resources/read ${uri}`), resource.context).pipe(
+            Effect.withSpan(`resource ${uri}`, { attributes: { "mcp.resource.uri": uri } })
+          )
+        }
+        for (const template of templates.values()) {
+          const variables = template.value.match(uri)
+          if (variables === undefined) continue
+          return yield* withRegistered(orInternal(template.value.read(uri, variables), `resources/read ${uri}`), template.context).pipe(
+            Effect.withSpan(`resource ${template.value.definition.uriTemplate}`, { attributes: { "mcp.resource.uri": uri } })
+          )
+        }
+        return yield* Effect.fail(new McpError.ResourceNotFound({ uri }))
+      }))
+
+    // spec server/resources "Subscriptions"
+    methods.set("resources/subscribe", (request, session) =>
+      Effect.map(requireString(request.params, "uri"), (uri) => {
+        session.subscriptions.add(uri)
+        return {}
+      }))
+    methods.set("resources/unsubscribe", (request, session) =>
+      Effect.map(requireString(request.params, "uri"), (uri) => {
+        session.subscriptions.delete(uri)
+        return {}
+      }))
+
+    // spec server/prompts "Listing Prompts", "Getting a Prompt"
+    methods.set("prompts/list", (request) => page("prompts", "prompts", () => [...prompts.values()].map((p) => p.value.definition), request.params))
+    methods.set("prompts/get", (request, session) =>
+      Effect.gen(function*() {
+        const name = yield* requireString(request.params, "name")
+        const prompt = prompts.get(name)
+        if (prompt === undefined) return yield* Effect.fail(new McpError.InvalidParams({ message: `Unknown prompt: ${name}` }))
+        const mwRequest: Middleware.Request = {
+          id: request.id,
+          method: request.method,
+          params: request.params ?? {},
+          primitive: { kind: "prompt", name },
+          session
+        }
+        return yield* withRegistered(
+          Middleware.compose(
+            prompt.value.middleware,
+            mwRequest,
+            orInternal(prompt.value.get(request.params?.arguments), `prompts/get ${name}`) as unknown as Effect.Effect<JsonObject, McpError.ProtocolError>
+          ),
+          prompt.context
+        ).pipe(Effect.withSpan(`prompt ${name}`, { attributes: { "mcp.prompt.name": name } }))
+      }))
+
+    // spec server/utilities/completion
+    methods.set("completion/complete", (request) => complete(request.params))
+
+    // spec server/utilities/logging "Setting Log Level"
+    methods.set("logging/setLevel", (request, session) => {
+      const level = request.params?.level
+      if (!Logging.isLevel(level)) {
+        return Effect.fail(new McpError.InvalidParams({ message: `"params.level" must be one of ${Logging.levels.join(", ")}` }))
+      }
+      session.logLevel = level
+      return Effect.succeed({})
+    })
+
+    // --- dispatch
+
+    const primitiveOf = (request: JsonRpc.Request): Middleware.Primitive | undefined => {
+      switch (request.method) {
+        case "tools/call": {
+          const name = stringParam(request.params, "name")
+          return name === undefined ? undefined : { kind: "tool", name }
+        }
+        case "prompts/get": {
+          const name = stringParam(request.params, "name")
+          return name === undefined ? undefined : { kind: "prompt", name }
+        }
+        case "resources/read": {
+          const uri = stringParam(request.params, "uri")
+          return uri === undefined ? undefined : { kind: "resource", name: uri }
+        }
+        default:
+          return undefined
+      }
+    }
+
+    const withGlobalMiddleware = (mwRequest: Middleware.Request, effect: Effect.Effect<JsonObject, McpError.ProtocolError>) =>
+      middleware.length === 0 ? effect : Middleware.compose(middleware, mwRequest, effect)
+
+    const dispatch = (request: JsonRpc.Request, session: Session): Effect.Effect<JsonRpc.Response> => {
+      const handler = methods.get(request.method)
+      const metricMethod = handler === undefined ? "unknown" : request.method
+      const primitive = primitiveOf(request)
+      const start = performance.now()
+      let effect: Effect.Effect<JsonObject, McpError.ProtocolError, RequestContext>
+      if (handler === undefined) {
+        effect = Effect.fail(new McpError.MethodNotFound({ method: request.method }))
+      } else if (!session.initializeAnswered && !methodsBeforeInitialize.has(request.method)) {
+        effect = Effect.fail(new McpError.InvalidRequest({ message: `Send initialize before ${request.method} (spec basic/lifecycle)` }))
+      } else {
+        const context: RequestInfo = {
+          requestId: request.id,
+          method: request.method,
+          params: request.params ?? {},
+          session,
+          progressToken: progressTokenOf(request.params)
+        }
+        const mwRequest: Middleware.Request = {
+          id: request.id,
+          method: request.method,
+          params: request.params ?? {},
+          primitive,
+          session
+        }
+        effect = withGlobalMiddleware(
+          mwRequest,
+          handler(request, session).pipe(Effect.provideService(RequestContext, context))
+        )
+      }
+      return effect.pipe(
+        Effect.matchCauseEffect({
+          onSuccess: (result) =>
+            Effect.as(
+              Effect.annotateCurrentSpan("mcp.outcome", "ok"),
+              JsonRpc.success(request.id, result) as JsonRpc.Response
+            ),
+          onFailure: (cause) => {
+            if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+            const error = McpError.fromCause(cause)
+            const log = Cause.failureOption(cause)._tag === "None"
+              ? Effect.logError(`${request.method} died`, cause)
+              : Effect.void
+            return log.pipe(
+              Effect.zipRight(Effect.annotateCurrentSpan({ "mcp.outcome": "error", "rpc.jsonrpc.error_code": error.code })),
+              Effect.as(JsonRpc.failure(request.id, error.code, error.message, error.data))
+            )
+          }
+        }),
+        Effect.withSpan(primitive === undefined ? request.method : `${request.method} ${primitive.name}`, {
+          kind: "server",
+          attributes: {
+            "mcp.method.name": request.method,
+            "jsonrpc.request.id": String(request.id),
+            ...(session.sessionId === undefined ? {} : { "mcp.session.id": session.sessionId }),
+            ...(primitive === undefined ? {} : { [`mcp.${primitive.kind}.name`]: primitive.name })
+          }
+        }),
+        Effect.tapBoth({
+          onFailure: () => Metric.increment(Metrics.requestsFor(metricMethod, "cancelled")),
+          onSuccess: (response) =>
+            Effect.zipRight(
+              Metric.increment(Metrics.requestsFor(metricMethod, "error" in response ? "error" : "ok")),
+              Metric.update(Metrics.durationFor(metricMethod), (performance.now() - start) / 1000)
+            )
+        }),
+        Effect.onInterrupt(() => Metric.increment(Metrics.requestsFor(metricMethod, "cancelled")))
+      ) as Effect.Effect<JsonRpc.Response>
+    }
+
+    // --- connections
+
+    const connect = (connectOptions: McpServer.ConnectOptions): Effect.Effect<McpServer.Connection, never, Scope.Scope> =>
+      Effect.gen(function*() {
+        const fibers = yield* FiberSet.make<JsonRpc.Response, never>()
+        const inFlight = new Map<JsonRpc.RequestId, Fiber.RuntimeFiber<JsonRpc.Response, never>>()
+        const pending = new Map<JsonRpc.RequestId, { readonly method: string; readonly deferred: Deferred.Deferred<JsonObject, McpError.ClientRequestError> }>()
+        let nextId = 0
+        const send = connectOptions.send
+        const pre = connectOptions.preinitialized
+
+        const notify = (method: string, params?: JsonObject, relatedRequestId?: JsonRpc.RequestId) =>
+          send(params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params }, relatedRequestId)
+
+        const request = (method: string, params: JsonObject, requestOptions?: RequestOptions) =>
+          Effect.gen(function*() {
+            const id = nextId++
+            const deferred = yield* Deferred.make<JsonObject, McpError.ClientRequestError>()
+            pending.set(id, { method, deferred })
+            const millis = requestOptions?.timeoutMillis ?? defaultTimeout
+            const cancel = (reason: string) =>
+              pending.delete(id)
+                ? notify("notifications/cancelled", { requestId: id, reason }, requestOptions?.relatedRequestId)
+                : Effect.void
+            yield* send({ jsonrpc: "2.0", id, method, params }, requestOptions?.relatedRequestId)
+            // spec basic/lifecycle "Timeouts": on timeout, cancel the request and stop waiting.
+            return yield* Deferred.await(deferred).pipe(
+              Effect.timeoutFail({ duration: millis, onTimeout: () => new McpError.RequestTimeout({ method, millis }) }),
+              Effect.tapErrorTag("RequestTimeout", () => cancel("timeout")),
+              Effect.onInterrupt(() => cancel("The request that needed this answer was cancelled")),
+              Effect.ensuring(Effect.sync(() => pending.delete(id)))
+            )
+          })
+
+        const session: Session = {
+          sessionId: connectOptions.sessionId,
+          protocolVersion: pre?.protocolVersion ?? McpSchema.LATEST_PROTOCOL_VERSION,
+          clientInfo: pre?.clientInfo,
+          clientCapabilities: pre?.clientCapabilities ?? {},
+          logLevel: undefined,
+          initialized: pre !== undefined,
+          initializeAnswered: pre !== undefined,
+          subscriptions: new Set(),
+          notify,
+          request
+        }
+        sessions.add(session)
+        yield* Metric.increment(Metrics.activeSessions)
+        yield* PubSub.publish(events, { _tag: "SessionCreated", session })
+        yield* Effect.addFinalizer(() =>
+          Effect.gen(function*() {
+            sessions.delete(session)
+            for (const { deferred, method } of pending.values()) {
+              yield* Deferred.fail(deferred, new McpError.ConnectionClosed({ method }))
+            }
+            pending.clear()
+            yield* Metric.incrementBy(Metrics.activeSessions, -1)
+            yield* PubSub.publish(events, { _tag: "SessionEnded", session })
+          })
+        )
+
+        const onNotification = (notification: JsonRpc.Notification): Effect.Effect<void> => {
+          switch (notification.method) {
+            case "notifications/initialized":
+              if (!session.initialized && session.initializeAnswered) {
+                session.initialized = true
+                return PubSub.publish(events, { _tag: "Initialized", session })
+              }
+              return Effect.void
+            // spec basic/utilities/cancellation: cancel the request's fiber; no response is sent.
+            case "notifications/cancelled": {
+              const id = notification.params?.requestId
+              const fiber = typeof id === "string" || typeof id === "number" ? inFlight.get(id) : undefined
+              return fiber === undefined ? Effect.void : Fiber.interruptFork(fiber)
+            }
+            case "notifications/roots/list_changed":
+              return PubSub.publish(events, { _tag: "RootsListChanged", session })
+            default:
+              // spec basic/index "Notifications": unknown notifications are ignored.
+              return Effect.void
+          }
+        }
+
+        const onResponse = (response: JsonRpc.Response): Effect.Effect<void> =>
+          Effect.suspend(() => {
+            const id = response.id
+            const entry = id === null ? undefined : pending.get(id)
+            if (entry === undefined) return Effect.void
+            pending.delete(id!)
+            return "result" in response
+              ? Deferred.succeed(entry.deferred, response.result)
+              : Deferred.fail(
+                entry.deferred,
+                new McpError.ClientError({
+                  method: entry.method,
+                  code: response.error.code,
+                  message: response.error.message,
+                  data: response.error.data
+                })
+              )
+          })
+
+        const onRequest = (message: JsonRpc.Request): Effect.Effect<JsonRpc.Response | undefined> =>
+          Effect.gen(function*() {
+            if (inFlight.has(message.id)) {
+              return JsonRpc.failure(message.id, JsonRpc.ErrorCode.InvalidRequest, `Invalid Request: id ${JSON.stringify(message.id)} is already in use`)
+            }
+            // initialize must not be cancelled (spec basic/utilities/cancellation), so it is not registered.
+            const fiber = yield* FiberSet.run(fibers, dispatch(message, session))
+            if (message.method !== "initialize") inFlight.set(message.id, fiber)
+            yield* Metric.increment(Metrics.inFlight)
+            const exit = yield* Fiber.await(fiber).pipe(
+              Effect.onInterrupt(() => Fiber.interrupt(fiber)),
+              Effect.ensuring(Effect.zipRight(Effect.sync(() => inFlight.delete(message.id)), Metric.incrementBy(Metrics.inFlight, -1)))
+            )
+            return Exit.isSuccess(exit) ? exit.value : undefined
+          })
+
+        const handle = (message: unknown): Effect.Effect<JsonRpc.Response | undefined> => {
+          const classified = JsonRpc.classify(message)
+          switch (classified._tag) {
+            case "Request":
+              return onRequest(classified.message)
+            case "Notification":
+              return Effect.as(onNotification(classified.message), undefined)
+            case "Response":
+              return Effect.as(onResponse(classified.message), undefined)
+            case "Invalid":
+              return Effect.succeed(classified.response)
+          }
+        }
+
+        const drain = Effect.suspend(function loop(): Effect.Effect<void> {
+          const first = inFlight.values().next()
+          return first.done === true ? Effect.void : Effect.zipRight(Fiber.await(first.value), loop())
+        })
+
+        return { session, handle, inFlight: () => inFlight.size, drain } satisfies McpServer.Connection
+      })
+
+    const notifyResourceUpdated = (uri: string) =>
+      Effect.forEach(
+        sessions,
+        (s) => (s.subscriptions.has(uri) ? s.notify("notifications/resources/updated", { uri }) : Effect.void),
+        { discard: true }
+      )
+
+    return {
+      options,
+      serverInfo,
+      connect,
+      addTool: (tool) => put(tools, tool.value.name, tool, "tools"),
+      removeTool: (name) => remove(tools, name, "tools"),
+      addResource: (resource) => put(resources, resource.value.uri, resource, "resources"),
+      removeResource: (uri) => remove(resources, uri, "resources"),
+      addResourceTemplate: (template) => put(templates, template.value.definition.uriTemplate, template, "resources"),
+      removeResourceTemplate: (uriTemplate) => remove(templates, uriTemplate, "resources"),
+      addPrompt: (prompt) => put(prompts, prompt.value.name, prompt, "prompts"),
+      removePrompt: (name) => remove(prompts, name, "prompts"),
+      addMiddleware: (registered) =>
+        Effect.sync(() => {
+          const { context, value } = registered
+          middleware.push(
+            Middleware.make(value.name, (request, next) => Effect.provide(value.apply(request, next), context) as Effect.Effect<JsonObject, McpError.ProtocolError>)
+          )
+        }),
+      notifyResourceUpdated,
+      sessions: () => [...sessions],
+      events
+    } satisfies McpServer.Service
+  })

@@ -1,0 +1,102 @@
+/**
+ * Validates values against definitions of the official MCP JSON schema
+ * (`schema.json`) using ajv: draft 2020-12 documents (2025-11-25) through
+ * `ajv/dist/2020.js`, anything else (older, draft-07 revisions) through `ajv`.
+ *
+ * Validators are compiled lazily, once per definition name, and cached.
+ *
+ * @example
+ * ```ts
+ * import * as SpecValidator from "@emcee/testing/SpecValidator"
+ * const validator = SpecValidator.fromFile(SpecValidator.defaultSchemaPath)
+ * const outcome = validator.validate("CallToolResult", { content: [] })
+ * if (!outcome.valid) console.error(outcome.errors)
+ * ```
+ */
+import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { Ajv } from "ajv"
+import { Ajv2020 } from "ajv/dist/2020.js"
+import type { ValidateFunction } from "ajv"
+
+/** Outcome of validating a value against one schema.json definition. */
+export type ValidationOutcome = { readonly valid: true } | { readonly valid: false; readonly errors: string }
+
+/** A validator bound to one schema.json document. */
+export interface SpecValidator {
+  /** The `$schema` dialect URI declared by the document (if any). */
+  readonly dialect: string | undefined
+  /** The names of all definitions (`$defs`, or `definitions` for draft-07 documents). */
+  readonly definitionNames: ReadonlyArray<string>
+  /** Validates `value` against the named definition. Throws if the definition does not exist. */
+  readonly validate: (definitionName: string, value: unknown) => ValidationOutcome
+}
+
+/**
+ * Path of the MCP 2025-11-25 schema.json, resolved relative to this module:
+ * `<repo>/packages/testing/src/SpecValidator.ts` → `<repo>/../shared/spec/2025-11-25/schema.json`.
+ */
+export const defaultSchemaPath: string = fileURLToPath(
+  new URL("../../../../shared/spec/2025-11-25/schema.json", import.meta.url)
+)
+
+
+/** Lightweight checks for the non-standard / non-built-in formats used by schema.json. */
+const formats = {
+  // RFC 3986 absolute URI: a scheme followed by ':' and no whitespace.
+  uri: /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$/,
+  // RFC 6570 URI template: any string without whitespace and with balanced braces.
+  "uri-template": (s: string): boolean => /^[^\s]*$/.test(s) && /^(?:[^{}]|\{[^{}]*\})*$/.test(s),
+  // OpenAPI "byte": base64 encoded data.
+  byte: /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+} as const
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** Creates a validator from an already-parsed schema.json document. */
+export const make = (schemaJson: object): SpecValidator => {
+  const document = schemaJson as Record<string, unknown>
+  const dialect = typeof document["$schema"] === "string" ? document["$schema"] : undefined
+  const defsKey = isRecord(document["$defs"]) ? "$defs" : "definitions"
+  const defs = document[defsKey]
+  const definitionNames = isRecord(defs) ? Object.keys(defs) : []
+
+  // MCP 2025-11-25 declares draft 2020-12; older revisions were published as draft-07.
+  const options = { strict: false, allErrors: true } as const
+  const ajv = dialect !== undefined && dialect.includes("/draft/2020-12/") ? new Ajv2020(options) : new Ajv(options)
+  for (const [name, format] of Object.entries(formats)) ajv.addFormat(name, format)
+  // Register the whole document once; definitions are referenced by JSON pointer.
+  const schemaId = "mcp://schema.json"
+  ajv.addSchema({ ...document, $id: schemaId })
+
+  const cache = new Map<string, ValidateFunction>()
+  const validatorFor = (definitionName: string): ValidateFunction => {
+    const cached = cache.get(definitionName)
+    if (cached !== undefined) return cached
+    if (!definitionNames.includes(definitionName)) {
+      throw new Error(`Unknown schema.json definition: ${definitionName}`)
+    }
+    const ref = `${schemaId}#/${defsKey}/${encodeURIComponent(definitionName)}`
+    const compiled = ajv.getSchema(ref)
+    if (compiled === undefined) throw new Error(`ajv could not resolve ${ref}`)
+    cache.set(definitionName, compiled)
+    return compiled
+  }
+
+  return {
+    dialect,
+    definitionNames,
+    validate: (definitionName, value) => {
+      const validateFn = validatorFor(definitionName)
+      if (validateFn(value)) return { valid: true }
+      return { valid: false, errors: ajv.errorsText(validateFn.errors, { dataVar: definitionName }) }
+    }
+  }
+}
+
+/** Reads and parses a schema.json file, then creates a validator for it. */
+export const fromFile = (path: string): SpecValidator => {
+  const parsed: unknown = JSON.parse(readFileSync(path, "utf8"))
+  if (!isRecord(parsed)) throw new Error(`${path} does not contain a JSON object`)
+  return make(parsed)
+}

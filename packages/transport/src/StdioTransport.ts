@@ -1,0 +1,154 @@
+/**
+ * The stdio transport (spec 2025-11-25 basic/transports "stdio"): one
+ * JSON-RPC message per line on stdin and stdout, UTF-8, no embedded
+ * newlines. Nothing but protocol goes to stdout: Effect logs and
+ * `console.log` go to stderr while the server runs.
+ *
+ * The server ends when stdin closes or when it is interrupted (SIGTERM and
+ * SIGINT under `NodeRuntime.runMain`): requests in flight get up to
+ * `shutdownTimeout` to finish, then are cancelled, and the process exits.
+ *
+ * @example
+ * import { NodeRuntime } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ * StdioTransport.run().pipe(Effect.provide(App), NodeRuntime.runMain)
+ *
+ * @since 0.1.0
+ */
+import type { JsonRpc } from "@emcee/core"
+import { McpServer } from "@emcee/core"
+import { Duration, Effect, Logger, Runtime } from "effect"
+import { decodeFrame } from "./internal/frame.js"
+import * as LineReader from "./internal/lineReader.js"
+
+/** Options of the stdio transport. */
+export interface Options {
+  readonly stdin?: NodeJS.ReadableStream
+  readonly stdout?: NodeJS.WritableStream
+  /** Where logs go; default stderr. */
+  readonly stderr?: NodeJS.WritableStream
+  /** The longest line accepted; longer ones are dropped with a -32700 error. Default 16 MiB. */
+  readonly maxMessageBytes?: number
+  /** How long in-flight requests may run after stdin closes or shutdown begins. Default 10 s. */
+  readonly shutdownTimeout?: Duration.DurationInput
+  /** Send `console.log`/`info`/`debug` to stderr while serving. Default true. */
+  readonly guardConsole?: boolean
+}
+
+/**
+ * Writes one message per line, in order. When the stream pushes back, later
+ * messages wait for `drain` so memory stays bounded.
+ */
+const makeWriter = (out: NodeJS.WritableStream) => {
+  let waiting: Promise<void> | undefined
+  let closed = false
+  out.on("error", () => {
+    closed = true
+  })
+  const write = (line: string): Promise<void> | undefined => {
+    if (closed) return undefined
+    if (!out.write(line)) {
+      waiting = new Promise((resolve) => {
+        const done = () => {
+          out.off("drain", done)
+          out.off("close", done)
+          waiting = undefined
+          resolve()
+        }
+        out.on("drain", done)
+        out.on("close", done)
+      })
+    }
+    return waiting
+  }
+  return (message: JsonRpc.Message): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      const line = JSON.stringify(message) + "\n"
+      if (waiting === undefined) {
+        const pending = write(line)
+        return pending === undefined ? Effect.void : Effect.promise(() => pending)
+      }
+      const before = waiting
+      return Effect.promise(() => before.then(() => write(line)))
+    })
+}
+
+const stderrLogger = (err: NodeJS.WritableStream) =>
+  Logger.replace(
+    Logger.defaultLogger,
+    Logger.map(Logger.logfmtLogger, (line) => {
+      err.write(line + "\n")
+    })
+  )
+
+/**
+ * Serves the app's `McpServer` on stdio until stdin closes or the fiber is
+ * interrupted, then finishes or cancels what is in flight.
+ */
+export const run = (options: Options = {}): Effect.Effect<void, never, McpServer.McpServer> => {
+  const stdin = options.stdin ?? process.stdin
+  const stdout = options.stdout ?? process.stdout
+  const stderr = options.stderr ?? process.stderr
+  const maxBytes = options.maxMessageBytes ?? 16 * 1024 * 1024
+  const shutdownTimeout = options.shutdownTimeout ?? Duration.seconds(10)
+  return Effect.gen(function*() {
+    const server = yield* McpServer.McpServer
+    const send = makeWriter(stdout)
+    if (options.guardConsole ?? true) {
+      const saved = { log: console.log, info: console.info, debug: console.debug }
+      yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          console.log = console.info = console.debug = console.error
+        }),
+        () => Effect.sync(() => Object.assign(console, saved))
+      )
+    }
+    const runtime = yield* Effect.runtime<never>()
+    const runFork = Runtime.runFork(runtime)
+    const connection = yield* server.connect({ send })
+    // Runs before the connection's own finalizers: let in-flight requests finish first.
+    yield* Effect.addFinalizer(() => Effect.timeout(connection.drain, shutdownTimeout).pipe(Effect.ignore))
+
+    const dispatch = (value: unknown) =>
+      Effect.flatMap(connection.handle(value), (response) => (response === undefined ? Effect.void : send(response)))
+
+    yield* Effect.async<void>((resume) => {
+      const reader = LineReader.make({
+        maxBytes,
+        onLine: (line) => {
+          const frame = decodeFrame(line)
+          switch (frame._tag) {
+            case "Message":
+              runFork(dispatch(frame.value))
+              return
+            case "Error":
+              runFork(send(frame.response))
+              return
+            case "Empty":
+              return
+          }
+        },
+        onOversized: () => {
+          runFork(send({ jsonrpc: "2.0", id: null, error: { code: -32700, message: `Parse error: message larger than ${maxBytes} bytes` } }))
+        }
+      })
+      const onData = (chunk: Uint8Array | string) =>
+        reader.push(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk)
+      const onEnd = () => {
+        reader.end()
+        resume(Effect.void)
+      }
+      stdin.on("data", onData)
+      stdin.on("end", onEnd)
+      stdin.on("close", onEnd)
+      stdin.on("error", onEnd)
+      return Effect.sync(() => {
+        stdin.off("data", onData)
+        stdin.off("end", onEnd)
+        stdin.off("close", onEnd)
+        stdin.off("error", onEnd)
+        stdin.pause()
+      })
+    })
+  }).pipe(Effect.scoped, Effect.provide(stderrLogger(stderr)))
+}
