@@ -12,10 +12,10 @@
 //   sessions  retained heap per idle session after 10,000 initialize handshakes, and whether
 //             memory returns to baseline after DELETEing them all.
 //
-// Env: BENCH_DURATION (s, 10) BENCH_WARMUP (s, 3) BENCH_ROUNDS (2) BENCH_CONNECTIONS (50)
+// Env: BENCH_DURATION (s, 10) BENCH_WARMUP (s, 3) BENCH_ROUNDS (3) BENCH_CONNECTIONS (50)
 //      BENCH_SERVERS (comma list of names) BENCH_LOADGEN (wrk|autocannon) BENCH_PIN (0 = off)
-//      BENCH_SERVER_CPU (0) BENCH_LOAD_CPU (1) BENCH_STDIO_MESSAGES (20000)
-//      BENCH_STDIO_WARMUP (2000) BENCH_STDIO_WINDOW (256) BENCH_SESSIONS (10000)
+//      BENCH_SERVER_CPU (0) BENCH_LOAD_CPU (1) BENCH_STDIO_MESSAGES (50000)
+//      BENCH_STDIO_WARMUP (5000) BENCH_STDIO_WINDOW (256) BENCH_SESSIONS (10000)
 //      BENCH_SESSION_CONCURRENCY (16)
 // Results: stdout + bench/results/latest.md (+ latest-<mode>.md).
 import { spawn, spawnSync } from "node:child_process"
@@ -74,7 +74,7 @@ const benchHttp = async (pin) => {
   const cfg = {
     warmup: envNumber("BENCH_WARMUP", 3),
     duration: envNumber("BENCH_DURATION", 10),
-    rounds: Math.max(1, Math.floor(envNumber("BENCH_ROUNDS", 2))),
+    rounds: Math.max(1, Math.floor(envNumber("BENCH_ROUNDS", 3))),
     connections: Math.max(1, Math.floor(envNumber("BENCH_CONNECTIONS", 50)))
   }
   if (cfg.duration <= 0) throw new Error("BENCH_DURATION must be > 0")
@@ -148,7 +148,7 @@ const benchHttp = async (pin) => {
   lines.push(
     "",
     `- ${cfg.connections} connections, warmup ${cfg.warmup} s + measure ${cfg.duration} s per server per round, ${cfg.rounds} round(s) in alternating order; table shows the median over rounds`,
-    `- load generator: ${generator === "wrk" ? `${wrkVersion()} (-t1, --latency, Lua script with unique JSON-RPC ids and per-response body check)` : "autocannon (fallback; wrk not found)"}`,
+    `- load generator: ${generator === "wrk" ? `${wrkVersion()} (-t1, --latency, Lua script with unique JSON-RPC ids and per-response body check)` : "autocannon 8 (fallback: wrk not found or BENCH_LOADGEN=autocannon; latency has 1 ms resolution)"}`,
     `- ${pinLine(pin)}`,
     "- errors = non-2xx + socket errors/timeouts + 2xx responses that did not echo the text (or carried a JSON-RPC error / isError), over measured rounds",
     "- per-round req/s: " + [...results].map(([n, r]) => `${n} [${r.rounds.map((x) => fmtInt(x.rps)).join(", ")}]`).join("; ")
@@ -189,10 +189,10 @@ const runDriver = (config, pin) =>
 
 const benchStdio = async (pin) => {
   const cfg = {
-    total: Math.max(1, Math.floor(envNumber("BENCH_STDIO_MESSAGES", 20_000))),
-    warmup: Math.floor(envNumber("BENCH_STDIO_WARMUP", 2_000)),
+    total: Math.max(1, Math.floor(envNumber("BENCH_STDIO_MESSAGES", 50_000))),
+    warmup: Math.floor(envNumber("BENCH_STDIO_WARMUP", 5_000)),
     window: Math.max(1, Math.floor(envNumber("BENCH_STDIO_WINDOW", 256))),
-    rounds: Math.max(1, Math.floor(envNumber("BENCH_ROUNDS", 2)))
+    rounds: Math.max(1, Math.floor(envNumber("BENCH_ROUNDS", 3)))
   }
   const { selected, skipped } = selectEntries(stdioServers)
   for (const s of skipped) log(`[stdio] skipping ${s.name}: ${s.reason}`)
@@ -212,22 +212,23 @@ const benchStdio = async (pin) => {
     }
   }
   const sdk = median(results.get("sdk")?.rounds.map((x) => x.messagesPerSec) ?? [])
+  const raw = median(results.get("raw-stdio")?.rounds.map((x) => x.messagesPerSec) ?? [])
   const lines = [
     "## stdio: `tools/call echo` messages/s (newline-delimited JSON-RPC)",
     "",
-    "| server | messages/s | ratio vs SDK | errors |",
-    "|---|---:|---:|---:|"
+    "| server | messages/s | ratio vs raw | ratio vs SDK | errors |",
+    "|---|---:|---:|---:|---:|"
   ]
   for (const [name, r] of results) {
     if (r.rounds.length === 0) {
       failed = true
-      lines.push(`| ${name} | FAILED | | ${r.failures.length} failure(s) |`)
+      lines.push(`| ${name} | FAILED | | | ${r.failures.length} failure(s) |`)
       continue
     }
     const mps = median(r.rounds.map((x) => x.messagesPerSec))
     const errors = r.rounds.reduce((a, x) => a + x.errors, 0)
     if (errors > 0 || r.failures.length > 0) failed = true
-    lines.push(`| ${name} | ${fmtInt(mps)} | ${fmtRatio(mps, sdk)} | ${errors > 0 || r.failures.length ? `**${errors}${r.failures.length ? ` + ${r.failures.length} failed round(s)` : ""}**` : "0"} |`)
+    lines.push(`| ${name} | ${fmtInt(mps)} | ${fmtRatio(mps, raw)} | ${fmtRatio(mps, sdk)} | ${errors > 0 || r.failures.length ? `**${errors}${r.failures.length ? ` + ${r.failures.length} failed round(s)` : ""}**` : "0"} |`)
   }
   lines.push(
     "",
@@ -351,6 +352,11 @@ if (!modes.every((m) => m in MODES)) {
 ensureDirs()
 const pin = pinning()
 if (!pin.enabled) log(`warning: not pinning CPUs: ${pin.reason}`)
+// The runner itself is client-side work (handshakes, sessions mode, spawning): keep it off the
+// server core. Children are pinned explicitly (servers to the server core, wrk/drivers to the load core).
+else if (spawnSync("taskset", ["-a", "-p", "-c", String(pin.loadCpu), String(process.pid)], { stdio: "ignore" }).status !== 0) {
+  log(`warning: could not pin the runner itself to CPU ${pin.loadCpu}`)
+}
 
 const startedAt = new Date().toISOString()
 const header = () =>

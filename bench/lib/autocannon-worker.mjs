@@ -7,19 +7,22 @@ if (!String(url).startsWith("http://127.0.0.1:")) throw new Error(`refusing non-
 
 let badBodies = 0
 let sample = ""
-const body = `{"jsonrpc":"2.0","id":"[<id>]","method":"tools/call","params":{"name":"echo","arguments":{"text":"${expect}"}}}`
+// Unique JSON-RPC id per request via setupRequest (autocannon 8's `idReplacement` sends
+// nothing at all on Node 20 in our tests, so it is not used).
+let counter = 0
+const prefix = '{"jsonrpc":"2.0","id":"ac-'
+const suffix = `","method":"tools/call","params":{"name":"echo","arguments":{"text":"${expect}"}}}`
 
 const result = await autocannon({
   url,
   connections,
   duration: seconds,
   timeout: 10,
-  idReplacement: true,
   requests: [
     {
       method: "POST",
       headers,
-      body,
+      setupRequest: (req) => ({ ...req, body: `${prefix}${++counter}${suffix}` }),
       onResponse: (status, resBody) => {
         const text = String(resBody)
         const ok2xx = status >= 200 && status <= 299 // non-2xx are counted by autocannon (non2xx)

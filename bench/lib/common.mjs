@@ -130,8 +130,8 @@ export const freePort = () =>
  */
 export const startHttpServer = async (entry, pin, { timeoutMs = 30_000 } = {}) => {
   const port = await freePort()
-  const logPath = path.join(WORK_DIR, `${entry.name}.log`)
-  const log = createWriteStream(logPath)
+  const logPath = path.relative(ROOT_DIR, path.join(WORK_DIR, `${entry.name}.log`))
+  const log = createWriteStream(path.join(ROOT_DIR, logPath))
   const [cmd, args] = pinned(pin, pin.serverCpu, entry.cmd, entry.args)
   const child = track(
     spawn(cmd, args, {

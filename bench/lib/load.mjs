@@ -146,4 +146,5 @@ const runAutocannon = async ({ url, sessionId, connections, seconds, pin }) => {
 /** Run one load phase against `url`. */
 export const runLoad = (generator, opts) => (generator === "wrk" ? runWrk(opts) : runAutocannon(opts))
 
-export const loadErrors = (r) => r.non2xx + r.socketErrors + r.badBodies
+/** Errors in a load phase; a phase that completed no request at all counts as one error. */
+export const loadErrors = (r) => r.non2xx + r.socketErrors + r.badBodies + (r.requests > 0 ? 0 : 1)

@@ -50,6 +50,12 @@ export const httpServers = [
 /** @type {StdioServerEntry[]} */
 export const stdioServers = [
   {
+    name: "raw-stdio",
+    cmd: "node",
+    args: ["bench/servers/raw-stdio.mjs"],
+    note: "hand-written newline-delimited JSON-RPC (ceiling of driver + pipe)"
+  },
+  {
     name: "sdk",
     cmd: "node",
     args: ["bench/servers/sdk-stdio.mjs"],

@@ -61,10 +61,14 @@ export interface ErrorObject {
   readonly data?: unknown
 }
 
-/** An error response; `id` is null only when the request id could not be read. */
+/**
+ * An error response. `id` is left out only when the request id could not be
+ * read (spec 2025-11-25 basic/index "Error Responses": `id?`; unlike base
+ * JSON-RPC, MCP never uses a null id).
+ */
 export interface Failure {
   readonly jsonrpc: "2.0"
-  readonly id: RequestId | null
+  readonly id?: RequestId
   readonly error: ErrorObject
 }
 
@@ -107,7 +111,7 @@ export const SuccessSchema = Schema.Struct({
 /** Schema of an error response. */
 export const FailureSchema = Schema.Struct({
   jsonrpc: Schema.Literal("2.0"),
-  id: Schema.NullOr(RequestIdSchema),
+  id: Schema.optional(RequestIdSchema),
   error: Schema.Struct({ code: Schema.Int, message: Schema.String, data: Schema.optional(Schema.Unknown) })
 })
 
@@ -129,16 +133,16 @@ const isObject = (u: unknown): u is Record<string, unknown> =>
 const isRequestId = (u: unknown): u is RequestId =>
   typeof u === "string" || (typeof u === "number" && Number.isInteger(u))
 
-/** Builds an error response. */
-export const failure = (id: RequestId | null, code: number, message: string, data?: unknown): Failure =>
-  data === undefined
-    ? { jsonrpc: "2.0", id, error: { code, message } }
-    : { jsonrpc: "2.0", id, error: { code, message, data } }
+/** Builds an error response; a null or undefined id (one that could not be read) is left out. */
+export const failure = (id: RequestId | null | undefined, code: number, message: string, data?: unknown): Failure => {
+  const error: ErrorObject = data === undefined ? { code, message } : { code, message, data }
+  return id === null || id === undefined ? { jsonrpc: "2.0", error } : { jsonrpc: "2.0", id, error }
+}
 
 /** Builds a success response. */
 export const success = (id: RequestId, result: JsonObject): Success => ({ jsonrpc: "2.0", id, result })
 
-/** The response to bytes that are not JSON (JSON-RPC 2.0 §5.1: id null). */
+/** The response to bytes that are not JSON: no id could be read, so none is sent. */
 export const parseErrorResponse = (detail?: string): Failure =>
   failure(null, ErrorCode.ParseError, detail === undefined ? "Parse error" : `Parse error: ${detail}`)
 
@@ -181,7 +185,8 @@ export const classify = (u: unknown): Classified => {
     if (!isObject(error) || typeof error.code !== "number" || typeof error.message !== "string") {
       return invalid(id, "\"error\" must have a numeric code and a string message")
     }
-    if (hasId && rawId !== null && id === null) return invalid(null, "\"id\" must be a string, an integer or null")
+    // A peer speaking base JSON-RPC may send id null on an error it could not attribute.
+    if (hasId && rawId !== null && id === null) return invalid(null, "\"id\" must be a string or an integer")
     return { _tag: "Response", message: u as unknown as Failure }
   }
   return invalid(id, "a message needs a \"method\", a \"result\" or an \"error\"")

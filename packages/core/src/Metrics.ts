@@ -68,3 +68,12 @@ export const toolCallsFor = (tool: string, outcome: string): Metric.Metric.Count
   }
   return metric
 }
+
+/** SSE streams open now on the Streamable HTTP transport (POST streams and GET streams). */
+export const sseStreams = Metric.gauge("mcp_sse_streams_active", { description: "SSE streams open now on the Streamable HTTP transport" })
+
+/** HTTP requests the Streamable HTTP transport refused, by HTTP `status` (400, 403, 404, 406, 413, 415, 503...). */
+export const httpRejections = Metric.counter("mcp_http_rejections_total", {
+  description: "HTTP requests refused by the Streamable HTTP transport, by status",
+  incremental: true
+})

@@ -57,16 +57,36 @@ export type ArgsSchema = Schema.Schema<unknown, { readonly [key: string]: string
 
 const NoArgs = Schema.Struct({})
 
+/** The declared type of an optional field: `Schema.optional` wraps it in a union with `undefined`. */
+const withoutUndefined = (ast: SchemaAST.AST): SchemaAST.AST => {
+  if (!SchemaAST.isUnion(ast)) return ast
+  const defined = ast.types.filter((t) => !SchemaAST.isUndefinedKeyword(t))
+  return defined.length === 1 ? defined[0]! : ast
+}
+
+/** Keywords whose built-in annotations (`title: "string"`, `description: "a string"`) are not the author's. */
+const keywords: ReadonlyArray<SchemaAST.AST> = [SchemaAST.stringKeyword, SchemaAST.numberKeyword, SchemaAST.booleanKeyword]
+
+/** An annotation the author set, not a keyword's default. */
+const own = <A>(get: (annotated: SchemaAST.Annotated) => Option.Option<A>, ast: SchemaAST.AST): Option.Option<A> => {
+  const value = get(ast)
+  const keyword = keywords.find((k) => k._tag === ast._tag)
+  return keyword !== undefined && Option.isSome(value) && Option.getEquivalence((a: A, b: A) => a === b)(value, get(keyword))
+    ? Option.none()
+    : value
+}
+
 /** The `PromptArgument` list of a struct schema. */
 export const argumentsOf = (schema: Schema.Schema.AnyNoContext): Array<McpSchema.PromptArgument> => {
   let ast = schema.ast
   while (SchemaAST.isTransformation(ast)) ast = ast.from
   if (!SchemaAST.isTypeLiteral(ast)) return []
   return ast.propertySignatures.map((ps) => {
+    const type = withoutUndefined(ps.type)
     const description = SchemaAST.getDescriptionAnnotation(ps).pipe(
-      Option.orElse(() => SchemaAST.getDescriptionAnnotation(ps.type))
+      Option.orElse(() => own(SchemaAST.getDescriptionAnnotation, type))
     )
-    const title = SchemaAST.getTitleAnnotation(ps).pipe(Option.orElse(() => SchemaAST.getTitleAnnotation(ps.type)))
+    const title = SchemaAST.getTitleAnnotation(ps).pipe(Option.orElse(() => own(SchemaAST.getTitleAnnotation, type)))
     return {
       name: String(ps.name),
       ...(Option.isSome(title) ? { title: title.value } : {}),

@@ -80,6 +80,14 @@ type InputOf<In extends InputSchema> = Schema.Schema.Type<In>
 const EmptyInput = Schema.Struct({})
 
 /**
+ * The `inputSchema` of a tool without arguments (spec 2025-11-25 server/tools
+ * "Tool": "For tools with no parameters ... Recommended"). `JSONSchema.make`
+ * of an empty struct is `anyOf: [object, array]`, which breaks the `Tool`
+ * schema's `type: "object"`.
+ */
+const NoParameters = { type: "object", additionalProperties: false } as const
+
+/**
  * Defines a tool.
  *
  * With `output`, the handler returns the structured value; the result carries
@@ -130,7 +138,7 @@ export function make(
     name,
     ...(options.title === undefined ? {} : { title: options.title }),
     ...(options.description === undefined ? {} : { description: options.description }),
-    inputSchema: jsonSchemaOf(input) as McpSchema.Tool["inputSchema"],
+    inputSchema: (options.input === undefined ? NoParameters : jsonSchemaOf(input)) as McpSchema.Tool["inputSchema"],
     ...(output === undefined ? {} : { outputSchema: jsonSchemaOf(output) as NonNullable<McpSchema.Tool["outputSchema"]> }),
     ...(options.annotations === undefined ? {} : { annotations: options.annotations }),
     ...(options.icons === undefined ? {} : { icons: options.icons }),

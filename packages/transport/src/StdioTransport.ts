@@ -15,8 +15,7 @@
  *
  * @since 0.1.0
  */
-import type { JsonRpc } from "@emcee/core"
-import { McpServer } from "@emcee/core"
+import { JsonRpc, McpServer } from "@emcee/core"
 import { Duration, Effect, Logger, Runtime } from "effect"
 import { decodeFrame } from "./internal/frame.js"
 import * as LineReader from "./internal/lineReader.js"
@@ -129,7 +128,7 @@ export const run = (options: Options = {}): Effect.Effect<void, never, McpServer
           }
         },
         onOversized: () => {
-          runFork(send({ jsonrpc: "2.0", id: null, error: { code: -32700, message: `Parse error: message larger than ${maxBytes} bytes` } }))
+          runFork(send(JsonRpc.failure(null, JsonRpc.ErrorCode.ParseError, `Parse error: message larger than ${maxBytes} bytes`)))
         }
       })
       const onData = (chunk: Uint8Array | string) =>

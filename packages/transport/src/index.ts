@@ -5,3 +5,11 @@
  */
 export * as MemoryTransport from "./MemoryTransport.js"
 export * as StdioTransport from "./StdioTransport.js"
+export * as EventStore from "./EventStore.js"
+export * as HttpTransport from "./HttpTransport.js"
+export * as WebHandler from "./WebHandler.js"
+export * as HttpClientTransport from "./HttpClientTransport.js"
+export * as LegacySseTransport from "./LegacySseTransport.js"
+export * as WebSocketTransport from "./WebSocketTransport.js"
+export * as WebSocketClientTransport from "./WebSocketClientTransport.js"
+export * as StdioClientTransport from "./StdioClientTransport.js"

@@ -73,7 +73,8 @@ const orInternal = <A, R>(effect: Effect.Effect<A, unknown, R>, what: string): E
       ? Effect.fail(error)
       : Effect.zipRight(
         Effect.logError(`${what} failed`, error),
-        Effect.fail(new McpError.InternalError({ message: `${what} failed: ${McpError.describe(error)}` }))
+        // The error's own message may carry internals (hosts, credentials, paths): it is logged, not sent.
+        Effect.fail(new McpError.InternalError({ message: `${what} failed` }))
       ))
 
 /**
@@ -84,6 +85,9 @@ const withRegistered = <A, E>(effect: Effect.Effect<A, E, unknown>, context: Con
   Effect.provide(effect, context) as Effect.Effect<A, E, RequestContext>
 
 const methodsBeforeInitialize = new Set(["initialize", "ping"])
+
+/** The span attribute naming a request's target (OpenTelemetry semantic conventions for MCP). */
+const primitiveAttribute = { tool: "gen_ai.tool.name", prompt: "gen_ai.prompt.name", resource: "mcp.resource.uri" } as const
 
 export const make = (options: McpServer.Options): Effect.Effect<McpServer.Service, never, Scope.Scope> =>
   Effect.gen(function*() {
@@ -312,7 +316,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
             orInternal(prompt.value.get(request.params?.arguments), `prompts/get ${name}`) as unknown as Effect.Effect<JsonObject, McpError.ProtocolError>
           ),
           prompt.context
-        ).pipe(Effect.withSpan(`prompt ${name}`, { attributes: { "mcp.prompt.name": name } }))
+        ).pipe(Effect.withSpan(`prompt ${name}`, { attributes: { "gen_ai.prompt.name": name } }))
       }))
 
     // spec server/utilities/completion
@@ -407,7 +411,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
             "mcp.method.name": request.method,
             "jsonrpc.request.id": String(request.id),
             ...(session.sessionId === undefined ? {} : { "mcp.session.id": session.sessionId }),
-            ...(primitive === undefined ? {} : { [`mcp.${primitive.kind}.name`]: primitive.name })
+            ...(primitive === undefined ? {} : { [primitiveAttribute[primitive.kind]]: primitive.name })
           }
         }),
         Effect.tapBoth({
@@ -508,7 +512,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         const onResponse = (response: JsonRpc.Response): Effect.Effect<void> =>
           Effect.suspend(() => {
             const id = response.id
-            const entry = id === null ? undefined : pending.get(id)
+            const entry = id === undefined ? undefined : pending.get(id)
             if (entry === undefined) return Effect.void
             pending.delete(id!)
             return "result" in response
@@ -530,7 +534,9 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
               return JsonRpc.failure(message.id, JsonRpc.ErrorCode.InvalidRequest, `Invalid Request: id ${JSON.stringify(message.id)} is already in use`)
             }
             // initialize must not be cancelled (spec basic/utilities/cancellation), so it is not registered.
-            const fiber = yield* FiberSet.run(fibers, dispatch(message, session))
+            // A forked fiber inherits its parent's interruptibility; a transport calling `handle` from an
+            // uninterruptible region must not make the request impossible to cancel.
+            const fiber = yield* FiberSet.run(fibers, Effect.interruptible(dispatch(message, session)))
             if (message.method !== "initialize") inFlight.set(message.id, fiber)
             yield* Metric.increment(Metrics.inFlight)
             const exit = yield* Fiber.await(fiber).pipe(
@@ -554,9 +560,14 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
           }
         }
 
+        // Waits for what is in flight now, then looks again (requests may arrive meanwhile). The
+        // recursion is suspended: building `loop()` eagerly overflowed the stack whenever anything
+        // was in flight. `yieldNow` lets `onRequest` remove finished fibers before the next look.
         const drain = Effect.suspend(function loop(): Effect.Effect<void> {
-          const first = inFlight.values().next()
-          return first.done === true ? Effect.void : Effect.zipRight(Fiber.await(first.value), loop())
+          const fibers = [...inFlight.values()]
+          return fibers.length === 0
+            ? Effect.void
+            : Fiber.awaitAll(fibers).pipe(Effect.zipRight(Effect.yieldNow()), Effect.zipRight(Effect.suspend(loop)))
         })
 
         return { session, handle, inFlight: () => inFlight.size, drain } satisfies McpServer.Connection

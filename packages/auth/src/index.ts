@@ -1,0 +1,6 @@
+/**
+ * @emcee/auth: who is calling, and what they may do.
+ *
+ * @since 0.1.0
+ */
+export * as Principal from "./Principal.js"

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Tool, Tracing } from "@emcee/core"
+import * as TestClient from "@emcee/testing/TestClient"
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { Effect, Schema } from "effect"
+
+const echo = Tool.make("echo", {
+  input: Schema.Struct({ text: Schema.String }),
+  handler: ({ text }) => Effect.succeed(text).pipe(Effect.withSpan("echo.inner"))
+})
+const broken = Tool.make("broken", { handler: () => Effect.die("boom") })
+
+const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId
+
+describe("Tracing (OpenTelemetry semantic conventions for MCP)", () => {
+  it.scoped("a tools/call runs in a server span named after the method and tool, with a child handler span", () => {
+    const exporter = new InMemorySpanExporter()
+    return Effect.gen(function*() {
+      const client = yield* TestClient.TestClient
+      yield* client.callTool("echo", { text: "hi" })
+      const spans = exporter.getFinishedSpans()
+      const request = spans.find((s) => s.name === "tools/call echo")
+      const handler = spans.find((s) => s.name === "tool echo")
+      const inner = spans.find((s) => s.name === "echo.inner")
+      expect(request).toBeDefined()
+      expect(request!.attributes).toMatchObject({
+        "mcp.method.name": "tools/call",
+        "jsonrpc.request.id": "1",
+        "gen_ai.tool.name": "echo",
+        "mcp.outcome": "ok"
+      })
+      expect(request!.kind).toBe(1) // SpanKind.SERVER
+      expect(handler!.attributes).toMatchObject({ "gen_ai.tool.name": "echo" })
+      expect(parentOf(request!)).toBeUndefined()
+      expect(parentOf(handler!)).toBe(request!.spanContext().spanId)
+      expect(parentOf(inner!)).toBe(handler!.spanContext().spanId)
+      expect(handler!.spanContext().traceId).toBe(request!.spanContext().traceId)
+    }).pipe(
+      Effect.provide(TestClient.layerWith({ name: "traced", version: "1" }, echo, broken)),
+      Effect.provide(Tracing.layer({ serviceName: "traced", spanProcessor: new SimpleSpanProcessor(exporter) }))
+    )
+  })
+
+  it.scoped("every request gets a span; failures record mcp.outcome error and the JSON-RPC error code", () => {
+    const exporter = new InMemorySpanExporter()
+    return Effect.gen(function*() {
+      const client = yield* TestClient.TestClient
+      yield* client.listTools()
+      yield* Effect.flip(client.callTool("broken"))
+      yield* Effect.flip(client.request("no/such/method"))
+      const spans = exporter.getFinishedSpans()
+      const names = spans.map((s) => s.name)
+      expect(names).toEqual(expect.arrayContaining(["initialize", "tools/list", "tools/call broken", "no/such/method"]))
+      expect(spans.find((s) => s.name === "tools/list")!.attributes).toMatchObject({ "mcp.method.name": "tools/list", "mcp.outcome": "ok" })
+      expect(spans.find((s) => s.name === "tools/call broken")!.attributes).toMatchObject({ "mcp.outcome": "error", "rpc.jsonrpc.error_code": -32603 })
+      expect(spans.find((s) => s.name === "no/such/method")!.attributes).toMatchObject({ "mcp.outcome": "error", "rpc.jsonrpc.error_code": -32601 })
+    }).pipe(
+      Effect.provide(TestClient.layerWith({ name: "traced", version: "1" }, echo, broken)),
+      Effect.provide(Tracing.layer({ serviceName: "traced", spanProcessor: new SimpleSpanProcessor(exporter) }))
+    )
+  })
+})

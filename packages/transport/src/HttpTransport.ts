@@ -1,0 +1,280 @@
+/**
+ * The Streamable HTTP transport (spec 2025-11-25 basic/transports
+ * "Streamable HTTP") on node:http, with the operational routes a deployed
+ * server needs on the same port:
+ *
+ * - `POST /mcp`, `GET /mcp` (SSE), `DELETE /mcp`: the MCP endpoint, with
+ *   sessions (`Mcp-Session-Id`), resumable SSE streams (`Last-Event-ID`,
+ *   events kept in the `EventStore` service), DNS-rebinding protection
+ *   (Origin/Host checks, on by default when bound to loopback) and limits
+ *   (body size, session count, idle timeout, slow clients).
+ * - `GET /health` (liveness), `GET /health/ready` (the `Health` service's
+ *   report; 503 while shutting down), `GET /metrics` (Prometheus text).
+ *
+ * Requests are served straight from node:http with one Effect run per
+ * message; closing the scope shuts down gracefully: new requests get 503,
+ * in-flight requests get up to `shutdownTimeout` to finish, then SSE
+ * streams and sessions are closed.
+ *
+ * @example
+ * import { NodeRuntime } from "@effect/platform-node"
+ * import { Layer } from "effect"
+ * const App = HttpTransport.layer({ port: 3000 }).pipe(
+ *   Layer.provide(McpServer.register(echo)),
+ *   Layer.provide(McpServer.layer({ name: "demo", version: "1.0.0" }))
+ * )
+ * Layer.launch(App).pipe(NodeRuntime.runMain)
+ *
+ * @since 0.1.0
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { Health, McpServer, Prometheus } from "@emcee/core"
+import { Duration, Effect, Layer, Option, Runtime, type Scope } from "effect"
+import * as EventStore from "./EventStore.js"
+import * as Protocol from "./internal/httpProtocol.js"
+import * as NodeAdapter from "./internal/httpNode.js"
+
+/** Options of the HTTP transport. */
+export interface Options {
+  /** TCP port; 0 picks a free one (read it from `make`'s result). Default 0. */
+  readonly port?: number
+  /** Interface to bind; default 127.0.0.1 (spec "Security Warning" 2.: bind locally when running locally). */
+  readonly host?: string
+  /** The MCP endpoint path; default "/mcp". */
+  readonly path?: string
+  /** No sessions: every POST is served on its own preinitialized connection, GET is 405. Default false. */
+  readonly stateless?: boolean
+  /**
+   * Answer a request with one `application/json` body unless something
+   * related to it (progress, log message, sampling or elicitation request) is
+   * sent before the result, which switches that response to an SSE stream.
+   * False: every request gets an SSE stream. Default true.
+   */
+  readonly enableJsonResponse?: boolean
+  /** Largest accepted POST body; larger ones get 413. Default 4 MiB. */
+  readonly maxBodyBytes?: number
+  /**
+   * Accepted `Origin` values (spec "Security Warning" 1.: invalid Origin -> 403).
+   * Default when bound to loopback: any http(s) origin on localhost, 127.0.0.1 or [::1].
+   */
+  readonly allowedOrigins?: ReadonlyArray<string>
+  /** Accepted `Host` header values. Default when bound to loopback: localhost, 127.0.0.1 and [::1] with the bound port. */
+  readonly allowedHosts?: ReadonlyArray<string>
+  /** Turn the Origin/Host checks on or off. Default: on when bound to a loopback address or when lists are given. */
+  readonly dnsRebindingProtection?: boolean
+  /** Sessions not used for this long are closed. Default 30 minutes. */
+  readonly sessionIdleTimeout?: Duration.DurationInput
+  /** Most sessions at once; another initialize gets 503. Default 10,000. */
+  readonly maxSessions?: number
+  /** Interval of SSE keep-alive comments; 0 disables them. Default 15 seconds. */
+  readonly keepAliveInterval?: Duration.DurationInput
+  /** `retry` advertised in the priming event of SSE streams (spec "Sending Messages to the Server" 6.). Default none. */
+  readonly retryInterval?: Duration.DurationInput
+  /** How long in-flight requests may run once shutdown begins. Default 10 seconds. */
+  readonly shutdownTimeout?: Duration.DurationInput
+  /** Time for a client to send a request's headers (then 408). Default 10 seconds. */
+  readonly headersTimeout?: Duration.DurationInput
+  /** Time for a client to send a whole request (then 408). Default 30 seconds. */
+  readonly requestTimeout?: Duration.DurationInput
+  /**
+   * Extra routes served on the same server before the built-in ones: return
+   * true when the request was handled.
+   */
+  readonly routes?: (req: IncomingMessage, res: ServerResponse) => boolean
+}
+
+/** A running HTTP transport. */
+export interface Running {
+  readonly port: number
+  readonly address: string
+  /** The URL of the MCP endpoint. */
+  readonly url: string
+  /** Sessions, in-flight POSTs and open SSE streams now. */
+  readonly stats: () => Protocol.Stats
+  /** Shuts down now (as closing the scope does); idempotent. */
+  readonly close: Effect.Effect<void>
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"])
+const LOOPBACK_HOSTNAMES = new Set(["localhost", "127.0.0.1", "[::1]"])
+
+const millis = (input: Duration.DurationInput | undefined, fallback: number): number =>
+  input === undefined ? fallback : Duration.toMillis(Duration.decode(input))
+
+const loopbackOrigin = (origin: string): boolean => {
+  try {
+    const url = new URL(origin)
+    return (url.protocol === "http:" || url.protocol === "https:") && LOOPBACK_HOSTNAMES.has(url.hostname)
+  } catch {
+    return false
+  }
+}
+
+const json = (res: ServerResponse, status: number, value: unknown, contentType = "application/json") => {
+  const body = typeof value === "string" ? value : JSON.stringify(value)
+  res.writeHead(status, { "content-type": contentType, "content-length": String(Buffer.byteLength(body)) })
+  res.end(body)
+}
+
+/** Starts the transport for the life of the scope. */
+export const make = (options: Options = {}): Effect.Effect<Running, never, McpServer.McpServer | Scope.Scope> =>
+  Effect.gen(function*() {
+    const host = options.host ?? "127.0.0.1"
+    const path = options.path ?? "/mcp"
+    const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
+    const shutdownMillis = millis(options.shutdownTimeout, 10_000)
+    const requestTimeout = millis(options.requestTimeout, 30_000)
+    const headersTimeout = Math.min(millis(options.headersTimeout, 10_000), requestTimeout)
+    const store = Option.getOrElse(yield* Effect.serviceOption(EventStore.EventStore), () => EventStore.makeMemory())
+    const health = yield* Effect.serviceOption(Health.Health)
+    const runtime = yield* Effect.runtime<never>()
+    const runCallback = Runtime.runCallback(runtime)
+
+    // Host checks need the bound port, known after listen: filled in below.
+    const allowedHosts = new Set<string>(options.allowedHosts ?? [])
+    const protect = options.dnsRebindingProtection ??
+      (LOOPBACK.has(host) || options.allowedHosts !== undefined || options.allowedOrigins !== undefined)
+    const origins = options.allowedOrigins === undefined ? undefined : new Set(options.allowedOrigins)
+    const allowOrigin = !protect
+      ? undefined
+      : origins !== undefined
+      ? (origin: string) => origins.has(origin)
+      : LOOPBACK.has(host)
+      ? loopbackOrigin
+      : undefined
+    const checkHosts = protect && (options.allowedHosts !== undefined || LOOPBACK.has(host))
+
+    const protocol = yield* Protocol.make({
+      stateless: options.stateless ?? false,
+      enableJsonResponse: options.enableJsonResponse ?? true,
+      sessionIdleTimeoutMillis: millis(options.sessionIdleTimeout, 30 * 60_000),
+      maxSessions: options.maxSessions ?? 10_000,
+      keepAliveMillis: millis(options.keepAliveInterval, 15_000),
+      retryMillis: options.retryInterval === undefined ? undefined : millis(options.retryInterval, 0),
+      allowedHosts: checkHosts ? allowedHosts : undefined,
+      allowOrigin
+    }, store)
+    const closing = protocol.closing
+
+    const ready = (res: ServerResponse) =>
+      runCallback(
+        Option.match(health, {
+          onNone: () => Effect.succeed({ status: closing() ? "unhealthy" : "healthy", draining: closing(), checks: {} }),
+          onSome: (service) => service.report
+        }),
+        {
+          onExit: (exit) => {
+            if (exit._tag === "Failure") return json(res, 503, { status: "unhealthy", draining: closing(), checks: {} })
+            const report = closing() ? { ...exit.value, status: "unhealthy", draining: true } : exit.value
+            json(res, report.status === "unhealthy" ? 503 : 200, report)
+          }
+        }
+      )
+
+    const metrics = (res: ServerResponse) =>
+      runCallback(Prometheus.render, {
+        onExit: (exit) => {
+          if (exit._tag === "Failure") return json(res, 500, "metrics failed\n", "text/plain; charset=utf-8")
+          json(res, 200, exit.value, Prometheus.contentType)
+        }
+      })
+
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      const url = req.url ?? "/"
+      const end = url.indexOf("?")
+      const pathname = end === -1 ? url : url.slice(0, end)
+      if (pathname === path) {
+        const incoming = NodeAdapter.incoming(req)
+        const reply = NodeAdapter.reply(res, closing)
+        const context = protocol.begin(incoming, reply)
+        if (context === undefined) {
+          // Answered without reading a body: drain it so keep-alive stays usable.
+          if (req.method !== "GET") req.resume()
+          return
+        }
+        NodeAdapter.readBody(
+          req,
+          maxBodyBytes,
+          (body) => protocol.post(incoming, context, body, reply),
+          (error) => protocol.reject(reply, error.status, error.code, error.message)
+        )
+        return
+      }
+      if (options.routes !== undefined && options.routes(req, res)) return
+      if (req.method === "GET" || req.method === "HEAD") {
+        switch (pathname) {
+          case "/health":
+            return json(res, 200, { status: "ok" })
+          case "/health/ready":
+            return ready(res)
+          case "/metrics":
+            return metrics(res)
+        }
+      }
+      req.resume()
+      json(res, 404, { error: "not found" })
+    }
+
+    const server: Server = createServer({
+      requestTimeout,
+      headersTimeout,
+      // How often node:http checks the two timeouts above (its default is 30 s).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 2))),
+      keepAliveTimeout: 5_000
+    }, onRequest)
+    server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+      // node:http answers timeouts with 408 itself; other garbage gets a 400 and the socket is closed.
+      if (socket.writable && err.code !== "ECONNRESET") {
+        socket.end(err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "HTTP/1.1 408 Request Timeout\r\nconnection: close\r\n\r\n" : "HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n")
+      } else socket.destroy()
+    })
+
+    yield* Effect.async<void>((resume) => {
+      const onError = (error: Error) => resume(Effect.dieMessage(`HttpTransport: cannot listen on ${host}:${options.port ?? 0}: ${error.message}`))
+      server.once("error", onError)
+      server.listen(options.port ?? 0, host, () => {
+        server.off("error", onError)
+        resume(Effect.void)
+      })
+    })
+    const address = server.address() as AddressInfo
+    const port = address.port
+    if (checkHosts && options.allowedHosts === undefined) {
+      for (const name of ["127.0.0.1", "localhost", "[::1]"]) {
+        allowedHosts.add(`${name}:${port}`)
+        if (port === 80) allowedHosts.add(name)
+      }
+    }
+
+    let closed: Effect.Effect<void> | undefined
+    const shutdown = Effect.suspend(() => {
+      if (closed !== undefined) return closed
+      closed = Effect.gen(function*() {
+        yield* protocol.beginShutdown
+        if (Option.isSome(health)) yield* health.value.setDraining(true)
+        // Stop accepting connections; node also closes idle keep-alive sockets here.
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+        server.closeIdleConnections()
+        yield* protocol.awaitIdle(shutdownMillis)
+        yield* protocol.closeAll
+        server.closeAllConnections()
+        yield* Effect.promise(() => stopped)
+      }).pipe(Effect.cached, Effect.runSync)
+      return closed
+    })
+    yield* Effect.addFinalizer(() => shutdown)
+
+    const displayHost = host.includes(":") ? `[${host}]` : host
+    return {
+      port,
+      address: address.address,
+      url: `http://${displayHost}:${port}${path}`,
+      stats: protocol.stats,
+      close: shutdown
+    } satisfies Running
+  })
+
+/** The transport as a scoped Layer: listens when built, shuts down gracefully when released. */
+export const layer = (options: Options = {}): Layer.Layer<never, never, McpServer.McpServer> =>
+  Layer.scopedDiscard(make(options))

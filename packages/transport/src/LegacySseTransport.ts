@@ -1,0 +1,314 @@
+/**
+ * The deprecated HTTP+SSE transport of protocol revision 2024-11-05, for
+ * older clients (spec 2025-11-25 basic/transports "Backwards Compatibility":
+ * servers wanting to support older clients should "continue to host both
+ * the SSE and POST endpoints of the old transport, alongside the new MCP
+ * endpoint").
+ *
+ * The 2024-11-05 protocol (spec 2024-11-05 basic/transports "HTTP with SSE"):
+ * - the client GETs the SSE endpoint (`/sse`); the server's first event is
+ *   `endpoint`, whose data is the URL to POST to (`/messages?sessionId=<id>`);
+ * - the client POSTs each JSON-RPC message there; the server answers
+ *   202 Accepted at once;
+ * - every server-to-client message, responses included, is an SSE `message`
+ *   event on the GET stream.
+ *
+ * Each SSE connection is one `McpServer.connect` session; closing the stream
+ * ends the session and cancels its in-flight requests.
+ *
+ * Mount it next to Streamable HTTP on one port through HttpTransport's
+ * `routes`, or run it on its own server with `make` / `layer`.
+ *
+ * @example
+ * import { Effect, Layer } from "effect"
+ * const Both = Layer.scopedDiscard(Effect.gen(function*() {
+ *   const legacy = yield* LegacySseTransport.makeHandler({ ssePath: "/sse", messagesPath: "/messages" })
+ *   yield* HttpTransport.make({ port: 3000, routes: legacy.routes })
+ *   // Runs first on shutdown: legacy requests in flight finish before the HTTP server closes sockets.
+ *   yield* Effect.addFinalizer(() => legacy.close)
+ * }))
+ *
+ * @since 0.1.0
+ */
+import { randomUUID } from "node:crypto"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { JsonRpc, McpSchema, McpServer } from "@emcee/core"
+import { Duration, Effect, Exit, Layer, Runtime, Scope } from "effect"
+import * as Guard from "./internal/guard.js"
+import * as NodeAdapter from "./internal/httpNode.js"
+
+/** Options of the route handler. */
+export interface HandlerOptions extends Guard.Options {
+  /** Path of the SSE endpoint (GET). Default "/sse". */
+  readonly ssePath?: string
+  /** Path of the message endpoint (POST), also advertised in the `endpoint` event. Default "/messages". */
+  readonly messagesPath?: string
+  /** Largest accepted POST body; larger ones get 413. Default 4 MiB. */
+  readonly maxBodyBytes?: number
+  /** Most sessions (SSE connections) at once; more get 503. Default 10,000. */
+  readonly maxSessions?: number
+  /** Interval of SSE keep-alive comments; 0 disables them. Default 15 seconds. */
+  readonly keepAliveInterval?: Duration.DurationInput
+  /** How long in-flight requests may run once shutdown begins. Default 10 seconds. */
+  readonly shutdownTimeout?: Duration.DurationInput
+}
+
+/** Options of the standalone server. */
+export interface Options extends HandlerOptions {
+  /** TCP port; 0 picks a free one. Default 0. */
+  readonly port?: number
+  /** Interface to bind; default 127.0.0.1 (spec 2025-11-25 basic/transports "Security Warning" 2.). */
+  readonly host?: string
+}
+
+/** Counters for tests and operations. */
+export interface Stats {
+  readonly sessions: number
+  readonly inFlight: number
+}
+
+/** The two endpoints as a route function. */
+export interface Handler {
+  /** Serves the request when its path is one of ours and returns true; usable as HttpTransport's `routes`. */
+  readonly routes: (req: IncomingMessage, res: ServerResponse) => boolean
+  readonly stats: () => Stats
+  /** Graceful shutdown (as closing the scope does); idempotent. */
+  readonly close: Effect.Effect<void>
+}
+
+/** A running standalone server. */
+export interface Running {
+  readonly port: number
+  /** The URL of the SSE endpoint. */
+  readonly url: string
+  readonly stats: () => Stats
+  readonly close: Effect.Effect<void>
+}
+
+interface Session {
+  readonly id: string
+  readonly res: ServerResponse
+  readonly scope: Scope.CloseableScope
+  connection: McpServer.Connection | undefined
+  timer: ReturnType<typeof setInterval> | undefined
+  closed: boolean
+}
+
+const TRANSPORT_ERROR = -32000
+const SESSION_NOT_FOUND = -32001
+
+const millis = (input: Duration.DurationInput | undefined, fallback: number): number =>
+  input === undefined ? fallback : Duration.toMillis(Duration.decode(input))
+
+const fail = (res: ServerResponse, status: number, code: number, message: string, extra: Record<string, string> = {}) => {
+  if (res.headersSent) return
+  const body = JSON.stringify(JsonRpc.failure(null, code, message))
+  res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), ...extra })
+  res.end(body)
+}
+
+const isJsonContentType = (contentType: string | undefined): boolean =>
+  contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType.trim())
+
+const supportedVersions: ReadonlySet<string> = new Set(McpSchema.SUPPORTED_PROTOCOL_VERSIONS)
+
+/** Serves the two endpoints for the life of the scope. */
+export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler, never, McpServer.McpServer | Scope.Scope> =>
+  Effect.gen(function*() {
+    const server = yield* McpServer.McpServer
+    const runtime = yield* Effect.runtime<never>()
+    const runFork = Runtime.runFork(runtime)
+    const runCallback = Runtime.runCallback(runtime)
+    const ssePath = options.ssePath ?? "/sse"
+    const messagesPath = options.messagesPath ?? "/messages"
+    const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
+    const maxSessions = options.maxSessions ?? 10_000
+    const keepAliveMillis = millis(options.keepAliveInterval, 15_000)
+    const shutdownMillis = millis(options.shutdownTimeout, 10_000)
+    const guard = Guard.make(options)
+    const sessions = new Map<string, Session>()
+    let inFlight = 0
+    let closing = false
+
+    const write = (session: Session, chunk: string) => {
+      if (session.closed || session.res.destroyed) return
+      session.res.write(chunk)
+    }
+
+    const closeSession = (session: Session): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (session.closed) return Effect.void
+        session.closed = true
+        sessions.delete(session.id)
+        if (session.timer !== undefined) clearInterval(session.timer)
+        if (!session.res.writableEnded) session.res.end()
+        // Ends the McpServer session: in-flight requests are cancelled.
+        return Scope.close(session.scope, Exit.void)
+      })
+
+    const openStream = (req: IncomingMessage, res: ServerResponse) => {
+      if (sessions.size >= maxSessions) return fail(res, 503, TRANSPORT_ERROR, "Service Unavailable: too many sessions", { "retry-after": "1" })
+      const accept = req.headers.accept
+      if (accept !== undefined && !/text\/event-stream|text\/\*|\*\/\*/.test(accept)) {
+        return fail(res, 406, TRANSPORT_ERROR, "Not Acceptable: Accept must list text/event-stream")
+      }
+      const session: Session = { id: randomUUID(), res, scope: Effect.runSync(Scope.make()), connection: undefined, timer: undefined, closed: false }
+      sessions.set(session.id, session)
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" })
+      res.flushHeaders()
+      res.on("close", () => runFork(closeSession(session)))
+      // Every server-to-client message, responses included, is a `message` event on this stream.
+      const send = (message: JsonRpc.Message) => Effect.sync(() => write(session, `event: message\ndata: ${JSON.stringify(message)}\n\n`))
+      runCallback(Scope.extend(server.connect({ send, sessionId: session.id }), session.scope), {
+        onExit: (exit) => {
+          if (Exit.isFailure(exit) || session.closed) return
+          session.connection = exit.value
+          // spec 2024-11-05 basic/transports "HTTP with SSE": the first event is `endpoint`, the URI for client messages.
+          write(session, `event: endpoint\ndata: ${messagesPath}?sessionId=${session.id}\n\n`)
+          if (keepAliveMillis > 0) {
+            session.timer = setInterval(() => write(session, ": keep-alive\n\n"), keepAliveMillis)
+            session.timer.unref()
+          }
+        }
+      })
+    }
+
+    const post = (req: IncomingMessage, res: ServerResponse, url: URL) => {
+      const id = url.searchParams.get("sessionId")
+      if (id === null || id === "") {
+        req.resume()
+        return fail(res, 400, TRANSPORT_ERROR, "Bad Request: the sessionId query parameter is required")
+      }
+      const session = sessions.get(id)
+      if (session === undefined || session.connection === undefined) {
+        req.resume()
+        return fail(res, 404, SESSION_NOT_FOUND, "Session not found")
+      }
+      if (!isJsonContentType(req.headers["content-type"])) {
+        req.resume()
+        return fail(res, 415, TRANSPORT_ERROR, "Unsupported Media Type: Content-Type must be application/json")
+      }
+      const version = req.headers["mcp-protocol-version"]
+      if (typeof version === "string" && !supportedVersions.has(version)) {
+        req.resume()
+        return fail(res, 400, TRANSPORT_ERROR, `Bad Request: unsupported MCP-Protocol-Version: ${version}`)
+      }
+      const connection = session.connection
+      NodeAdapter.readBody(req, maxBodyBytes, (body) => {
+        let value: unknown
+        try {
+          value = JSON.parse(body)
+        } catch (e) {
+          return fail(res, 400, JsonRpc.ErrorCode.ParseError, `Parse error: ${e instanceof Error ? e.message : "invalid JSON"}`)
+        }
+        const classified = JsonRpc.classify(value)
+        if (classified._tag === "Invalid") {
+          const text = JSON.stringify(classified.response)
+          res.writeHead(400, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) })
+          return res.end(text)
+        }
+        const accepted = () => {
+          if (res.headersSent) return
+          res.writeHead(202, { "content-type": "text/plain", "content-length": "8" })
+          res.end("Accepted")
+        }
+        if (classified._tag !== "Request") {
+          // Handled before the 202, so the client's next message (sent after the 202) is handled after it.
+          return runCallback(connection.handle(value), { onExit: accepted })
+        }
+        if (closing) return fail(res, 503, TRANSPORT_ERROR, "Service Unavailable: the server is shutting down")
+        accepted()
+        inFlight++
+        runCallback(
+          Effect.flatMap(connection.handle(value), (response) =>
+            response === undefined ? Effect.void : Effect.sync(() => write(session, `event: message\ndata: ${JSON.stringify(response)}\n\n`))),
+          { onExit: () => inFlight-- }
+        )
+      }, (error) => fail(res, error.status, error.code, error.message, { connection: "close" }))
+    }
+
+    const routes = (req: IncomingMessage, res: ServerResponse): boolean => {
+      const url = new URL(req.url ?? "/", "http://localhost")
+      const isSse = url.pathname === ssePath
+      if (!isSse && url.pathname !== messagesPath) return false
+      const method = req.method ?? "GET"
+      const wanted = isSse ? "GET" : "POST"
+      if (method !== wanted) {
+        req.resume()
+        fail(res, 405, TRANSPORT_ERROR, "Method Not Allowed", { allow: wanted })
+        return true
+      }
+      if (closing) {
+        req.resume()
+        fail(res, 503, TRANSPORT_ERROR, "Service Unavailable: the server is shutting down", { connection: "close" })
+        return true
+      }
+      // spec 2025-11-25 basic/transports "Security Warning" 1.: invalid Origin (or Host) -> 403.
+      const forbidden = guard(req)
+      if (forbidden !== undefined) {
+        req.resume()
+        fail(res, 403, TRANSPORT_ERROR, forbidden)
+        return true
+      }
+      if (isSse) openStream(req, res)
+      else post(req, res, url)
+      return true
+    }
+
+    let closed: Effect.Effect<void> | undefined
+    const close = Effect.suspend(() => {
+      if (closed !== undefined) return closed
+      closed = Effect.gen(function*() {
+        closing = true
+        const all = [...sessions.values()]
+        yield* Effect.forEach(all, (session) => session.connection?.drain ?? Effect.void, { concurrency: "unbounded", discard: true }).pipe(
+          Effect.timeout(shutdownMillis),
+          Effect.ignore
+        )
+        yield* Effect.forEach(all, closeSession, { discard: true })
+      }).pipe(Effect.cached, Effect.runSync)
+      return closed
+    })
+    yield* Effect.addFinalizer(() => close)
+
+    return {
+      routes,
+      close,
+      stats: () => ({ sessions: sessions.size, inFlight })
+    } satisfies Handler
+  })
+
+/** The legacy transport on a node:http server of its own; other paths get 404. */
+export const make = (options: Options = {}): Effect.Effect<Running, never, McpServer.McpServer | Scope.Scope> =>
+  Effect.gen(function*() {
+    const host = options.host ?? "127.0.0.1"
+    const handler = yield* makeHandler(options)
+    const http: Server = createServer((req, res) => {
+      if (handler.routes(req, res)) return
+      req.resume()
+      fail(res, 404, TRANSPORT_ERROR, "Not Found")
+    })
+    yield* Effect.async<void>((resume) => {
+      const onError = (error: Error) => resume(Effect.dieMessage(`LegacySseTransport: cannot listen on ${host}:${options.port ?? 0}: ${error.message}`))
+      http.once("error", onError)
+      http.listen(options.port ?? 0, host, () => {
+        http.off("error", onError)
+        resume(Effect.void)
+      })
+    })
+    const port = (http.address() as AddressInfo).port
+    const stop = Effect.zipRight(
+      handler.close,
+      Effect.async<void>((resume) => {
+        http.close(() => resume(Effect.void))
+        http.closeAllConnections()
+      })
+    ).pipe(Effect.cached, Effect.runSync)
+    yield* Effect.addFinalizer(() => stop)
+    const displayHost = host.includes(":") ? `[${host}]` : host
+    return { port, url: `http://${displayHost}:${port}${options.ssePath ?? "/sse"}`, stats: handler.stats, close: stop } satisfies Running
+  })
+
+/** The standalone legacy transport as a scoped Layer. */
+export const layer = (options: Options = {}): Layer.Layer<never, never, McpServer.McpServer> => Layer.scopedDiscard(make(options))

@@ -1,0 +1,111 @@
+/**
+ * The node:http side of the Streamable HTTP transport: turns an
+ * IncomingMessage/ServerResponse pair into the protocol's `Incoming` and
+ * `Reply`, and reads POST bodies under a size limit.
+ */
+import { isUtf8 } from "node:buffer"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import type { Incoming, Reply } from "./httpProtocol.js"
+import type { Sink } from "./sse.js"
+
+/** The request as the protocol reads it. */
+export const incoming = (req: IncomingMessage): Incoming => ({
+  method: req.method ?? "GET",
+  header: (name) => {
+    const value = req.headers[name]
+    return typeof value === "string" ? value : Array.isArray(value) ? value.join(", ") : undefined
+  }
+})
+
+/** A reply writing to a node:http response; `closing` adds `Connection: close` during shutdown. */
+export const reply = (res: ServerResponse, closing: () => boolean): Reply => ({
+  send: (status, headers, body) => {
+    if (res.headersSent || res.destroyed) return
+    if (closing()) headers["connection"] = "close"
+    res.writeHead(status, headers)
+    res.end(body)
+  },
+  stream: (headers, onClose): Sink => {
+    let closed = res.destroyed
+    if (!closed) {
+      if (closing()) headers["connection"] = "close"
+      res.writeHead(200, headers)
+      res.flushHeaders()
+    }
+    res.on("close", () => {
+      if (!closed) {
+        closed = true
+        onClose()
+      }
+    })
+    return {
+      write: (chunk) => {
+        if (closed || res.destroyed) return false
+        res.write(chunk)
+        return true
+      },
+      end: () => {
+        if (!closed) {
+          closed = true
+          res.end()
+        }
+      },
+      closed: () => closed || res.destroyed
+    }
+  }
+})
+
+/** Why a body could not be read. */
+export interface BodyError {
+  readonly status: number
+  readonly code: number
+  readonly message: string
+}
+
+/**
+ * Reads the whole body as UTF-8 text, refusing more than `maxBytes`
+ * (413, checked against Content-Length first) and bytes that are not UTF-8
+ * (400 + -32700).
+ */
+export const readBody = (
+  req: IncomingMessage,
+  maxBytes: number,
+  onBody: (text: string) => void,
+  onError: (error: BodyError) => void
+) => {
+  const tooLarge: BodyError = { status: 413, code: -32000, message: `Payload Too Large: the limit is ${maxBytes} bytes` }
+  const declared = req.headers["content-length"]
+  if (declared !== undefined && Number(declared) > maxBytes) {
+    req.resume()
+    onError(tooLarge)
+    return
+  }
+  const chunks: Array<Buffer> = []
+  let size = 0
+  let failed = false
+  req.on("data", (chunk: Buffer) => {
+    if (failed) return
+    size += chunk.length
+    if (size > maxBytes) {
+      failed = true
+      chunks.length = 0
+      onError(tooLarge)
+      return
+    }
+    chunks.push(chunk)
+  })
+  req.on("end", () => {
+    if (failed) return
+    const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+    if (!isUtf8(bytes)) {
+      onError({ status: 400, code: -32700, message: "Parse error: the body is not valid UTF-8" })
+      return
+    }
+    onBody(bytes.toString("utf8"))
+  })
+  req.on("error", () => {
+    if (failed) return
+    failed = true
+    onError({ status: 400, code: -32000, message: "Bad Request: the body could not be read" })
+  })
+}

@@ -1,0 +1,831 @@
+/**
+ * The rules of MCP over Streamable HTTP (spec 2025-11-25 basic/transports
+ * "Streamable HTTP"), independent of the HTTP server: the node:http adapter
+ * (HttpTransport) and the web-standard adapter (WebHandler) both drive this
+ * one implementation through `Incoming` / `Reply`.
+ *
+ * Speed: a POST on an existing session is validated with plain string
+ * checks, parsed with JSON.parse and served with exactly one Effect run
+ * (`conn.handle` + writing the reply) on a runtime captured at startup.
+ */
+import { randomBytes, randomUUID } from "node:crypto"
+import { JsonRpc, McpSchema, McpServer, Metrics } from "@emcee/core"
+import { Cause, Effect, Exit, Metric, Runtime, Scope } from "effect"
+import type * as EventStore from "../EventStore.js"
+import * as Sse from "./sse.js"
+
+/** What the protocol reads from a request. Header names are lower case. */
+export interface Incoming {
+  readonly method: string
+  readonly header: (name: string) => string | undefined
+}
+
+/** One HTTP response under construction, written exactly once. */
+export interface Reply {
+  /** A complete response; `body` undefined means no body. */
+  readonly send: (status: number, headers: Record<string, string>, body: string | undefined) => void
+  /** Starts an SSE response; `onClose` runs when the client goes away. */
+  readonly stream: (headers: Record<string, string>, onClose: () => void) => Sse.Sink
+}
+
+/** Resolved options of the protocol. */
+export interface Options {
+  readonly stateless: boolean
+  readonly enableJsonResponse: boolean
+  readonly sessionIdleTimeoutMillis: number
+  readonly maxSessions: number
+  readonly keepAliveMillis: number
+  /** `retry` sent in priming events (spec "Sending Messages to the Server" 6.); undefined: none. */
+  readonly retryMillis: number | undefined
+  /** Exact `Host` header values accepted; undefined: any. */
+  readonly allowedHosts: ReadonlySet<string> | undefined
+  /** Origin check; undefined: any. */
+  readonly allowOrigin: ((origin: string) => boolean) | undefined
+}
+
+/** Everything a POST needs after its headers were checked. */
+export interface PostContext {
+  readonly session: Session | undefined
+}
+
+/** Counters for tests and operations. */
+export interface Stats {
+  readonly sessions: number
+  readonly inFlight: number
+  readonly streams: number
+}
+
+/** The protocol engine. */
+export interface Protocol {
+  /**
+   * Checks a request's method and headers. Returns a PostContext when a POST
+   * may proceed to its body (the adapter then calls `post` or `reject`),
+   * undefined when the request was answered (errors, GET, DELETE).
+   */
+  readonly begin: (incoming: Incoming, reply: Reply) => PostContext | undefined
+  /** Serves a POST body. */
+  readonly post: (incoming: Incoming, context: PostContext, body: string, reply: Reply) => void
+  /** Answers a POST whose body could not be read (too large, bad bytes) and releases it. */
+  readonly reject: (reply: Reply, status: number, code: number, message: string) => void
+  /** True once shutdown began. */
+  readonly closing: () => boolean
+  readonly stats: () => Stats
+  /** Stop taking new work: new requests get 503. */
+  readonly beginShutdown: Effect.Effect<void>
+  /** Waits until no POST is in flight, at most `millis`. */
+  readonly awaitIdle: (millis: number) => Effect.Effect<void>
+  /** Ends every SSE stream and session. */
+  readonly closeAll: Effect.Effect<void>
+}
+
+// --- small helpers --------------------------------------------------------------------------------
+
+const JSON_HEADERS = "application/json"
+
+const errorBody = (code: number, message: string): string => JSON.stringify(JsonRpc.failure(null, code, message))
+
+/** -32000 is the transport's generic error, -32001 "session not found" (as the official SDK). */
+const TRANSPORT_ERROR = -32000
+const SESSION_NOT_FOUND = -32001
+
+const rejectionsByStatus = new Map<number, Metric.Metric.Counter<number>>()
+const countRejection = (status: number) => {
+  let counter = rejectionsByStatus.get(status)
+  if (counter === undefined) {
+    counter = Metric.tagged(Metrics.httpRejections, "status", String(status))
+    rejectionsByStatus.set(status, counter)
+  }
+  counter.unsafeUpdate(1, [])
+}
+
+const fail = (reply: Reply, status: number, code: number, message: string, extra?: Record<string, string>) => {
+  countRejection(status)
+  const body = errorBody(code, message)
+  reply.send(status, { "content-type": JSON_HEADERS, "content-length": String(Buffer.byteLength(body)), ...extra }, body)
+}
+
+const supportedVersions: ReadonlySet<string> = new Set(McpSchema.SUPPORTED_PROTOCOL_VERSIONS)
+
+/** spec basic/transports "Protocol Version Header": absent means 2025-03-26; unknown is a 400. */
+const DEFAULT_HTTP_VERSION = "2025-03-26"
+
+/** A media range list includes `type` (or a wildcard for it). */
+const accepts = (accept: string, type: string): boolean =>
+  accept.includes(type) || accept.includes("*/*") || accept.includes(type.slice(0, type.indexOf("/") + 1) + "*")
+
+const isJsonContentType = (contentType: string | undefined): boolean => {
+  if (contentType === undefined) return false
+  if (contentType === "application/json") return true
+  const lower = contentType.toLowerCase().trimStart()
+  if (!lower.startsWith("application/json")) return false
+  const next = lower.charCodeAt(16)
+  return Number.isNaN(next) || next === 59 /* ; */ || next === 32 /* space */ || next === 9
+}
+
+const isInitialize = (message: unknown): boolean =>
+  (message as { method?: unknown }).method === "initialize" && (message as { id?: unknown }).id !== undefined
+
+// --- streams, exchanges, sessions --------------------------------------------------------------------
+
+/** A logical SSE stream: outlives its HTTP connection, so a client can resume it (spec "Resumability and Redelivery"). */
+interface LogicalStream {
+  readonly id: string
+  readonly kind: "post" | "get"
+  sink: Sse.Sink | undefined
+  timer: ReturnType<typeof setInterval> | undefined
+  done: boolean
+}
+
+/** One POSTed request being answered. */
+interface Exchange {
+  readonly requestId: JsonRpc.RequestId
+  readonly reply: Reply
+  readonly session: Session | undefined
+  /** Headers to add to the response (the new session id on initialize). */
+  extraHeaders: Record<string, string> | undefined
+  /** json: nothing written yet; sse: the response is an SSE stream; finished: the response was written. */
+  state: "json" | "sse" | "finished"
+  stream: LogicalStream | undefined
+  /** Stateless exchanges write SSE without ids (there is no session to resume). */
+  sink: Sse.Sink | undefined
+}
+
+/** One `Mcp-Session-Id` (spec basic/transports "Session Management"). */
+export interface Session {
+  readonly id: string
+  /** Prefix of this session's stream ids: proves a Last-Event-ID belongs to it. */
+  readonly token: string
+  readonly scope: Scope.CloseableScope
+  connection: McpServer.Connection | undefined
+  readonly exchanges: Map<JsonRpc.RequestId, Exchange>
+  /** Streams that may still get events, by id. */
+  readonly streams: Map<string, LogicalStream>
+  /** Every stream id handed out, oldest first, for the event store's cleanup (bounded). */
+  readonly streamIds: Set<string>
+  /** Unrelated messages sent while no GET stream existed, for the first GET (bounded). */
+  readonly pending: Array<JsonRpc.Message>
+  nextStream: number
+  lastSeen: number
+  closed: boolean
+}
+
+const MAX_PENDING = 1000
+const MAX_STREAM_IDS = 256
+
+/** Builds the engine on the current runtime. */
+export const make = (
+  options: Options,
+  store: EventStore.Service
+): Effect.Effect<Protocol, never, McpServer.McpServer | Scope.Scope> =>
+  Effect.gen(function*() {
+    const server = yield* McpServer.McpServer
+    const runtime = yield* Effect.runtime<never>()
+    const runCallback = Runtime.runCallback(runtime)
+    const runFork = Runtime.runFork(runtime)
+
+    const sessions = new Map<string, Session>()
+    let inFlight = 0
+    let openStreams = 0
+    let shuttingDown = false
+    let idleWaiters: Array<() => void> = []
+
+    const release = () => {
+      inFlight--
+      if (inFlight === 0 && idleWaiters.length > 0) {
+        const waiters = idleWaiters
+        idleWaiters = []
+        for (const wake of waiters) wake()
+      }
+    }
+
+    // --- SSE plumbing
+
+    const openSink = (reply: Reply, headers: Record<string, string>, onClose: () => void): Sse.Sink => {
+      openStreams++
+      Metrics.sseStreams.unsafeModify(1, [])
+      let counted = true
+      const uncount = () => {
+        if (counted) {
+          counted = false
+          openStreams--
+          Metrics.sseStreams.unsafeModify(-1, [])
+        }
+      }
+      const sink = reply.stream(headers, () => {
+        uncount()
+        onClose()
+      })
+      return {
+        write: sink.write,
+        closed: sink.closed,
+        end: () => {
+          uncount()
+          sink.end()
+        }
+      }
+    }
+
+    const startKeepAlive = (stream: LogicalStream) => {
+      if (options.keepAliveMillis <= 0) return
+      stream.timer = setInterval(() => {
+        if (stream.sink === undefined || !stream.sink.write(Sse.keepAlive)) stopKeepAlive(stream)
+      }, options.keepAliveMillis)
+      stream.timer.unref?.()
+    }
+
+    const stopKeepAlive = (stream: LogicalStream) => {
+      if (stream.timer !== undefined) {
+        clearInterval(stream.timer)
+        stream.timer = undefined
+      }
+    }
+
+    const detach = (stream: LogicalStream) => {
+      stopKeepAlive(stream)
+      const sink = stream.sink
+      stream.sink = undefined
+      if (sink !== undefined && !sink.closed()) sink.end()
+    }
+
+    const newStream = (session: Session, kind: "post" | "get"): LogicalStream => {
+      const id = `${session.token}.${kind === "post" ? "p" : "g"}${(session.nextStream++).toString(36)}`
+      const stream: LogicalStream = { id, kind, sink: undefined, timer: undefined, done: false }
+      session.streams.set(id, stream)
+      session.streamIds.add(id)
+      if (session.streamIds.size > MAX_STREAM_IDS) {
+        const oldest = session.streamIds.values().next().value as string
+        session.streamIds.delete(oldest)
+        runFork(store.remove([oldest]))
+      }
+      return stream
+    }
+
+    /** spec "Sending Messages to the Server" 6.: priming needs clients of 2025-11-25 or later (older ones choke on empty data). */
+    const wantsPriming = (session: Session) => (session.connection?.session.protocolVersion ?? "") >= "2025-11-25"
+
+    const prime = (session: Session, stream: LogicalStream): Effect.Effect<void> =>
+      Effect.map(store.start(stream.id), (id) => {
+        if (wantsPriming(session)) stream.sink?.write(Sse.priming(id, options.retryMillis))
+      })
+
+    /** Stores a message on a stream and writes it when a connection is attached. */
+    const emit = (stream: LogicalStream, message: JsonRpc.Message): Effect.Effect<void> =>
+      Effect.map(store.append(stream.id, message), (eventId) => {
+        const sink = stream.sink
+        if (sink !== undefined && !sink.write(Sse.event(eventId, message))) detach(stream)
+      })
+
+    // --- routing of server-to-client messages (spec "Multiple Connections": each message on exactly one stream)
+
+    const routeUnrelated = (session: Session, message: JsonRpc.Message): Effect.Effect<void> => {
+      let dormant: LogicalStream | undefined
+      for (const stream of session.streams.values()) {
+        if (stream.kind !== "get") continue
+        if (stream.sink !== undefined) return emit(stream, message)
+        dormant ??= stream
+      }
+      // A disconnected GET stream keeps its messages for a resume with Last-Event-ID.
+      if (dormant !== undefined) return emit(dormant, message)
+      return Effect.sync(() => {
+        session.pending.push(message)
+        if (session.pending.length > MAX_PENDING) session.pending.shift()
+      })
+    }
+
+    /** Moves a JSON-mode exchange to an SSE response (a related message came before the result). */
+    const upgrade = (exchange: Exchange): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        exchange.state = "sse"
+        const session = exchange.session
+        const headers = exchange.extraHeaders === undefined ? { ...Sse.headers } : { ...Sse.headers, ...exchange.extraHeaders }
+        if (session === undefined) {
+          // Stateless: no session to resume in, so no event ids.
+          exchange.sink = openSink(exchange.reply, headers, () => {})
+          return Effect.void
+        }
+        const stream = newStream(session, "post")
+        exchange.stream = stream
+        stream.sink = openSink(exchange.reply, headers, () => {
+          // spec "Sending Messages to the Server" 6.: disconnection is not cancellation; the stream lives on for a resume.
+          stopKeepAlive(stream)
+          stream.sink = undefined
+        })
+        startKeepAlive(stream)
+        return prime(session, stream)
+      })
+
+    const sendOnExchange = (exchange: Exchange, message: JsonRpc.Message): Effect.Effect<void> => {
+      if (exchange.state === "json") return Effect.zipRight(upgrade(exchange), Effect.suspend(() => sendOnExchange(exchange, message)))
+      if (exchange.stream !== undefined) return emit(exchange.stream, message)
+      return Effect.sync(() => {
+        exchange.sink?.write(Sse.event(undefined, message))
+      })
+    }
+
+    const sessionSend = (session: Session) => (message: JsonRpc.Message, related?: JsonRpc.RequestId): Effect.Effect<void> => {
+      if (session.closed) return Effect.void
+      if (related !== undefined) {
+        const exchange = session.exchanges.get(related)
+        if (exchange !== undefined && exchange.state !== "finished") return sendOnExchange(exchange, message)
+      }
+      return routeUnrelated(session, message)
+    }
+
+    /** Writes the response of an exchange: one JSON body, or the last event of its SSE stream. */
+    const finish = (exchange: Exchange, response: JsonRpc.Response | undefined): Effect.Effect<void> => {
+      switch (exchange.state) {
+        case "json": {
+          exchange.state = "finished"
+          if (response === undefined) {
+            // Cancelled (spec basic/utilities/cancellation: no response); the HTTP exchange still needs an end.
+            exchange.reply.send(202, { "content-length": "0" }, undefined)
+          } else {
+            const body = JSON.stringify(response)
+            exchange.reply.send(
+              200,
+              exchange.extraHeaders === undefined
+                ? { "content-type": JSON_HEADERS, "content-length": String(Buffer.byteLength(body)) }
+                : { "content-type": JSON_HEADERS, "content-length": String(Buffer.byteLength(body)), ...exchange.extraHeaders },
+              body
+            )
+          }
+          return Effect.void
+        }
+        case "sse": {
+          exchange.state = "finished"
+          const stream = exchange.stream
+          if (stream === undefined) {
+            if (response !== undefined) exchange.sink?.write(Sse.event(undefined, response))
+            exchange.sink?.end()
+            return Effect.void
+          }
+          const write = response === undefined ? Effect.void : emit(stream, response)
+          // spec "Sending Messages to the Server" 6.: after the response the server SHOULD terminate the stream.
+          return Effect.map(write, () => {
+            stream.done = true
+            exchange.session?.streams.delete(stream.id)
+            detach(stream)
+          })
+        }
+        case "finished":
+          return Effect.void
+      }
+    }
+
+    /** An exchange whose fiber ended without a response (its session closed under it). */
+    const abandon = (exchange: Exchange) => {
+      if (exchange.state === "json") {
+        exchange.state = "finished"
+        if (shuttingDown) fail(exchange.reply, 503, TRANSPORT_ERROR, "Service Unavailable: the server is shutting down")
+        else fail(exchange.reply, 404, SESSION_NOT_FOUND, "Session not found: it was terminated")
+      } else if (exchange.state === "sse") {
+        exchange.state = "finished"
+        if (exchange.stream !== undefined) {
+          exchange.stream.done = true
+          detach(exchange.stream)
+        } else exchange.sink?.end()
+      }
+    }
+
+    // --- sessions
+
+    const closeSession = (session: Session): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (session.closed) return Effect.void
+        session.closed = true
+        sessions.delete(session.id)
+        for (const stream of session.streams.values()) {
+          stream.done = true
+          detach(stream)
+        }
+        session.streams.clear()
+        session.pending.length = 0
+        const ids = [...session.streamIds]
+        session.streamIds.clear()
+        // Closing the scope interrupts in-flight requests; their exchanges are answered by `abandon`.
+        return Effect.zipRight(store.remove(ids), Scope.close(session.scope, Exit.void))
+      })
+
+    const newSession = (): Effect.Effect<Session> =>
+      Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const session: Session = {
+          // spec "Session Management" 1.: globally unique, cryptographically secure, visible ASCII.
+          id: randomUUID(),
+          token: randomBytes(9).toString("base64url"),
+          scope,
+          connection: undefined,
+          exchanges: new Map(),
+          streams: new Map(),
+          streamIds: new Set(),
+          pending: [],
+          nextStream: 0,
+          lastSeen: performance.now(),
+          closed: false
+        }
+        session.connection = yield* Scope.extend(server.connect({ send: sessionSend(session), sessionId: session.id }), scope)
+        sessions.set(session.id, session)
+        return session
+      })
+
+    // --- POST
+
+    /** The one Effect run of a request: (SSE start when JSON responses are off) + handle + reply. */
+    const runExchange = (
+      connection: McpServer.Connection,
+      exchange: Exchange,
+      message: unknown,
+      onDone: () => void
+    ) => {
+      const handled = Effect.flatMap(connection.handle(message), (response) => finish(exchange, response))
+      runCallback(options.enableJsonResponse ? handled : Effect.zipRight(upgrade(exchange), handled), {
+        onExit: (exit) => {
+          if (Exit.isFailure(exit)) {
+            if (!Cause.isInterruptedOnly(exit.cause)) runFork(Effect.logError("HTTP exchange failed", exit.cause))
+            abandon(exchange)
+          }
+          onDone()
+        }
+      })
+    }
+
+    const postToSession = (session: Session, message: unknown, classified: JsonRpc.Classified, reply: Reply) => {
+      const connection = session.connection!
+      session.lastSeen = performance.now()
+      if (classified._tag !== "Request") {
+        // spec "Sending Messages to the Server" 4.: notifications and responses get 202 Accepted, no body.
+        runCallback(connection.handle(message), {
+          onExit: () => {
+            reply.send(202, { "content-length": "0" }, undefined)
+            release()
+          }
+        })
+        return
+      }
+      const id = classified.message.id
+      if (session.exchanges.has(id)) {
+        reply.send(
+          200,
+          { "content-type": JSON_HEADERS },
+          JSON.stringify(JsonRpc.failure(id, JsonRpc.ErrorCode.InvalidRequest, `Invalid Request: id ${JSON.stringify(id)} is already in use`))
+        )
+        release()
+        return
+      }
+      const exchange: Exchange = {
+        requestId: id,
+        reply,
+        session,
+        extraHeaders: undefined,
+        state: "json",
+        stream: undefined,
+        sink: undefined
+      }
+      session.exchanges.set(id, exchange)
+      runExchange(connection, exchange, message, () => {
+        session.exchanges.delete(id)
+        session.lastSeen = performance.now()
+        release()
+      })
+    }
+
+    const initialize = (request: JsonRpc.Request, message: unknown, reply: Reply) => {
+      // spec "Session Management" 1.: the session id goes on the response carrying the InitializeResult.
+      runCallback(newSession(), {
+        onExit: (exit) => {
+          if (Exit.isFailure(exit)) {
+            fail(reply, 500, JsonRpc.ErrorCode.InternalError, "Internal error: could not create a session")
+            release()
+            return
+          }
+          const session = exit.value
+          const exchange: Exchange = {
+            requestId: request.id,
+            reply,
+            session,
+            extraHeaders: { "mcp-session-id": session.id },
+            state: "json",
+            stream: undefined,
+            sink: undefined
+          }
+          session.exchanges.set(request.id, exchange)
+          const connection = session.connection!
+          const handled = Effect.flatMap(connection.handle(message), (response) => {
+            if (response !== undefined && !("error" in response)) return finish(exchange, response)
+            // A failed initialize leaves no session behind: the client must start over.
+            exchange.extraHeaders = undefined
+            return Effect.zipRight(finish(exchange, response), closeSession(session))
+          })
+          runCallback(options.enableJsonResponse ? handled : Effect.zipRight(upgrade(exchange), handled), {
+            onExit: (exit) => {
+              if (Exit.isFailure(exit)) abandon(exchange)
+              session.exchanges.delete(request.id)
+              release()
+            }
+          })
+        }
+      })
+    }
+
+    const postStateless = (incoming: Incoming, message: unknown, classified: JsonRpc.Classified, reply: Reply) => {
+      if (classified._tag !== "Request") {
+        // Nothing can follow up on a notification or response without a session.
+        reply.send(202, { "content-length": "0" }, undefined)
+        release()
+        return
+      }
+      const request = classified.message
+      const header = incoming.header("mcp-protocol-version")
+      const exchange: Exchange = {
+        requestId: request.id,
+        reply,
+        session: undefined,
+        extraHeaders: undefined,
+        state: "json",
+        stream: undefined,
+        sink: undefined
+      }
+      const send = (msg: JsonRpc.Message, related?: JsonRpc.RequestId) =>
+        related === request.id && exchange.state !== "finished" ? sendOnExchange(exchange, msg) : Effect.void
+      const serve = Effect.scoped(
+        Effect.gen(function*() {
+          // ConnectOptions.preinitialized: each POST is a complete connection (stateless mode).
+          const connection = yield* server.connect(
+            isInitialize(message)
+              ? { send }
+              : { send, preinitialized: { protocolVersion: header ?? DEFAULT_HTTP_VERSION } }
+          )
+          if (!options.enableJsonResponse) yield* upgrade(exchange)
+          const response = yield* connection.handle(message)
+          yield* finish(exchange, response)
+        })
+      )
+      runCallback(serve, {
+        onExit: (exit) => {
+          if (Exit.isFailure(exit)) abandon(exchange)
+          release()
+        }
+      })
+    }
+
+    const post = (incoming: Incoming, context: PostContext, body: string, reply: Reply) => {
+      let message: unknown
+      try {
+        message = JSON.parse(body)
+      } catch (e) {
+        fail(reply, 400, JsonRpc.ErrorCode.ParseError, `Parse error: ${e instanceof Error ? e.message : "invalid JSON"}`)
+        release()
+        return
+      }
+      // spec "Sending Messages to the Server" 3.: a single message (batches were removed in 2025-06-18).
+      const classified = JsonRpc.classify(message)
+      if (classified._tag === "Invalid") {
+        countRejection(400)
+        reply.send(400, { "content-type": JSON_HEADERS }, JSON.stringify(classified.response))
+        release()
+        return
+      }
+      const init = classified._tag === "Request" && classified.message.method === "initialize"
+      if (!init) {
+        // spec "Protocol Version Header": an invalid or unsupported version is a 400.
+        const version = incoming.header("mcp-protocol-version")
+        if (version !== undefined && !supportedVersions.has(version)) {
+          fail(reply, 400, TRANSPORT_ERROR, `Bad Request: unsupported MCP-Protocol-Version: ${version} (supported: ${McpSchema.SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`)
+          release()
+          return
+        }
+      }
+      if (options.stateless) return postStateless(incoming, message, classified, reply)
+      const session = context.session
+      if (session !== undefined) return postToSession(session, message, classified, reply)
+      if (init) {
+        if (sessions.size >= options.maxSessions) {
+          fail(reply, 503, TRANSPORT_ERROR, "Service Unavailable: too many sessions", { "retry-after": "1" })
+          release()
+          return
+        }
+        return initialize(classified.message as JsonRpc.Request, message, reply)
+      }
+      // spec "Session Management" 2.: requests other than initialize without a session id get 400.
+      fail(reply, 400, TRANSPORT_ERROR, "Bad Request: Mcp-Session-Id header is required")
+      release()
+    }
+
+    // --- GET: the server-initiated stream, and resumption with Last-Event-ID
+
+    const openGet = (session: Session, reply: Reply) => {
+      const stream = newStream(session, "get")
+      stream.sink = openSink(reply, { ...Sse.headers, "mcp-session-id": session.id }, () => {
+        stopKeepAlive(stream)
+        stream.sink = undefined
+        // Keep one disconnected GET stream for a resume; older disconnected ones are let go.
+        for (const other of session.streams.values()) {
+          if (other !== stream && other.kind === "get" && other.sink === undefined) session.streams.delete(other.id)
+        }
+      })
+      startKeepAlive(stream)
+      const pending = session.pending.splice(0, session.pending.length)
+      runFork(Effect.zipRight(prime(session, stream), Effect.forEach(pending, (message) => emit(stream, message), { discard: true })))
+    }
+
+    const resume = (session: Session, lastEventId: string, reply: Reply) => {
+      const streamId = store.streamOf(lastEventId)
+      if (streamId === undefined || !streamId.startsWith(session.token + ".")) {
+        // spec "Resumability and Redelivery": never replay another stream (or another session's).
+        fail(reply, 400, TRANSPORT_ERROR, "Bad Request: unknown Last-Event-ID")
+        return
+      }
+      const chunks: Array<string> = []
+      const replay = store.replayAfter(lastEventId, (eventId, message) =>
+        Effect.sync(() => {
+          chunks.push(Sse.event(eventId, message))
+        }))
+      runCallback(replay, {
+        onExit: (exit) => {
+          const known = Exit.isSuccess(exit) && exit.value !== undefined
+          let stream = session.streams.get(streamId)
+          if (session.closed) {
+            fail(reply, 404, SESSION_NOT_FOUND, "Session not found")
+            return
+          }
+          if (!known && stream === undefined) {
+            fail(reply, 400, TRANSPORT_ERROR, "Bad Request: unknown Last-Event-ID (the stream is gone)")
+            return
+          }
+          if (stream === undefined && streamId.slice(session.token.length + 1).startsWith("g")) {
+            // A GET stream that was let go: it lives again under the same id.
+            stream = { id: streamId, kind: "get", sink: undefined, timer: undefined, done: false }
+            session.streams.set(streamId, stream)
+          }
+          if (stream !== undefined && stream.sink !== undefined) detach(stream)
+          const live = stream
+          const sink = openSink(reply, { ...Sse.headers, "mcp-session-id": session.id }, () => {
+            if (live !== undefined && live.sink === sink) {
+              stopKeepAlive(live)
+              live.sink = undefined
+            }
+          })
+          for (const chunk of chunks) sink.write(chunk)
+          if (live === undefined || live.done) {
+            // The stream already carried its response: replay, then terminate it.
+            sink.end()
+            return
+          }
+          live.sink = sink
+          startKeepAlive(live)
+        }
+      })
+    }
+
+    // --- request entry
+
+    const checkSession = (incoming: Incoming, reply: Reply): Session | undefined | false => {
+      const id = incoming.header("mcp-session-id")
+      if (id === undefined) return undefined
+      const session = sessions.get(id)
+      if (session === undefined) {
+        // spec "Session Management" 3.: a terminated (or unknown) session is a 404, so the client re-initializes.
+        fail(reply, 404, SESSION_NOT_FOUND, "Session not found")
+        return false
+      }
+      return session
+    }
+
+    const checkVersion = (incoming: Incoming, reply: Reply): boolean => {
+      const version = incoming.header("mcp-protocol-version")
+      if (version === undefined || supportedVersions.has(version)) return true
+      fail(reply, 400, TRANSPORT_ERROR, `Bad Request: unsupported MCP-Protocol-Version: ${version}`)
+      return false
+    }
+
+    const begin = (incoming: Incoming, reply: Reply): PostContext | undefined => {
+      if (shuttingDown) {
+        fail(reply, 503, TRANSPORT_ERROR, "Service Unavailable: the server is shutting down", { connection: "close" })
+        return undefined
+      }
+      // spec basic/transports "Security Warning" 1.: validate Origin (DNS rebinding); invalid -> 403.
+      if (options.allowOrigin !== undefined) {
+        const origin = incoming.header("origin")
+        if (origin !== undefined && !options.allowOrigin(origin)) {
+          fail(reply, 403, TRANSPORT_ERROR, `Forbidden: Origin not allowed: ${origin}`)
+          return undefined
+        }
+      }
+      if (options.allowedHosts !== undefined) {
+        const host = incoming.header("host")
+        if (host === undefined || !options.allowedHosts.has(host)) {
+          fail(reply, 403, TRANSPORT_ERROR, `Forbidden: Host not allowed: ${host ?? "(none)"}`)
+          return undefined
+        }
+      }
+      switch (incoming.method) {
+        case "POST": {
+          // spec "Sending Messages to the Server" 2.: Accept lists application/json and text/event-stream.
+          const accept = incoming.header("accept")
+          if (accept === undefined || !accepts(accept, "application/json") || !accepts(accept, "text/event-stream")) {
+            fail(reply, 406, TRANSPORT_ERROR, "Not Acceptable: Accept must list application/json and text/event-stream")
+            return undefined
+          }
+          if (!isJsonContentType(incoming.header("content-type"))) {
+            fail(reply, 415, TRANSPORT_ERROR, "Unsupported Media Type: Content-Type must be application/json")
+            return undefined
+          }
+          let session: Session | undefined
+          if (!options.stateless) {
+            const found = checkSession(incoming, reply)
+            if (found === false) return undefined
+            session = found
+          }
+          inFlight++
+          return { session }
+        }
+        case "GET": {
+          // spec "Listening for Messages from the Server" 2.-3.
+          const accept = incoming.header("accept")
+          if (accept === undefined || !accepts(accept, "text/event-stream")) {
+            fail(reply, 406, TRANSPORT_ERROR, "Not Acceptable: Accept must list text/event-stream")
+            return undefined
+          }
+          if (options.stateless) {
+            fail(reply, 405, TRANSPORT_ERROR, "Method Not Allowed: no server-initiated stream in stateless mode", { allow: "POST" })
+            return undefined
+          }
+          const session = checkSession(incoming, reply)
+          if (session === false) return undefined
+          if (session === undefined) {
+            fail(reply, 400, TRANSPORT_ERROR, "Bad Request: Mcp-Session-Id header is required")
+            return undefined
+          }
+          if (!checkVersion(incoming, reply)) return undefined
+          session.lastSeen = performance.now()
+          const lastEventId = incoming.header("last-event-id")
+          if (lastEventId !== undefined && lastEventId !== "") resume(session, lastEventId, reply)
+          else openGet(session, reply)
+          return undefined
+        }
+        case "DELETE": {
+          // spec "Session Management" 5.
+          if (options.stateless) {
+            fail(reply, 405, TRANSPORT_ERROR, "Method Not Allowed: no sessions in stateless mode", { allow: "POST" })
+            return undefined
+          }
+          const session = checkSession(incoming, reply)
+          if (session === false) return undefined
+          if (session === undefined) {
+            fail(reply, 400, TRANSPORT_ERROR, "Bad Request: Mcp-Session-Id header is required")
+            return undefined
+          }
+          if (!checkVersion(incoming, reply)) return undefined
+          runCallback(closeSession(session), { onExit: () => reply.send(204, {}, undefined) })
+          return undefined
+        }
+        default:
+          fail(reply, 405, TRANSPORT_ERROR, "Method Not Allowed", { allow: options.stateless ? "POST" : "GET, POST, DELETE" })
+          return undefined
+      }
+    }
+
+    const reject = (reply: Reply, status: number, code: number, message: string) => {
+      fail(reply, status, code, message, { connection: "close" })
+      release()
+    }
+
+    // --- idle sessions (sessionIdleTimeout)
+
+    const sweep = Effect.suspend(() => {
+      const now = performance.now()
+      const expired: Array<Session> = []
+      for (const session of sessions.values()) {
+        if (now - session.lastSeen < options.sessionIdleTimeoutMillis || session.exchanges.size > 0) continue
+        let connected = false
+        for (const stream of session.streams.values()) if (stream.sink !== undefined) connected = true
+        if (!connected) expired.push(session)
+      }
+      return Effect.forEach(expired, closeSession, { discard: true })
+    })
+    if (!options.stateless && Number.isFinite(options.sessionIdleTimeoutMillis)) {
+      const every = Math.max(10, Math.min(60_000, Math.floor(options.sessionIdleTimeoutMillis / 4)))
+      yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(every), sweep)))
+    }
+
+    return {
+      begin,
+      post,
+      reject,
+      closing: () => shuttingDown,
+      stats: () => ({ sessions: sessions.size, inFlight, streams: openStreams }),
+      beginShutdown: Effect.sync(() => {
+        shuttingDown = true
+      }),
+      awaitIdle: (millis) =>
+        Effect.async<void>((resume) => {
+          if (inFlight === 0) return resume(Effect.void)
+          const wake = () => resume(Effect.void)
+          idleWaiters.push(wake)
+          return Effect.sync(() => {
+            idleWaiters = idleWaiters.filter((w) => w !== wake)
+          })
+        }).pipe(Effect.timeoutOption(millis), Effect.asVoid),
+      closeAll: Effect.suspend(() => Effect.forEach([...sessions.values()], closeSession, { discard: true }))
+    } satisfies Protocol
+  })
