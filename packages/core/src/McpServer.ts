@@ -44,6 +44,12 @@ export interface Options {
   readonly instructions?: string
   /** Items per page of every list (spec server/utilities/pagination); default 100. */
   readonly pageSize?: number
+  /**
+   * Record a span for every request and handler. Default: on when a tracer
+   * other than Effect's built-in one is installed (e.g. `Tracing.layer`), off
+   * otherwise, since nothing would export them.
+   */
+  readonly tracing?: boolean
   /** Default timeout of server-to-client requests; default 60 s. */
   readonly clientRequestTimeoutMillis?: number
   /**
@@ -112,8 +118,12 @@ export interface Connection {
   readonly session: ClientSession
   /**
    * Handles one parsed JSON value from the client: a request yields its
-   * response (or undefined when it was cancelled), a notification or a
-   * response to a server-to-client request yields undefined. Never fails.
+   * response, a notification or a response to a server-to-client request
+   * yields undefined. Never fails.
+   *
+   * Run each request on a fiber of its own (requests are concurrent): a
+   * request the client cancels (spec basic/utilities/cancellation) interrupts
+   * the fiber that called `handle` for it, so no response is sent.
    */
   readonly handle: (message: unknown) => Effect.Effect<JsonRpc.Response | undefined>
   /** Requests being handled now. */

@@ -5,26 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Metric, MetricBoundaries } from "effect"
-
-/** JSON-RPC requests handled, by `method` and `outcome` (ok, error, cancelled). */
-export const requests = Metric.counter("mcp_requests_total", {
-  description: "MCP requests handled, by method and outcome",
-  incremental: true
-})
-
-/** Request duration in seconds, by `method`. */
-export const requestDuration = Metric.histogram(
-  "mcp_request_duration_seconds",
-  MetricBoundaries.fromIterable([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
-  "MCP request duration in seconds, by method"
-)
-
-/** Tool calls, by `tool` and `outcome` (ok, tool_error, error). */
-export const toolCalls = Metric.counter("mcp_tool_calls_total", {
-  description: "MCP tool calls, by tool and outcome",
-  incremental: true
-})
+import { Metric, MetricBoundaries, MetricKey, type MetricKeyType, MetricLabel } from "effect"
 
 /** Requests being handled now. */
 export const inFlight = Metric.gauge("mcp_requests_in_flight", { description: "MCP requests being handled now" })
@@ -32,42 +13,69 @@ export const inFlight = Metric.gauge("mcp_requests_in_flight", { description: "M
 /** Sessions open now. */
 export const activeSessions = Metric.gauge("mcp_sessions_active", { description: "MCP sessions open now" })
 
-const tagged = new Map<string, Metric.Metric.Counter<number>>()
-const durations = new Map<string, Metric.Metric.Histogram<number>>()
-
-/** The requests counter tagged with method and outcome, built once per pair. */
-export const requestsFor = (method: string, outcome: string): Metric.Metric.Counter<number> => {
-  const key = `${method}\u0000${outcome}`
-  let metric = tagged.get(key)
+/**
+ * A metric of `key` with fixed tags, built once per tag set: Effect's own
+ * `Metric.tagged` derives a new key (and hashes it) on every update, which
+ * is too slow for a per-request path.
+ */
+const taggedOnce = <T extends MetricKeyType.MetricKeyType<number, unknown>>(
+  key: MetricKey.MetricKey<T>,
+  cache: Map<string, Metric.Metric<T, number, unknown>>,
+  labels: ReadonlyArray<readonly [string, string]>
+): Metric.Metric<T, number, unknown> => {
+  const id = labels.map(([, v]) => v).join("\u0000")
+  let metric = cache.get(id)
   if (metric === undefined) {
-    metric = requests.pipe(Metric.tagged("method", method), Metric.tagged("outcome", outcome))
-    tagged.set(key, metric)
+    metric = Metric.fromMetricKey(MetricKey.taggedWithLabels(key, labels.map(([k, v]) => MetricLabel.make(k, v)))) as Metric.Metric<T, number, unknown>
+    cache.set(id, metric)
   }
   return metric
 }
 
-/** The duration histogram tagged with a method, built once per method. */
-export const durationFor = (method: string): Metric.Metric.Histogram<number> => {
-  let metric = durations.get(method)
-  if (metric === undefined) {
-    metric = Metric.tagged(requestDuration, "method", method)
-    durations.set(method, metric)
-  }
-  return metric
+const requestsKey = MetricKey.counter("mcp_requests_total", {
+  description: "MCP requests handled, by method and outcome",
+  incremental: true
+})
+const durationKey = MetricKey.histogram(
+  "mcp_request_duration_seconds",
+  MetricBoundaries.fromIterable([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
+  "MCP request duration in seconds, by method"
+)
+const toolCallsKey = MetricKey.counter("mcp_tool_calls_total", {
+  description: "MCP tool calls, by tool and outcome",
+  incremental: true
+})
+/** JSON-RPC requests handled, by `method` and `outcome` (ok, error, cancelled). */
+export const requests = Metric.fromMetricKey(requestsKey)
+
+/** Request duration in seconds, by `method`. */
+export const requestDuration = Metric.fromMetricKey(durationKey)
+
+/** Tool calls, by `tool` and `outcome` (ok, tool_error, error). */
+export const toolCalls = Metric.fromMetricKey(toolCallsKey)
+
+const requestsCache = new Map()
+const durationCache = new Map()
+const toolCallsCache = new Map()
+const noTags: Array<MetricLabel.MetricLabel> = []
+
+/**
+ * Records one handled request: its outcome (ok, error, cancelled) and
+ * duration. Synchronous, for the dispatcher's hot path; `method` must come
+ * from a bounded set (the dispatcher passes "unknown" for unknown methods).
+ */
+export const unsafeRecordRequest = (method: string, outcome: string, seconds: number): void => {
+  taggedOnce(requestsKey, requestsCache, [["method", method], ["outcome", outcome]]).unsafeUpdate(1, noTags)
+  taggedOnce(durationKey, durationCache, [["method", method]]).unsafeUpdate(seconds, noTags)
 }
 
-const toolTagged = new Map<string, Metric.Metric.Counter<number>>()
-
-/** The tool calls counter tagged with tool and outcome, built once per pair. */
-export const toolCallsFor = (tool: string, outcome: string): Metric.Metric.Counter<number> => {
-  const key = `${tool}\u0000${outcome}`
-  let metric = toolTagged.get(key)
-  if (metric === undefined) {
-    metric = toolCalls.pipe(Metric.tagged("tool", tool), Metric.tagged("outcome", outcome))
-    toolTagged.set(key, metric)
-  }
-  return metric
+/** Records one tool call with its outcome (ok, tool_error, error). Synchronous. */
+export const unsafeRecordToolCall = (tool: string, outcome: string): void => {
+  taggedOnce(toolCallsKey, toolCallsCache, [["tool", tool], ["outcome", outcome]]).unsafeUpdate(1, noTags)
 }
+
+/** Moves a gauge by `delta`. Synchronous. */
+export const unsafeAdd = (gauge: Metric.Metric.Gauge<number>, delta: number): void => gauge.unsafeModify(delta, noTags)
 
 /** SSE streams open now on the Streamable HTTP transport (POST streams and GET streams). */
 export const sseStreams = Metric.gauge("mcp_sse_streams_active", { description: "SSE streams open now on the Streamable HTTP transport" })

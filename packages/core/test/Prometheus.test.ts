@@ -230,8 +230,7 @@ describe("Prometheus", () => {
   it.effect("renders every metric in the global registry — user-defined and built-in MCP — as valid exposition", () =>
     Effect.gen(function*() {
       yield* Metric.incrementBy(Metric.counter("pu_user_defined_events", { description: "An app metric" }), 7)
-      yield* Metric.increment(Metrics.requestsFor("tools/call", "ok"))
-      yield* Metric.update(Metrics.durationFor("tools/call"), 0.003)
+      Metrics.unsafeRecordRequest("tools/call", "ok", 0.003)
       const text = yield* Prometheus.render
       const lines = parse(text)
       expect(lines).toContainEqual({ kind: "sample", name: "pu_user_defined_events_total", labels: {}, value: 7 })

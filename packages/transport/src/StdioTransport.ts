@@ -103,7 +103,10 @@ export const run = (options: Options = {}): Effect.Effect<void, never, McpServer
       )
     }
     const runtime = yield* Effect.runtime<never>()
-    const runFork = Runtime.runFork(runtime)
+    // Each line starts at once, in arrival order, so an initialize is answered
+    // before the lines behind it are looked at (spec basic/lifecycle).
+    const fork = Runtime.runFork(runtime)
+    const runFork = (effect: Effect.Effect<void>) => fork(effect, { immediate: true })
     const connection = yield* server.connect({ send })
     // Runs before the connection's own finalizers: let in-flight requests finish first.
     yield* Effect.addFinalizer(() => Effect.timeout(connection.drain, shutdownTimeout).pipe(Effect.ignore))

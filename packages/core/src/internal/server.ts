@@ -1,4 +1,4 @@
-import { Cause, type Context, Deferred, Effect, Either, Exit, Fiber, FiberSet, Metric, PubSub, Schema, type Scope } from "effect"
+import { Cause, Context, Deferred, Effect, Either, Exit, Fiber, PubSub, Schema, type Scope } from "effect"
 import type { ClientSession, RequestOptions } from "../ClientSession.js"
 import type { Completer } from "../Completion.js"
 import * as JsonRpc from "../JsonRpc.js"
@@ -16,7 +16,7 @@ import type * as Tool from "../Tool.js"
 import { formatIssues } from "../Tool.js"
 
 type JsonObject = JsonRpc.JsonObject
-type Handler = (request: JsonRpc.Request, session: Session) => Effect.Effect<JsonObject, McpError.ProtocolError, RequestContext>
+type Handler = (request: JsonRpc.Request, session: Session, info: RequestInfo) => Effect.Effect<JsonObject, McpError.ProtocolError>
 
 /** Mutable state of one client session; the public view is `ClientSession`. */
 interface Session extends ClientSession {
@@ -28,7 +28,21 @@ interface Session extends ClientSession {
   /** The initialize request was answered (spec basic/lifecycle "Initialization"). */
   initializeAnswered: boolean
   readonly subscriptions: Set<string>
+  /** Spans are recorded: a tracer other than Effect's built-in one was installed when the session began. */
+  readonly traced: boolean
 }
+
+/** Effect's built-in tracer, whose spans nobody exports: when it is the tracer, no spans are made. */
+const nativeTracer = Effect.runSync(Effect.tracer)
+
+/** `Effect.withSpan` when the session is traced, else nothing: an unexported span costs ~10 µs. */
+const traced = <A, E, R>(
+  session: Session,
+  name: string,
+  options: { readonly attributes?: Record<string, unknown>; readonly kind?: "server" | "internal" }
+) =>
+(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  session.traced ? Effect.withSpan(effect, name, { ...options, captureStackTrace: false }) : effect
 
 const decodeInitialize = Schema.decodeUnknownEither(McpSchema.InitializeRequestParams)
 const decodeComplete = Schema.decodeUnknownEither(McpSchema.CompleteRequestParams)
@@ -79,10 +93,10 @@ const orInternal = <A, R>(effect: Effect.Effect<A, unknown, R>, what: string): E
 
 /**
  * Runs a registered handler with the services captured when it was
- * registered; what remains is the per-request context the dispatcher provides.
+ * registered and the request's `RequestContext`, provided in one step.
  */
-const withRegistered = <A, E>(effect: Effect.Effect<A, E, unknown>, context: Context.Context<never>): Effect.Effect<A, E, RequestContext> =>
-  Effect.provide(effect, context) as Effect.Effect<A, E, RequestContext>
+const withRegistered = <A, E>(effect: Effect.Effect<A, E, unknown>, context: Context.Context<never>, info: RequestInfo): Effect.Effect<A, E> =>
+  Effect.provide(effect, Context.add(context, RequestContext, info)) as Effect.Effect<A, E>
 
 const methodsBeforeInitialize = new Set(["initialize", "ping"])
 
@@ -167,7 +181,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
 
     // --- completion (spec server/utilities/completion)
 
-    const complete = (params: JsonObject | undefined): Effect.Effect<JsonObject, McpError.ProtocolError, RequestContext> =>
+    const complete = (params: JsonObject | undefined, info: RequestInfo): Effect.Effect<JsonObject, McpError.ProtocolError> =>
       Effect.gen(function*() {
         const decoded = decodeComplete(params ?? {})
         if (Either.isLeft(decoded)) {
@@ -191,7 +205,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         }
         if (completer === undefined) return { completion: { values: [], total: 0, hasMore: false } }
         const values = yield* orInternal(
-          withRegistered(completer({ value: argument.value, arguments: context?.arguments ?? {} }), registered.context),
+          withRegistered(completer({ value: argument.value, arguments: context?.arguments ?? {} }), registered.context, info),
           "completion"
         )
         return {
@@ -233,7 +247,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
     methods.set("tools/list", (request) => page("tools", "tools", () => [...tools.values()].map((t) => t.value.definition), request.params))
 
     // spec server/tools "Calling Tools"
-    methods.set("tools/call", (request, session) =>
+    methods.set("tools/call", (request, session, info) =>
       Effect.gen(function*() {
         const name = yield* requireString(request.params, "name")
         const tool = tools.get(name)
@@ -246,17 +260,19 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
           primitive: { kind: "tool", name },
           session
         }
-        const run = withRegistered(
-          Middleware.compose(tool.value.middleware, mwRequest, tool.value.call(request.params?.arguments) as unknown as Effect.Effect<JsonObject, McpError.ProtocolError>),
-          tool.context
+        const call = tool.value.call(request.params?.arguments) as unknown as Effect.Effect<JsonObject, McpError.ProtocolError>
+        return yield* withRegistered(
+          tool.value.middleware.length === 0 ? call : Middleware.compose(tool.value.middleware, mwRequest, call),
+          tool.context,
+          info
         ).pipe(
-          Effect.withSpan(`tool ${name}`, { attributes: { "gen_ai.tool.name": name } })
+          traced(session, `tool ${name}`, { attributes: { "gen_ai.tool.name": name } }),
+          Effect.onExit((exit) => {
+            const outcome = Exit.isSuccess(exit) ? (exit.value.isError === true ? "tool_error" : "ok") : "error"
+            Metrics.unsafeRecordToolCall(name, outcome)
+            return PubSub.publish(events, { _tag: "ToolCalled", session, tool: name, outcome, millis: performance.now() - start })
+          })
         )
-        const exit = yield* Effect.exit(run)
-        const outcome = Exit.isSuccess(exit) ? (exit.value.isError === true ? "tool_error" : "ok") : "error"
-        yield* Metric.increment(Metrics.toolCallsFor(name, outcome))
-        yield* PubSub.publish(events, { _tag: "ToolCalled", session, tool: name, outcome, millis: performance.now() - start })
-        return yield* exit
       }))
 
     // spec server/resources "Listing Resources", "Resource Templates", "Reading Resources"
@@ -264,20 +280,20 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       page("resources", "resources", () => [...resources.values()].map((r) => r.value.definition), request.params))
     methods.set("resources/templates/list", (request) =>
       page("resources/templates", "resourceTemplates", () => [...templates.values()].map((t) => t.value.definition), request.params))
-    methods.set("resources/read", (request) =>
+    methods.set("resources/read", (request, session, info) =>
       Effect.gen(function*() {
         const uri = yield* requireString(request.params, "uri")
         const resource = resources.get(uri)
         if (resource !== undefined) {
-          return yield* withRegistered(orInternal(resource.value.read(uri), `resources/read ${uri}`), resource.context).pipe(
-            Effect.withSpan(`resource ${uri}`, { attributes: { "mcp.resource.uri": uri } })
+          return yield* withRegistered(orInternal(resource.value.read(uri), `resources/read ${uri}`), resource.context, info).pipe(
+            traced(session, `resource ${uri}`, { attributes: { "mcp.resource.uri": uri } })
           )
         }
         for (const template of templates.values()) {
           const variables = template.value.match(uri)
           if (variables === undefined) continue
-          return yield* withRegistered(orInternal(template.value.read(uri, variables), `resources/read ${uri}`), template.context).pipe(
-            Effect.withSpan(`resource ${template.value.definition.uriTemplate}`, { attributes: { "mcp.resource.uri": uri } })
+          return yield* withRegistered(orInternal(template.value.read(uri, variables), `resources/read ${uri}`), template.context, info).pipe(
+            traced(session, `resource ${template.value.definition.uriTemplate}`, { attributes: { "mcp.resource.uri": uri } })
           )
         }
         return yield* Effect.fail(new McpError.ResourceNotFound({ uri }))
@@ -297,7 +313,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
 
     // spec server/prompts "Listing Prompts", "Getting a Prompt"
     methods.set("prompts/list", (request) => page("prompts", "prompts", () => [...prompts.values()].map((p) => p.value.definition), request.params))
-    methods.set("prompts/get", (request, session) =>
+    methods.set("prompts/get", (request, session, info) =>
       Effect.gen(function*() {
         const name = yield* requireString(request.params, "name")
         const prompt = prompts.get(name)
@@ -315,12 +331,13 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
             mwRequest,
             orInternal(prompt.value.get(request.params?.arguments), `prompts/get ${name}`) as unknown as Effect.Effect<JsonObject, McpError.ProtocolError>
           ),
-          prompt.context
-        ).pipe(Effect.withSpan(`prompt ${name}`, { attributes: { "gen_ai.prompt.name": name } }))
+          prompt.context,
+          info
+        ).pipe(traced(session, `prompt ${name}`, { attributes: { "gen_ai.prompt.name": name } }))
       }))
 
     // spec server/utilities/completion
-    methods.set("completion/complete", (request) => complete(request.params))
+    methods.set("completion/complete", (request, _session, info) => complete(request.params, info))
 
     // spec server/utilities/logging "Setting Log Level"
     methods.set("logging/setLevel", (request, session) => {
@@ -383,16 +400,15 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         }
         effect = withGlobalMiddleware(
           mwRequest,
-          handler(request, session).pipe(Effect.provideService(RequestContext, context))
+          handler(request, session, context)
         )
       }
       return effect.pipe(
         Effect.matchCauseEffect({
-          onSuccess: (result) =>
-            Effect.as(
-              Effect.annotateCurrentSpan("mcp.outcome", "ok"),
-              JsonRpc.success(request.id, result) as JsonRpc.Response
-            ),
+          onSuccess: (result) => {
+            const response = JsonRpc.success(request.id, result) as JsonRpc.Response
+            return session.traced ? Effect.as(Effect.annotateCurrentSpan("mcp.outcome", "ok"), response) : Effect.succeed(response)
+          },
           onFailure: (cause) => {
             if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
             const error = McpError.fromCause(cause)
@@ -405,7 +421,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
             )
           }
         }),
-        Effect.withSpan(primitive === undefined ? request.method : `${request.method} ${primitive.name}`, {
+        traced(session, primitive === undefined ? request.method : `${request.method} ${primitive.name}`, {
           kind: "server",
           attributes: {
             "mcp.method.name": request.method,
@@ -414,15 +430,15 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
             ...(primitive === undefined ? {} : { [primitiveAttribute[primitive.kind]]: primitive.name })
           }
         }),
-        Effect.tapBoth({
-          onFailure: () => Metric.increment(Metrics.requestsFor(metricMethod, "cancelled")),
-          onSuccess: (response) =>
-            Effect.zipRight(
-              Metric.increment(Metrics.requestsFor(metricMethod, "error" in response ? "error" : "ok")),
-              Metric.update(Metrics.durationFor(metricMethod), (performance.now() - start) / 1000)
+        Effect.onExit((exit) =>
+          Effect.sync(() =>
+            Metrics.unsafeRecordRequest(
+              metricMethod,
+              Exit.isSuccess(exit) ? ("error" in exit.value ? "error" : "ok") : "cancelled",
+              (performance.now() - start) / 1000
             )
-        }),
-        Effect.onInterrupt(() => Metric.increment(Metrics.requestsFor(metricMethod, "cancelled")))
+          )
+        )
       ) as Effect.Effect<JsonRpc.Response>
     }
 
@@ -430,8 +446,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
 
     const connect = (connectOptions: McpServer.ConnectOptions): Effect.Effect<McpServer.Connection, never, Scope.Scope> =>
       Effect.gen(function*() {
-        const fibers = yield* FiberSet.make<JsonRpc.Response, never>()
-        const inFlight = new Map<JsonRpc.RequestId, Fiber.RuntimeFiber<JsonRpc.Response, never>>()
+        const inFlight = new Map<JsonRpc.RequestId, Fiber.RuntimeFiber<unknown, unknown>>()
         const pending = new Map<JsonRpc.RequestId, { readonly method: string; readonly deferred: Deferred.Deferred<JsonObject, McpError.ClientRequestError> }>()
         let nextId = 0
         const send = connectOptions.send
@@ -469,20 +484,25 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
           initialized: pre !== undefined,
           initializeAnswered: pre !== undefined,
           subscriptions: new Set(),
+          traced: options.tracing ?? (yield* Effect.tracer) !== nativeTracer,
           notify,
           request
         }
         sessions.add(session)
-        yield* Metric.increment(Metrics.activeSessions)
+        Metrics.unsafeAdd(Metrics.activeSessions, 1)
         yield* PubSub.publish(events, { _tag: "SessionCreated", session })
         yield* Effect.addFinalizer(() =>
           Effect.gen(function*() {
             sessions.delete(session)
+            // Closing the connection cancels what is still running (drain first to let it finish);
+            // never the fiber closing it, which may itself be serving a request.
+            const self = yield* Effect.fiberId
+            yield* Fiber.interruptAll([...inFlight.values()].filter((fiber) => fiber.id() !== self))
             for (const { deferred, method } of pending.values()) {
               yield* Deferred.fail(deferred, new McpError.ConnectionClosed({ method }))
             }
             pending.clear()
-            yield* Metric.incrementBy(Metrics.activeSessions, -1)
+            Metrics.unsafeAdd(Metrics.activeSessions, -1)
             yield* PubSub.publish(events, { _tag: "SessionEnded", session })
           })
         )
@@ -529,21 +549,29 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
           })
 
         const onRequest = (message: JsonRpc.Request): Effect.Effect<JsonRpc.Response | undefined> =>
-          Effect.gen(function*() {
+          Effect.suspend(() => {
             if (inFlight.has(message.id)) {
-              return JsonRpc.failure(message.id, JsonRpc.ErrorCode.InvalidRequest, `Invalid Request: id ${JSON.stringify(message.id)} is already in use`)
+              return Effect.succeed(
+                JsonRpc.failure(message.id, JsonRpc.ErrorCode.InvalidRequest, `Invalid Request: id ${JSON.stringify(message.id)} is already in use`)
+              )
             }
-            // initialize must not be cancelled (spec basic/utilities/cancellation), so it is not registered.
-            // A forked fiber inherits its parent's interruptibility; a transport calling `handle` from an
-            // uninterruptible region must not make the request impossible to cancel.
-            const fiber = yield* FiberSet.run(fibers, Effect.interruptible(dispatch(message, session)))
-            if (message.method !== "initialize") inFlight.set(message.id, fiber)
-            yield* Metric.increment(Metrics.inFlight)
-            const exit = yield* Fiber.await(fiber).pipe(
-              Effect.onInterrupt(() => Fiber.interrupt(fiber)),
-              Effect.ensuring(Effect.zipRight(Effect.sync(() => inFlight.delete(message.id)), Metric.incrementBy(Metrics.inFlight, -1)))
-            )
-            return Exit.isSuccess(exit) ? exit.value : undefined
+            // initialize runs inline: it must not be cancelled (spec basic/utilities/cancellation), and
+            // a client that pipelines notifications/initialized right behind it must find it answered.
+            if (message.method === "initialize") return dispatch(message, session)
+            // Transports run every request on a fiber of its own, so that fiber is the request:
+            // `notifications/cancelled` interrupts it (and no response is sent). No extra fork per
+            // request. It is interruptible even when the transport called from an uninterruptible region.
+            return Effect.withFiberRuntime<JsonRpc.Response | undefined>((fiber) => {
+              inFlight.set(message.id, fiber)
+              Metrics.unsafeAdd(Metrics.inFlight, 1)
+              return Effect.ensuring(
+                Effect.interruptible(dispatch(message, session)),
+                Effect.sync(() => {
+                  inFlight.delete(message.id)
+                  Metrics.unsafeAdd(Metrics.inFlight, -1)
+                })
+              )
+            })
           })
 
         const handle = (message: unknown): Effect.Effect<JsonRpc.Response | undefined> => {
