@@ -5,3 +5,4 @@
  */
 export * as Cli from "./Cli.js"
 export * as Serve from "./Serve.js"
+export * as Inspect from "./Inspect.js"
