@@ -11,7 +11,7 @@ const built = existsSync(bin) && existsSync(everything)
 const run = (args: ReadonlyArray<string>) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     execFile("node", [bin, ...args], { cwd: root, timeout: 30_000 }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : (error as NodeJS.ErrnoException & { code?: number }).code as number ?? 1, stdout, stderr }))
+      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr }))
   })
 
 // The binary runs from dist/, so these tests need `npm run build` (the README's test command builds first).

@@ -32,10 +32,10 @@
  */
 import { randomUUID } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
 import { JsonRpc, McpSchema, McpServer } from "@emcee/core"
 import { Duration, Effect, Exit, Layer, Runtime, Scope } from "effect"
 import * as Guard from "./internal/guard.js"
+import { closeOnce, listen, urlHost } from "./internal/listen.js"
 import * as NodeAdapter from "./internal/httpNode.js"
 
 /** Options of the route handler. */
@@ -289,25 +289,10 @@ export const make = (options: Options = {}): Effect.Effect<Running, never, McpSe
       req.resume()
       fail(res, 404, TRANSPORT_ERROR, "Not Found")
     })
-    yield* Effect.async<void>((resume) => {
-      const onError = (error: Error) => resume(Effect.dieMessage(`LegacySseTransport: cannot listen on ${host}:${options.port ?? 0}: ${error.message}`))
-      http.once("error", onError)
-      http.listen(options.port ?? 0, host, () => {
-        http.off("error", onError)
-        resume(Effect.void)
-      })
-    })
-    const port = (http.address() as AddressInfo).port
-    const stop = Effect.zipRight(
-      handler.close,
-      Effect.async<void>((resume) => {
-        http.close(() => resume(Effect.void))
-        http.closeAllConnections()
-      })
-    ).pipe(Effect.cached, Effect.runSync)
+    const port = yield* listen(http, "LegacySseTransport", host, options.port)
+    const stop = closeOnce(http, handler.close)
     yield* Effect.addFinalizer(() => stop)
-    const displayHost = host.includes(":") ? `[${host}]` : host
-    return { port, url: `http://${displayHost}:${port}${options.ssePath ?? "/sse"}`, stats: handler.stats, close: stop } satisfies Running
+    return { port, url: `http://${urlHost(host)}:${port}${options.ssePath ?? "/sse"}`, stats: handler.stats, close: stop } satisfies Running
   })
 
 /** The standalone legacy transport as a scoped Layer. */

@@ -28,12 +28,12 @@
  */
 import { isUtf8 } from "node:buffer"
 import { createServer, type IncomingMessage, type Server } from "node:http"
-import type { AddressInfo } from "node:net"
 import type { Duplex } from "node:stream"
 import { JsonRpc, McpServer } from "@emcee/core"
 import { Duration, Effect, FiberSet, Layer, Queue, Runtime, type Scope } from "effect"
 import { type RawData, type WebSocket, WebSocketServer } from "ws"
 import * as Guard from "./internal/guard.js"
+import { closeOnce, listen, urlHost } from "./internal/listen.js"
 
 /** The subprotocol of MCP over WebSocket (the official SDK's `WebSocketClientTransport` offers it). */
 export const SUBPROTOCOL = "mcp"
@@ -298,26 +298,11 @@ export const make = (options: Options = {}): Effect.Effect<Running, never, McpSe
     http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!handler.upgrade(req, socket, head)) refuse(socket, 404, "Not Found")
     })
-    yield* Effect.async<void>((resume) => {
-      const onError = (error: Error) => resume(Effect.dieMessage(`WebSocketTransport: cannot listen on ${host}:${options.port ?? 0}: ${error.message}`))
-      http.once("error", onError)
-      http.listen(options.port ?? 0, host, () => {
-        http.off("error", onError)
-        resume(Effect.void)
-      })
-    })
-    const port = (http.address() as AddressInfo).port
+    const port = yield* listen(http, "WebSocketTransport", host, options.port)
     // Runs before the handler's finalizer (reverse order): stop listening, then the handler drains and closes sockets.
-    const stop = Effect.zipRight(
-      handler.close,
-      Effect.async<void>((resume) => {
-        http.close(() => resume(Effect.void))
-        http.closeAllConnections()
-      })
-    ).pipe(Effect.cached, Effect.runSync)
+    const stop = closeOnce(http, handler.close)
     yield* Effect.addFinalizer(() => stop)
-    const displayHost = host.includes(":") ? `[${host}]` : host
-    return { port, url: `ws://${displayHost}:${port}${path}`, stats: handler.stats, close: stop } satisfies Running
+    return { port, url: `ws://${urlHost(host)}:${port}${path}`, stats: handler.stats, close: stop } satisfies Running
   })
 
 /** The transport as a scoped Layer: listens when built, shuts down gracefully when released. */
