@@ -59,19 +59,58 @@ const durationCache = new Map()
 const toolCallsCache = new Map()
 const noTags: Array<MetricLabel.MetricLabel> = []
 
+/** The metrics of one `method` (or tool), by outcome: looked up with two Map gets, no allocation. */
+interface Updatable {
+  readonly unsafeUpdate: (input: number, extraTags: ReadonlyArray<MetricLabel.MetricLabel>) => void
+}
+interface ByName {
+  readonly duration: Updatable | undefined
+  readonly byOutcome: Map<string, Updatable>
+}
+const requestsByMethod = new Map<string, ByName>()
+const toolCallsByTool = new Map<string, ByName>()
+
+const byName = (table: Map<string, ByName>, name: string, duration: boolean): ByName => {
+  const found = table.get(name)
+  if (found !== undefined) return found
+  const entry: ByName = {
+    duration: duration ? taggedOnce(durationKey, durationCache, [["method", name]]) : undefined,
+    byOutcome: new Map()
+  }
+  table.set(name, entry)
+  return entry
+}
+
+const outcomeMetric = <T extends MetricKeyType.MetricKeyType<number, unknown>>(
+  entry: ByName,
+  key: MetricKey.MetricKey<T>,
+  cache: Map<string, Metric.Metric<T, number, unknown>>,
+  nameLabel: string,
+  name: string,
+  outcome: string
+) => {
+  let metric = entry.byOutcome.get(outcome)
+  if (metric === undefined) {
+    metric = taggedOnce(key, cache, [[nameLabel, name], ["outcome", outcome]])
+    entry.byOutcome.set(outcome, metric)
+  }
+  return metric
+}
+
 /**
  * Records one handled request: its outcome (ok, error, cancelled) and
  * duration. Synchronous, for the dispatcher's hot path; `method` must come
  * from a bounded set (the dispatcher passes "unknown" for unknown methods).
  */
 export const unsafeRecordRequest = (method: string, outcome: string, seconds: number): void => {
-  taggedOnce(requestsKey, requestsCache, [["method", method], ["outcome", outcome]]).unsafeUpdate(1, noTags)
-  taggedOnce(durationKey, durationCache, [["method", method]]).unsafeUpdate(seconds, noTags)
+  const entry = byName(requestsByMethod, method, true)
+  outcomeMetric(entry, requestsKey, requestsCache, "method", method, outcome).unsafeUpdate(1, noTags)
+  entry.duration!.unsafeUpdate(seconds, noTags)
 }
 
 /** Records one tool call with its outcome (ok, tool_error, error). Synchronous. */
 export const unsafeRecordToolCall = (tool: string, outcome: string): void => {
-  taggedOnce(toolCallsKey, toolCallsCache, [["tool", tool], ["outcome", outcome]]).unsafeUpdate(1, noTags)
+  outcomeMetric(byName(toolCallsByTool, tool, false), toolCallsKey, toolCallsCache, "tool", tool, outcome).unsafeUpdate(1, noTags)
 }
 
 /** Moves a gauge by `delta`. Synchronous. */

@@ -146,28 +146,27 @@ export function make(
     ...(options._meta === undefined ? {} : { _meta: options._meta })
   } as McpSchema.Tool
   const handler = options.handler
+  const onSuccess = (value: unknown): Effect.Effect<McpSchema.CallToolResult, ProtocolError> => {
+    if (encodeOutput === undefined) return Effect.succeed(toResult(value as Result))
+    const encoded = encodeOutput(value)
+    if (Either.isLeft(encoded)) {
+      return Effect.fail(new InternalError({ message: `Tool ${name} returned output that does not match its outputSchema` }))
+    }
+    const structuredContent = encoded.right as { readonly [key: string]: unknown }
+    return Effect.succeed({
+      content: [{ type: "text", text: JSON.stringify(structuredContent) }],
+      structuredContent
+    } as McpSchema.CallToolResult)
+  }
+  const onFailure = (error: unknown): Effect.Effect<McpSchema.CallToolResult, ProtocolError> =>
+    isProtocolError(error) ? Effect.fail(error) : Effect.succeed(errorResult(describe(error)))
   const call = (args: unknown): Effect.Effect<McpSchema.CallToolResult, ProtocolError, unknown> => {
     const decoded = decode(args ?? {})
     if (Either.isLeft(decoded)) {
       return Effect.succeed(errorResult(`Invalid arguments for tool ${name}: ${formatIssues(decoded.left)}`))
     }
-    return handler(decoded.right).pipe(
-      Effect.flatMap((value): Effect.Effect<McpSchema.CallToolResult, ProtocolError> => {
-        if (encodeOutput === undefined) return Effect.succeed(toResult(value as Result))
-        const encoded = encodeOutput(value)
-        if (Either.isLeft(encoded)) {
-          return Effect.fail(new InternalError({ message: `Tool ${name} returned output that does not match its outputSchema` }))
-        }
-        const structuredContent = encoded.right as { readonly [key: string]: unknown }
-        return Effect.succeed({
-          content: [{ type: "text", text: JSON.stringify(structuredContent) }],
-          structuredContent
-        } as McpSchema.CallToolResult)
-      }),
-      Effect.catchAll((error): Effect.Effect<McpSchema.CallToolResult, ProtocolError> =>
-        isProtocolError(error) ? Effect.fail(error) : Effect.succeed(errorResult(describe(error)))
-      )
-    )
+    // One step for both outcomes (a handler failure is a result, a protocol error stays an error).
+    return Effect.matchEffect(handler(decoded.right), { onSuccess, onFailure })
   }
   return {
     _tag: "Tool",
