@@ -331,24 +331,29 @@ export const make = (
       return routeUnrelated(session, message)
     }
 
+    /** Writes the response of an exchange in JSON mode: one JSON body (or 202 when there is none). */
+    const finishJson = (exchange: Exchange, response: JsonRpc.Response | undefined): void => {
+      exchange.state = "finished"
+      if (response === undefined) {
+        // Cancelled (spec basic/utilities/cancellation: no response); the HTTP exchange still needs an end.
+        exchange.reply.send(202, { "content-length": "0" }, undefined)
+      } else {
+        const body = JSON.stringify(response)
+        exchange.reply.send(
+          200,
+          exchange.extraHeaders === undefined
+            ? { "content-type": JSON_HEADERS, "content-length": String(Buffer.byteLength(body)) }
+            : { "content-type": JSON_HEADERS, "content-length": String(Buffer.byteLength(body)), ...exchange.extraHeaders },
+          body
+        )
+      }
+    }
+
     /** Writes the response of an exchange: one JSON body, or the last event of its SSE stream. */
     const finish = (exchange: Exchange, response: JsonRpc.Response | undefined): Effect.Effect<void> => {
       switch (exchange.state) {
         case "json": {
-          exchange.state = "finished"
-          if (response === undefined) {
-            // Cancelled (spec basic/utilities/cancellation: no response); the HTTP exchange still needs an end.
-            exchange.reply.send(202, { "content-length": "0" }, undefined)
-          } else {
-            const body = JSON.stringify(response)
-            exchange.reply.send(
-              200,
-              exchange.extraHeaders === undefined
-                ? { "content-type": JSON_HEADERS, "content-length": String(Buffer.byteLength(body)) }
-                : { "content-type": JSON_HEADERS, "content-length": String(Buffer.byteLength(body)), ...exchange.extraHeaders },
-              body
-            )
-          }
+          finishJson(exchange, response)
           return Effect.void
         }
         case "sse": {
@@ -437,14 +442,32 @@ export const make = (
       message: unknown,
       onDone: () => void
     ) => {
-      const handled = Effect.flatMap(connection.handle(message), (response) => finish(exchange, response))
-      runCallback(options.enableJsonResponse ? handled : Effect.zipRight(upgrade(exchange), handled), {
+      const onExit = (exit: Exit.Exit<void>) => {
+        if (Exit.isFailure(exit)) {
+          if (!Cause.isInterruptedOnly(exit.cause)) runFork(Effect.logError("HTTP exchange failed", exit.cause))
+          abandon(exchange)
+        }
+        onDone()
+      }
+      if (!options.enableJsonResponse) {
+        runCallback(Effect.zipRight(upgrade(exchange), Effect.flatMap(connection.handle(message), (response) => finish(exchange, response))), { onExit })
+        return
+      }
+      // The common case, a JSON body, is written straight from the fiber's exit (no step after
+      // `handle`); when the exchange became an SSE stream meanwhile, its end is one more run.
+      runCallback(connection.handle(message), {
         onExit: (exit) => {
-          if (Exit.isFailure(exit)) {
-            if (!Cause.isInterruptedOnly(exit.cause)) runFork(Effect.logError("HTTP exchange failed", exit.cause))
-            abandon(exchange)
+          if (Exit.isFailure(exit)) return onExit(exit)
+          if (exchange.state === "json") {
+            try {
+              finishJson(exchange, exit.value)
+            } catch (e) {
+              // As when it ran in the fiber: a response that cannot be written (JSON.stringify threw) is a defect.
+              return onExit(Exit.die(e))
+            }
+            return onDone()
           }
-          onDone()
+          runCallback(finish(exchange, exit.value), { onExit })
         }
       })
     }
