@@ -35,18 +35,25 @@ export interface Options {
 }
 
 /**
- * Writes one message per line, in order. When the stream pushes back, later
- * messages wait for `drain` so memory stays bounded.
+ * Writes one message per line, in order. Lines produced in the same turn of
+ * the event loop go out in one write (one syscall instead of one per
+ * message). When the stream pushes back, senders wait for `drain`, so memory
+ * stays bounded.
  */
 const makeWriter = (out: NodeJS.WritableStream) => {
   let waiting: Promise<void> | undefined
   let closed = false
+  let buffer: Array<string> = []
+  let scheduled = false
   out.on("error", () => {
     closed = true
   })
-  const write = (line: string): Promise<void> | undefined => {
-    if (closed) return undefined
-    if (!out.write(line)) {
+  const flush = () => {
+    scheduled = false
+    if (closed || buffer.length === 0) return
+    const chunk = buffer.length === 1 ? buffer[0]! : buffer.join("")
+    buffer = []
+    if (!out.write(chunk) && waiting === undefined) {
       waiting = new Promise((resolve) => {
         const done = () => {
           out.off("drain", done)
@@ -58,18 +65,19 @@ const makeWriter = (out: NodeJS.WritableStream) => {
         out.on("close", done)
       })
     }
-    return waiting
   }
-  return (message: JsonRpc.Message): Effect.Effect<void> =>
+  const send = (message: JsonRpc.Message): Effect.Effect<void> =>
     Effect.suspend(() => {
-      const line = JSON.stringify(message) + "\n"
-      if (waiting === undefined) {
-        const pending = write(line)
-        return pending === undefined ? Effect.void : Effect.promise(() => pending)
+      if (closed) return Effect.void
+      buffer.push(JSON.stringify(message) + "\n")
+      if (!scheduled) {
+        scheduled = true
+        setImmediate(flush)
       }
-      const before = waiting
-      return Effect.promise(() => before.then(() => write(line)))
+      const pending = waiting
+      return pending === undefined ? Effect.void : Effect.promise(() => pending)
     })
+  return { send, flush }
 }
 
 const stderrLogger = (err: NodeJS.WritableStream) =>
@@ -92,7 +100,8 @@ export const run = (options: Options = {}): Effect.Effect<void, never, McpServer
   const shutdownTimeout = options.shutdownTimeout ?? Duration.seconds(10)
   return Effect.gen(function*() {
     const server = yield* McpServer.McpServer
-    const send = makeWriter(stdout)
+    const writer = makeWriter(stdout)
+    const send = writer.send
     if (options.guardConsole ?? true) {
       const saved = { log: console.log, info: console.info, debug: console.debug }
       yield* Effect.acquireRelease(
@@ -108,8 +117,11 @@ export const run = (options: Options = {}): Effect.Effect<void, never, McpServer
     const fork = Runtime.runFork(runtime)
     const runFork = (effect: Effect.Effect<void>) => fork(effect, { immediate: true })
     const connection = yield* server.connect({ send })
-    // Runs before the connection's own finalizers: let in-flight requests finish first.
-    yield* Effect.addFinalizer(() => Effect.timeout(connection.drain, shutdownTimeout).pipe(Effect.ignore))
+    // Runs before the connection's own finalizers: let in-flight requests finish first, then
+    // write out what they answered before the process exits.
+    yield* Effect.addFinalizer(() =>
+      Effect.timeout(connection.drain, shutdownTimeout).pipe(Effect.ignore, Effect.zipRight(Effect.sync(writer.flush)))
+    )
 
     const dispatch = (value: unknown) =>
       Effect.flatMap(connection.handle(value), (response) => (response === undefined ? Effect.void : send(response)))

@@ -5,7 +5,7 @@
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import { McpClient } from "@emcee/core"
-import { Effect } from "effect"
+import { Effect, Schedule } from "effect"
 import * as StdioClientTransport from "../src/StdioClientTransport.js"
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
@@ -25,7 +25,12 @@ describe("StdioClientTransport (spec 2025-11-25 basic/transports \"stdio\")", ()
       const client = yield* McpClient.make({ transport, clientInfo: { name: "stdio-client", version: "1.0.0" } })
       expect((yield* client.callTool("echo", { text: "over stdio" })).content).toEqual([{ type: "text", text: "over stdio" }])
       expect((yield* client.callTool("chatty", { text: "x" })).content).toEqual([{ type: "text", text: "logged" }])
-      expect(transport.stderr()).toContain("console.log from a tool")
+      // stderr is its own pipe: its bytes may arrive after the response on stdout.
+      const stderr = yield* Effect.repeat(Effect.sync(() => transport.stderr()), {
+        until: (text) => text.includes("console.log from a tool"),
+        schedule: Schedule.spaced("20 millis").pipe(Schedule.upTo("5 seconds"))
+      })
+      expect(stderr).toContain("console.log from a tool")
     }), 30_000)
 
   it.scopedLive("closing the scope closes stdin and the server exits (spec basic/lifecycle \"Shutdown\")", () =>
