@@ -26,10 +26,11 @@ describe("StdioClientTransport (spec 2025-11-25 basic/transports \"stdio\")", ()
       expect((yield* client.callTool("echo", { text: "over stdio" })).content).toEqual([{ type: "text", text: "over stdio" }])
       expect((yield* client.callTool("chatty", { text: "x" })).content).toEqual([{ type: "text", text: "logged" }])
       // stderr is its own pipe: its bytes may arrive after the response on stdout.
-      const stderr = yield* Effect.repeat(Effect.sync(() => transport.stderr()), {
-        until: (text) => text.includes("console.log from a tool"),
-        schedule: Schedule.spaced("20 millis").pipe(Schedule.upTo("5 seconds"))
-      })
+      const stderr = yield* Effect.sync(() => transport.stderr()).pipe(
+        Effect.filterOrFail((text) => text.includes("console.log from a tool"), () => "not yet"),
+        Effect.retry(Schedule.spaced("20 millis").pipe(Schedule.upTo("5 seconds"))),
+        Effect.orElseSucceed(() => transport.stderr())
+      )
       expect(stderr).toContain("console.log from a tool")
     }), 30_000)
 
