@@ -32,6 +32,7 @@ import type { AddressInfo } from "node:net"
 import { Health, McpServer, Prometheus } from "@emcee/core"
 import { Duration, Effect, Layer, Option, Runtime, type Scope } from "effect"
 import * as EventStore from "./EventStore.js"
+import { loopbackOrigin } from "./internal/guard.js"
 import * as Protocol from "./internal/httpProtocol.js"
 import * as NodeAdapter from "./internal/httpNode.js"
 
@@ -97,19 +98,9 @@ export interface Running {
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"])
-const LOOPBACK_HOSTNAMES = new Set(["localhost", "127.0.0.1", "[::1]"])
 
 const millis = (input: Duration.DurationInput | undefined, fallback: number): number =>
   input === undefined ? fallback : Duration.toMillis(Duration.decode(input))
-
-const loopbackOrigin = (origin: string): boolean => {
-  try {
-    const url = new URL(origin)
-    return (url.protocol === "http:" || url.protocol === "https:") && LOOPBACK_HOSTNAMES.has(url.hostname)
-  } catch {
-    return false
-  }
-}
 
 const json = (res: ServerResponse, status: number, value: unknown, contentType = "application/json") => {
   const body = typeof value === "string" ? value : JSON.stringify(value)

@@ -23,12 +23,14 @@ export interface Options {
   readonly dnsRebindingProtection?: boolean
 }
 
-const LOOPBACK_HOSTNAMES = new Set(["localhost", "127.0.0.1", "[::1]"])
+/** Host names of the loopback interface as they appear in URLs and Host headers. */
+const LOOPBACK_HOSTNAMES: ReadonlySet<string> = new Set(["localhost", "127.0.0.1", "[::1]"])
 
 const isLoopbackAddress = (address: string | undefined): boolean =>
   address !== undefined && (address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127."))
 
-const loopbackOrigin = (origin: string): boolean => {
+/** True for an http(s) origin on localhost, 127.0.0.1 or [::1]. */
+export const loopbackOrigin = (origin: string): boolean => {
   try {
     const url = new URL(origin)
     return (url.protocol === "http:" || url.protocol === "https:") && LOOPBACK_HOSTNAMES.has(url.hostname)
