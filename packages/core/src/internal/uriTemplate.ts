@@ -92,7 +92,9 @@ export const compile = (template: string): UriTemplate => {
       case ".":
       case "/": {
         const sep = escapeRegex(part.operator)
-        source += part.names.map(() => `(?:${sep}([^/?#.]*))?`).join("")
+        // A label (".") ends at the next dot; a path segment ("/") only at the next slash.
+        const chars = part.operator === "." ? "[^/?#.]" : "[^/?#]"
+        source += part.names.map(() => `(?:${sep}(${chars}*))?`).join("")
         for (const name of part.names) groups.push({ name, kind: "value" })
         break
       }
