@@ -20,7 +20,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, PubSub, type Queue, type Scope } from "effect"
+import { Context, Effect, type Exit, Layer, PubSub, type Queue, type Runtime, type Scope } from "effect"
 import type { ClientSession } from "./ClientSession.js"
 import { make as makeServer } from "./internal/server.js"
 import type * as JsonRpc from "./JsonRpc.js"
@@ -126,6 +126,19 @@ export interface Connection {
    * the fiber that called `handle` for it, so no response is sent.
    */
   readonly handle: (message: unknown) => Effect.Effect<JsonRpc.Response | undefined>
+  /**
+   * Serves one request (already classified by the transport) on a fiber of
+   * its own, started now on `runtime`; `onExit` gets what
+   * `Runtime.runCallback(runtime)(handle(request))` would report. The fast
+   * path of a transport: a tool call without middleware or tracing runs its
+   * handler on a fiber that starts with the handler's final context, with
+   * no Effect step of the server's around it.
+   */
+  readonly run: (
+    request: JsonRpc.Request,
+    runtime: Runtime.Runtime<never>,
+    onExit: (exit: Exit.Exit<JsonRpc.Response>) => void
+  ) => void
   /** Requests being handled now. */
   readonly inFlight: () => number
   /** Waits until no request is in flight. */

@@ -1,4 +1,4 @@
-import { Cause, Context, Deferred, Effect, Either, Exit, Fiber, FiberRef, PubSub, Schema, type Scope } from "effect"
+import { Cause, Context, Deferred, Effect, Either, Exit, Fiber, FiberRef, PubSub, Runtime, RuntimeFlags, Schema, type Scope } from "effect"
 import type { ClientSession, RequestOptions } from "../ClientSession.js"
 import type { Completer } from "../Completion.js"
 import * as JsonRpc from "../JsonRpc.js"
@@ -510,6 +510,71 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       return Effect.ensuring(interruptible ? Effect.interruptible(tracedDispatch) : tracedDispatch, Effect.sync(onEnd))
     }
 
+    /**
+     * A tool call on a fiber of its own that starts with the tool's final
+     * context (its services and the `RequestContext` over the runtime's), so
+     * no Effect step of the server runs around the handler: metrics, the
+     * ToolCalled event and the response are made by the fiber's observer.
+     * Only for what needs nothing more (no middleware, no tracing, an
+     * initialized session and a known tool); undefined otherwise, and the
+     * caller takes the general path, which gives the same results.
+     */
+    const runToolCall = (
+      request: JsonRpc.Request,
+      session: Session,
+      runtime: Runtime.Runtime<never>,
+      onEnd: () => void,
+      onExit: (exit: Exit.Exit<JsonRpc.Response>) => void
+    ): Fiber.RuntimeFiber<JsonObject, McpError.ProtocolError> | undefined => {
+      if (session.traced || middleware.length > 0 || !session.initializeAnswered) return undefined
+      const name = stringParam(request.params, "name")
+      const tool = name === undefined ? undefined : tools.get(name)
+      if (tool === undefined || tool.value.middleware.length > 0) return undefined
+      const params = request.params ?? {}
+      const info: RequestInfo = { requestId: request.id, method: request.method, params, session, progressToken: progressTokenOf(params) }
+      const start = performance.now()
+      Metrics.unsafeAdd(Metrics.inFlight, 1)
+      const fiber = Runtime.runFork(
+        Runtime.make({
+          context: registeredContext(runtime.context, tool.context, info),
+          fiberRefs: runtime.fiberRefs,
+          // A request is cancellable even when the transport's runtime was captured in an uninterruptible region.
+          runtimeFlags: RuntimeFlags.enable(runtime.runtimeFlags, RuntimeFlags.Interruption)
+        }),
+        tool.value.call(params.arguments) as unknown as Effect.Effect<JsonObject, McpError.ProtocolError>
+      )
+      fiber.addObserver((exit) => {
+        let response: Exit.Exit<JsonRpc.Response>
+        let toolOutcome: "ok" | "tool_error" | "error"
+        let outcome: string
+        if (Exit.isSuccess(exit)) {
+          toolOutcome = exit.value.isError === true ? "tool_error" : "ok"
+          outcome = "ok"
+          response = Exit.succeed(JsonRpc.success(request.id, exit.value) as JsonRpc.Response)
+        } else if (Cause.isInterruptedOnly(exit.cause)) {
+          toolOutcome = "error"
+          outcome = "cancelled"
+          response = exit as Exit.Exit<never>
+        } else {
+          toolOutcome = "error"
+          outcome = "error"
+          const error = McpError.fromCause(exit.cause)
+          if (Cause.failureOption(exit.cause)._tag === "None") {
+            Runtime.runFork(runtime, Effect.logError(`${request.method} died`, exit.cause))
+          }
+          response = Exit.succeed(JsonRpc.failure(request.id, error.code, error.message, error.data))
+        }
+        const millis = performance.now() - start
+        Metrics.unsafeRecordToolCall(name!, toolOutcome)
+        const published = publish({ _tag: "ToolCalled", session, tool: name!, outcome: toolOutcome, millis })
+        if (published !== undefined) Runtime.runFork(runtime, published)
+        Metrics.unsafeRecordRequest(request.method, outcome, millis / 1000)
+        onEnd()
+        onExit(response)
+      })
+      return fiber
+    }
+
     // --- connections
 
     const connect = (connectOptions: McpServer.ConnectOptions): Effect.Effect<McpServer.Connection, never, Scope.Scope> =>
@@ -639,6 +704,25 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
             })
           })
 
+        const endRequest = (id: JsonRpc.RequestId) => {
+          inFlight.delete(id)
+          Metrics.unsafeAdd(Metrics.inFlight, -1)
+        }
+
+        const run = (message: JsonRpc.Request, runtime: Runtime.Runtime<never>, onExit: (exit: Exit.Exit<JsonRpc.Response>) => void): void => {
+          if (message.method === "tools/call" && !inFlight.has(message.id)) {
+            const fiber = runToolCall(message, session, runtime, () => endRequest(message.id), onExit)
+            if (fiber !== undefined) {
+              // spec basic/utilities/cancellation: registered while it runs, so `notifications/cancelled`
+              // interrupts it; a synchronous handler's fiber has already ended (and unregistered) here.
+              if (fiber.unsafePoll() === null) inFlight.set(message.id, fiber)
+              return
+            }
+          }
+          // `onRequest` answers every request (its `undefined` is only in its type).
+          Runtime.runFork(runtime, onRequest(message)).addObserver(onExit as (exit: Exit.Exit<JsonRpc.Response | undefined>) => void)
+        }
+
         const handle = (message: unknown): Effect.Effect<JsonRpc.Response | undefined> => {
           const classified = JsonRpc.classify(message)
           switch (classified._tag) {
@@ -663,7 +747,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
             : Fiber.awaitAll(fibers).pipe(Effect.zipRight(Effect.yieldNow()), Effect.zipRight(Effect.suspend(loop)))
         })
 
-        return { session, handle, inFlight: () => inFlight.size, drain } satisfies McpServer.Connection
+        return { session, handle, run, inFlight: () => inFlight.size, drain } satisfies McpServer.Connection
       })
 
     const notifyResourceUpdated = (uri: string) =>

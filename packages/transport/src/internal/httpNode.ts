@@ -73,11 +73,12 @@ export const readBody = (
   onBody: (text: string) => void,
   onError: (error: BodyError) => void
 ) => {
-  const tooLarge: BodyError = { status: 413, code: -32000, message: `Payload Too Large: the limit is ${maxBytes} bytes` }
+  // Made only when needed: this runs for every POST.
+  const tooLarge = (): BodyError => ({ status: 413, code: -32000, message: `Payload Too Large: the limit is ${maxBytes} bytes` })
   const declared = req.headers["content-length"]
   if (declared !== undefined && Number(declared) > maxBytes) {
     req.resume()
-    onError(tooLarge)
+    onError(tooLarge())
     return
   }
   const chunks: Array<Buffer> = []
@@ -89,7 +90,7 @@ export const readBody = (
     if (size > maxBytes) {
       failed = true
       chunks.length = 0
-      onError(tooLarge)
+      onError(tooLarge())
       return
     }
     chunks.push(chunk)

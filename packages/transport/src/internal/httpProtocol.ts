@@ -440,6 +440,7 @@ export const make = (
       connection: McpServer.Connection,
       exchange: Exchange,
       message: unknown,
+      request: JsonRpc.Request,
       onDone: () => void
     ) => {
       const onExit = (exit: Exit.Exit<void>) => {
@@ -453,22 +454,20 @@ export const make = (
         runCallback(Effect.zipRight(upgrade(exchange), Effect.flatMap(connection.handle(message), (response) => finish(exchange, response))), { onExit })
         return
       }
-      // The common case, a JSON body, is written straight from the fiber's exit (no step after
-      // `handle`); when the exchange became an SSE stream meanwhile, its end is one more run.
-      runCallback(connection.handle(message), {
-        onExit: (exit) => {
-          if (Exit.isFailure(exit)) return onExit(exit)
-          if (exchange.state === "json") {
-            try {
-              finishJson(exchange, exit.value)
-            } catch (e) {
-              // As when it ran in the fiber: a response that cannot be written (JSON.stringify threw) is a defect.
-              return onExit(Exit.die(e))
-            }
-            return onDone()
+      // The common case, a JSON body, is written straight from the request fiber's exit (no step
+      // after the server's); when the exchange became an SSE stream meanwhile, its end is one more run.
+      connection.run(request, runtime, (exit) => {
+        if (Exit.isFailure(exit)) return onExit(exit)
+        if (exchange.state === "json") {
+          try {
+            finishJson(exchange, exit.value)
+          } catch (e) {
+            // As when it ran in the fiber: a response that cannot be written (JSON.stringify threw) is a defect.
+            return onExit(Exit.die(e))
           }
-          runCallback(finish(exchange, exit.value), { onExit })
+          return onDone()
         }
+        runCallback(finish(exchange, exit.value), { onExit })
       })
     }
 
@@ -505,7 +504,7 @@ export const make = (
         sink: undefined
       }
       session.exchanges.set(id, exchange)
-      runExchange(connection, exchange, message, () => {
+      runExchange(connection, exchange, message, classified.message, () => {
         session.exchanges.delete(id)
         session.lastSeen = performance.now()
         release()
