@@ -33,6 +33,20 @@ describe("HttpTransport: POST (spec \"Sending Messages to the Server\")", () => 
     expect(await res.json()).toEqual({ jsonrpc: "2.0", id: 7, result: { content: [{ type: "text", text: "hi" }] } })
   })
 
+  it("ends the POST of a cancelled request with an empty 202: no response is sent (basic/utilities/cancellation)", async () => {
+    const sid = await openSession(server.url)
+    const pending = post(server.url, call(40, "slow", { ms: 5_000 }), { "mcp-session-id": sid })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const cancel = await post(server.url, { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 40 } }, { "mcp-session-id": sid })
+    expect(cancel.status).toBe(202)
+    const res = await pending
+    expect(res.status).toBe(202)
+    expect(await res.text()).toBe("")
+    // The session is still usable.
+    const after = await post(server.url, call(41, "echo", { text: "still here" }), { "mcp-session-id": sid })
+    expect(await after.json()).toMatchObject({ id: 41, result: { content: [{ text: "still here" }] } })
+  })
+
   it("answers notifications and responses with 202 and no body (4.)", async () => {
     const sid = await openSession(server.url)
     const note = await post(server.url, { jsonrpc: "2.0", method: "notifications/whatever" }, { "mcp-session-id": sid })

@@ -382,7 +382,12 @@ export const make = (
       if (exchange.state === "json") {
         exchange.state = "finished"
         if (shuttingDown) fail(exchange.reply, 503, TRANSPORT_ERROR, "Service Unavailable: the server is shutting down")
-        else fail(exchange.reply, 404, SESSION_NOT_FOUND, "Session not found: it was terminated")
+        else if (exchange.session !== undefined && exchange.session.closed) {
+          fail(exchange.reply, 404, SESSION_NOT_FOUND, "Session not found: it was terminated")
+        } else {
+          // spec basic/utilities/cancellation: a cancelled request gets no response; the POST ends empty.
+          exchange.reply.send(202, { "content-length": "0" }, undefined)
+        }
       } else if (exchange.state === "sse") {
         exchange.state = "finished"
         if (exchange.stream !== undefined) {
