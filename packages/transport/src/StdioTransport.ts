@@ -16,7 +16,7 @@
  * @since 0.1.0
  */
 import { JsonRpc, McpServer } from "@emcee/core"
-import { Duration, Effect, Logger, Runtime } from "effect"
+import { Duration, Effect, Exit, Logger, Runtime } from "effect"
 import { decodeFrame } from "./internal/frame.js"
 import * as LineReader from "./internal/lineReader.js"
 
@@ -37,11 +37,12 @@ export interface Options {
 /**
  * Writes one message per line, in order. Lines produced in the same turn of
  * the event loop go out in one write (one syscall instead of one per
- * message). When the stream pushes back, senders wait for `drain`, so memory
- * stays bounded.
+ * message). When stdout pushes back, `onBlocked` runs (the reader pauses
+ * stdin, so no new requests arrive) until it drains (`onDrained`): memory
+ * stays bounded however slowly the client reads.
  */
-const makeWriter = (out: NodeJS.WritableStream) => {
-  let waiting: Promise<void> | undefined
+const makeWriter = (out: NodeJS.WritableStream, onBlocked: () => void, onDrained: () => void) => {
+  let blocked = false
   let closed = false
   let buffer: Array<string> = []
   let scheduled = false
@@ -53,31 +54,28 @@ const makeWriter = (out: NodeJS.WritableStream) => {
     if (closed || buffer.length === 0) return
     const chunk = buffer.length === 1 ? buffer[0]! : buffer.join("")
     buffer = []
-    if (!out.write(chunk) && waiting === undefined) {
-      waiting = new Promise((resolve) => {
-        const done = () => {
-          out.off("drain", done)
-          out.off("close", done)
-          waiting = undefined
-          resolve()
-        }
-        out.on("drain", done)
-        out.on("close", done)
-      })
+    if (!out.write(chunk) && !blocked) {
+      blocked = true
+      onBlocked()
+      const done = () => {
+        out.off("drain", done)
+        out.off("close", done)
+        blocked = false
+        onDrained()
+      }
+      out.on("drain", done)
+      out.on("close", done)
     }
   }
-  const send = (message: JsonRpc.Message): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      if (closed) return Effect.void
-      buffer.push(JSON.stringify(message) + "\n")
-      if (!scheduled) {
-        scheduled = true
-        setImmediate(flush)
-      }
-      const pending = waiting
-      return pending === undefined ? Effect.void : Effect.promise(() => pending)
-    })
-  return { send, flush }
+  const push = (message: JsonRpc.Message): void => {
+    if (closed) return
+    buffer.push(JSON.stringify(message) + "\n")
+    if (!scheduled) {
+      scheduled = true
+      setImmediate(flush)
+    }
+  }
+  return { push, send: (message: JsonRpc.Message): Effect.Effect<void> => Effect.sync(() => push(message)), flush }
 }
 
 const stderrLogger = (err: NodeJS.WritableStream) =>
@@ -100,7 +98,7 @@ export const run = (options: Options = {}): Effect.Effect<void, never, McpServer
   const shutdownTimeout = options.shutdownTimeout ?? Duration.seconds(10)
   return Effect.gen(function*() {
     const server = yield* McpServer.McpServer
-    const writer = makeWriter(stdout)
+    const writer = makeWriter(stdout, () => stdin.pause(), () => stdin.resume())
     const send = writer.send
     if (options.guardConsole ?? true) {
       const saved = { log: console.log, info: console.info, debug: console.debug }
@@ -123,8 +121,23 @@ export const run = (options: Options = {}): Effect.Effect<void, never, McpServer
       Effect.timeout(connection.drain, shutdownTimeout).pipe(Effect.ignore, Effect.zipRight(Effect.sync(writer.flush)))
     )
 
-    const dispatch = (value: unknown) =>
-      Effect.flatMap(connection.handle(value), (response) => (response === undefined ? Effect.void : send(response)))
+    const onExit = (exit: Exit.Exit<JsonRpc.Response>) => {
+      // A cancelled request (interrupted) answers nothing (spec basic/utilities/cancellation).
+      if (Exit.isSuccess(exit)) writer.push(exit.value)
+    }
+    const dispatch = (value: unknown) => {
+      const classified = JsonRpc.classify(value)
+      switch (classified._tag) {
+        case "Request":
+          // Requests run concurrently, each on a fiber of its own.
+          return connection.run(classified.message, runtime, onExit)
+        case "Invalid":
+          return writer.push(classified.response)
+        default:
+          // Notifications and responses in order, before the next line is read.
+          return void runFork(connection.handle(value).pipe(Effect.asVoid))
+      }
+    }
 
     yield* Effect.async<void>((resume) => {
       const reader = LineReader.make({
@@ -133,17 +146,17 @@ export const run = (options: Options = {}): Effect.Effect<void, never, McpServer
           const frame = decodeFrame(line)
           switch (frame._tag) {
             case "Message":
-              runFork(dispatch(frame.value))
+              dispatch(frame.value)
               return
             case "Error":
-              runFork(send(frame.response))
+              writer.push(frame.response)
               return
             case "Empty":
               return
           }
         },
         onOversized: () => {
-          runFork(send(JsonRpc.failure(null, JsonRpc.ErrorCode.ParseError, `Parse error: message larger than ${maxBytes} bytes`)))
+          writer.push(JsonRpc.failure(null, JsonRpc.ErrorCode.ParseError, `Parse error: message larger than ${maxBytes} bytes`))
         }
       })
       const onData = (chunk: Uint8Array | string) =>
