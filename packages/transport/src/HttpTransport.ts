@@ -31,6 +31,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net"
 import { Health, McpServer, Prometheus } from "@emcee/core"
 import { Duration, Effect, Layer, Option, Runtime, type Scope } from "effect"
+import { millis } from "./internal/millis.js"
 import * as EventStore from "./EventStore.js"
 import { loopbackOrigin } from "./internal/guard.js"
 import * as Protocol from "./internal/httpProtocol.js"
@@ -98,9 +99,6 @@ export interface Running {
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"])
-
-const millis = (input: Duration.DurationInput | undefined, fallback: number): number =>
-  input === undefined ? fallback : Duration.toMillis(Duration.decode(input))
 
 const json = (res: ServerResponse, status: number, value: unknown, contentType = "application/json") => {
   const body = typeof value === "string" ? value : JSON.stringify(value)

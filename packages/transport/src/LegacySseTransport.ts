@@ -34,6 +34,7 @@ import { randomUUID } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { JsonRpc, McpSchema, McpServer } from "@emcee/core"
 import { Duration, Effect, Exit, Layer, Runtime, Scope } from "effect"
+import { millis } from "./internal/millis.js"
 import * as Guard from "./internal/guard.js"
 import { closeOnce, listen, urlHost } from "./internal/listen.js"
 import * as NodeAdapter from "./internal/httpNode.js"
@@ -97,9 +98,6 @@ interface Session {
 
 const TRANSPORT_ERROR = -32000
 const SESSION_NOT_FOUND = -32001
-
-const millis = (input: Duration.DurationInput | undefined, fallback: number): number =>
-  input === undefined ? fallback : Duration.toMillis(Duration.decode(input))
 
 const fail = (res: ServerResponse, status: number, code: number, message: string, extra: Record<string, string> = {}) => {
   if (res.headersSent) return

@@ -20,6 +20,7 @@
  */
 import { McpServer } from "@emcee/core"
 import { Duration, Effect, Exit, type Layer, ManagedRuntime, Option, Scope } from "effect"
+import { millis } from "./internal/millis.js"
 import * as EventStore from "./EventStore.js"
 import * as Protocol from "./internal/httpProtocol.js"
 import type { Sink } from "./internal/sse.js"
@@ -50,9 +51,6 @@ export interface Options {
 
 /** A web-standard request handler. */
 export type Handler = (request: Request) => Promise<Response>
-
-const millis = (input: Duration.DurationInput | undefined, fallback: number): number =>
-  input === undefined ? fallback : Duration.toMillis(Duration.decode(input))
 
 const encoder = new TextEncoder()
 

@@ -31,6 +31,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http"
 import type { Duplex } from "node:stream"
 import { JsonRpc, McpServer } from "@emcee/core"
 import { Duration, Effect, FiberSet, Layer, Queue, Runtime, type Scope } from "effect"
+import { millis } from "./internal/millis.js"
 import { type RawData, type WebSocket, WebSocketServer } from "ws"
 import * as Guard from "./internal/guard.js"
 import { closeOnce, listen, urlHost } from "./internal/listen.js"
@@ -85,9 +86,6 @@ export interface Running {
   readonly stats: () => Stats
   readonly close: Effect.Effect<void>
 }
-
-const millis = (input: Duration.DurationInput | undefined, fallback: number): number =>
-  input === undefined ? fallback : Duration.toMillis(Duration.decode(input))
 
 const refuse = (socket: Duplex, status: number, reason: string) => {
   if (socket.writable) {

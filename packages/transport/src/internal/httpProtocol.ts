@@ -725,6 +725,18 @@ export const make = (
       return false
     }
 
+    /** The session a GET or DELETE names, with a supported protocol version; otherwise answers and yields undefined. */
+    const requireSession = (incoming: Incoming, reply: Reply): Session | undefined => {
+      const session = checkSession(incoming, reply)
+      if (session === false) return undefined
+      if (session === undefined) {
+        // spec "Session Management" 2.: requests other than initialize without a session id get 400.
+        fail(reply, 400, TRANSPORT_ERROR, "Bad Request: Mcp-Session-Id header is required")
+        return undefined
+      }
+      return checkVersion(incoming, reply) ? session : undefined
+    }
+
     const begin = (incoming: Incoming, reply: Reply): PostContext | undefined => {
       if (shuttingDown) {
         fail(reply, 503, TRANSPORT_ERROR, "Service Unavailable: the server is shutting down", { connection: "close" })
@@ -777,13 +789,8 @@ export const make = (
             fail(reply, 405, TRANSPORT_ERROR, "Method Not Allowed: no server-initiated stream in stateless mode", { allow: "POST" })
             return undefined
           }
-          const session = checkSession(incoming, reply)
-          if (session === false) return undefined
-          if (session === undefined) {
-            fail(reply, 400, TRANSPORT_ERROR, "Bad Request: Mcp-Session-Id header is required")
-            return undefined
-          }
-          if (!checkVersion(incoming, reply)) return undefined
+          const session = requireSession(incoming, reply)
+          if (session === undefined) return undefined
           session.lastSeen = performance.now()
           const lastEventId = incoming.header("last-event-id")
           if (lastEventId !== undefined && lastEventId !== "") resume(session, lastEventId, reply)
@@ -796,13 +803,8 @@ export const make = (
             fail(reply, 405, TRANSPORT_ERROR, "Method Not Allowed: no sessions in stateless mode", { allow: "POST" })
             return undefined
           }
-          const session = checkSession(incoming, reply)
-          if (session === false) return undefined
-          if (session === undefined) {
-            fail(reply, 400, TRANSPORT_ERROR, "Bad Request: Mcp-Session-Id header is required")
-            return undefined
-          }
-          if (!checkVersion(incoming, reply)) return undefined
+          const session = requireSession(incoming, reply)
+          if (session === undefined) return undefined
           runCallback(closeSession(session), { onExit: () => reply.send(204, {}, undefined) })
           return undefined
         }
