@@ -134,16 +134,10 @@ export const make = (options: Options = {}): Effect.Effect<Running, never, McpSe
       : undefined
     const checkHosts = protect && (options.allowedHosts !== undefined || LOOPBACK.has(host))
 
-    const protocol = yield* Protocol.make({
-      stateless: options.stateless ?? false,
-      enableJsonResponse: options.enableJsonResponse ?? true,
-      sessionIdleTimeoutMillis: millis(options.sessionIdleTimeout, 30 * 60_000),
-      maxSessions: options.maxSessions ?? 10_000,
-      keepAliveMillis: millis(options.keepAliveInterval, 15_000),
-      retryMillis: options.retryInterval === undefined ? undefined : millis(options.retryInterval, 0),
-      allowedHosts: checkHosts ? allowedHosts : undefined,
-      allowOrigin
-    }, store)
+    const protocol = yield* Protocol.make(
+      Protocol.resolve(options, { statelessByDefault: false, allowedHosts: checkHosts ? allowedHosts : undefined, allowOrigin }),
+      store
+    )
     const closing = protocol.closing
 
     const ready = (res: ServerResponse) =>

@@ -144,16 +144,14 @@ export const make = (options: Options = {}): Effect.Effect<Handler, never, McpSe
   Effect.gen(function*() {
     const store = Option.getOrElse(yield* Effect.serviceOption(EventStore.EventStore), () => EventStore.makeMemory())
     const origins = options.allowedOrigins === undefined ? undefined : new Set(options.allowedOrigins)
-    const protocol = yield* Protocol.make({
-      stateless: options.stateless ?? true,
-      enableJsonResponse: options.enableJsonResponse ?? true,
-      sessionIdleTimeoutMillis: millis(options.sessionIdleTimeout, 30 * 60_000),
-      maxSessions: options.maxSessions ?? 10_000,
-      keepAliveMillis: millis(options.keepAliveInterval, 15_000),
-      retryMillis: options.retryInterval === undefined ? undefined : millis(options.retryInterval, 0),
-      allowedHosts: options.allowedHosts === undefined ? undefined : new Set(options.allowedHosts),
-      allowOrigin: origins === undefined ? undefined : (origin) => origins.has(origin)
-    }, store)
+    const protocol = yield* Protocol.make(
+      Protocol.resolve(options, {
+        statelessByDefault: true,
+        allowedHosts: options.allowedHosts === undefined ? undefined : new Set(options.allowedHosts),
+        allowOrigin: origins === undefined ? undefined : (origin) => origins.has(origin)
+      }),
+      store
+    )
     const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
     const shutdownMillis = millis(options.shutdownTimeout, 10_000)
     yield* Effect.addFinalizer(() =>

@@ -10,8 +10,9 @@
  */
 import { randomBytes, randomUUID } from "node:crypto"
 import { JsonRpc, McpSchema, McpServer, Metrics } from "@emcee/core"
-import { Cause, Effect, Exit, Metric, Runtime, Scope } from "effect"
+import { Cause, type Duration, Effect, Exit, Metric, Runtime, Scope } from "effect"
 import type * as EventStore from "../EventStore.js"
+import { millis } from "./millis.js"
 import * as Sse from "./sse.js"
 
 /** What the protocol reads from a request. Header names are lower case. */
@@ -42,6 +43,31 @@ export interface Options {
   /** Origin check; undefined: any. */
   readonly allowOrigin: ((origin: string) => boolean) | undefined
 }
+
+/** The public options every Streamable HTTP front end (node:http, web handler) shares. */
+export interface PublicOptions {
+  readonly stateless?: boolean
+  readonly enableJsonResponse?: boolean
+  readonly sessionIdleTimeout?: Duration.DurationInput
+  readonly maxSessions?: number
+  readonly keepAliveInterval?: Duration.DurationInput
+  readonly retryInterval?: Duration.DurationInput
+}
+
+/** Resolves the shared public options with their defaults; the front end decides statelessness and the DNS-rebinding checks. */
+export const resolve = (
+  options: PublicOptions,
+  rest: Pick<Options, "allowedHosts" | "allowOrigin"> & { readonly statelessByDefault: boolean }
+): Options => ({
+  stateless: options.stateless ?? rest.statelessByDefault,
+  enableJsonResponse: options.enableJsonResponse ?? true,
+  sessionIdleTimeoutMillis: millis(options.sessionIdleTimeout, 30 * 60_000),
+  maxSessions: options.maxSessions ?? 10_000,
+  keepAliveMillis: millis(options.keepAliveInterval, 15_000),
+  retryMillis: options.retryInterval === undefined ? undefined : millis(options.retryInterval, 0),
+  allowedHosts: rest.allowedHosts,
+  allowOrigin: rest.allowOrigin
+})
 
 /** Everything a POST needs after its headers were checked. */
 export interface PostContext {
