@@ -29,6 +29,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import type { Duplex } from "node:stream"
 import { Health, McpServer, Prometheus } from "@emcee/core"
 import { Duration, Effect, Layer, Option, Runtime, type Scope } from "effect"
 import { millis } from "./internal/millis.js"
@@ -84,6 +85,12 @@ export interface Options {
    * true when the request was handled.
    */
   readonly routes?: (req: IncomingMessage, res: ServerResponse) => boolean
+  /**
+   * HTTP upgrades (e.g. `WebSocketTransport.makeHandler(...).upgrade`, so
+   * WebSocket clients share this port): return true when handled; other
+   * upgrade requests are refused with 404.
+   */
+  readonly upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean
 }
 
 /** A running HTTP transport. */
@@ -206,6 +213,12 @@ export const make = (options: Options = {}): Effect.Effect<Running, never, McpSe
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 2))),
       keepAliveTimeout: 5_000
     }, onRequest)
+    const upgrade = options.upgrade
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (upgrade === undefined || !upgrade(req, socket, head)) {
+        socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
+      }
+    })
     server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
       // node:http answers timeouts with 408 itself; other garbage gets a 400 and the socket is closed.
       if (socket.writable && err.code !== "ECONNRESET") {

@@ -9,6 +9,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { WebSocketClientTransport as SdkWebSocketClientTransport } from "@modelcontextprotocol/sdk/client/websocket.js"
 import { Deferred, Effect, Layer, Queue, Schema } from "effect"
 import { WebSocket } from "ws"
+import * as HttpTransport from "../src/HttpTransport.js"
 import * as WebSocketClientTransport from "../src/WebSocketClientTransport.js"
 import * as WebSocketTransport from "../src/WebSocketTransport.js"
 
@@ -105,6 +106,18 @@ describe("WebSocketTransport (spec 2025-11-25 basic/transports \"Custom Transpor
       yield* McpServer.add(Tool.make("late", { handler: () => Effect.succeed("late") }))
       expect((yield* Queue.take(notifications)).method).toBe("notifications/tools/list_changed")
       expect(server.stats().connections).toBe(1)
+    }).pipe(Effect.provide(App)))
+
+  it.scopedLive("shares the Streamable HTTP transport's port through its upgrade hook", () =>
+    Effect.gen(function*() {
+      const ws = yield* WebSocketTransport.makeHandler({ path: "/ws" })
+      const http = yield* HttpTransport.make({ upgrade: ws.upgrade })
+      const transport = yield* WebSocketClientTransport.make(`ws://127.0.0.1:${http.port}/ws`)
+      const client = yield* McpClient.make({ transport, clientInfo })
+      expect(textOf(yield* client.callTool("echo", { text: "same port" }))).toBe("same port")
+      // Streamable HTTP still answers on /mcp of the same server.
+      const res = yield* Effect.promise(() => fetch(`http://127.0.0.1:${http.port}/health`))
+      expect(res.status).toBe(200)
     }).pipe(Effect.provide(App)))
 
   it.scopedLive("serves the official SDK's WebSocketClientTransport (subprotocol \"mcp\")", () =>
