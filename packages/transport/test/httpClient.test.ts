@@ -5,28 +5,11 @@
  * which closes the TCP connection the server is writing to.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Logging, McpClient, McpServer, Progress, Tool } from "@emcee/core"
-import { Effect, Layer, Option, Queue, Schema, Stream } from "effect"
+import { McpClient, McpServer, Tool } from "@emcee/core"
+import { Effect, Layer, Option, Queue, Stream } from "effect"
 import * as HttpClientTransport from "../src/HttpClientTransport.js"
 import * as HttpTransport from "../src/HttpTransport.js"
-
-const echo = Tool.make("echo", {
-  input: Schema.Struct({ text: Schema.String }),
-  handler: ({ text }) => Effect.succeed(text)
-})
-
-/** Reports progress, logs, waits, reports again: its related messages go on the POST's SSE stream. */
-const work = Tool.make("work", {
-  input: Schema.Struct({ ms: Schema.Number }),
-  handler: ({ ms }) =>
-    Effect.gen(function*() {
-      yield* Progress.report(1, { total: 2, message: "half" })
-      yield* Logging.log("info", "working")
-      yield* Effect.sleep(ms)
-      yield* Progress.report(2, { total: 2, message: "done" })
-      return "worked"
-    })
-})
+import { echo, work } from "./fixtures/httpApp.js"
 
 const later = (name: string) => Tool.make(name, { handler: () => Effect.succeed(name) })
 

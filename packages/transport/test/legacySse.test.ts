@@ -7,31 +7,17 @@
  */
 import { request as httpRequest } from "node:http"
 import { describe, expect, it } from "@effect/vitest"
-import { McpClient, McpServer, Progress, Tool } from "@emcee/core"
+import { McpClient, McpServer, Tool } from "@emcee/core"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js"
-import { Deferred, Effect, Layer, Schema } from "effect"
+import { Deferred, Effect, Layer } from "effect"
 import * as HttpClientTransport from "../src/HttpClientTransport.js"
 import * as HttpTransport from "../src/HttpTransport.js"
 import * as SseParser from "../src/internal/sseParser.js"
 import * as LegacySseTransport from "../src/LegacySseTransport.js"
+import { echo, slowWithProgress } from "./fixtures/httpApp.js"
 
-const echo = Tool.make("echo", {
-  input: Schema.Struct({ text: Schema.String }),
-  handler: ({ text }) => Effect.succeed(text)
-})
-
-const slow = Tool.make("slow", {
-  input: Schema.Struct({ ms: Schema.Number }),
-  handler: ({ ms }) =>
-    Effect.gen(function*() {
-      yield* Progress.report(1, { total: 1 })
-      yield* Effect.sleep(ms)
-      return `slept ${ms} ms`
-    })
-})
-
-const App = McpServer.register(echo, slow).pipe(Layer.provideMerge(McpServer.layer({ name: "legacy-test", version: "1.0.0" })))
+const App = McpServer.register(echo, slowWithProgress).pipe(Layer.provideMerge(McpServer.layer({ name: "legacy-test", version: "1.0.0" })))
 
 const initialize = {
   jsonrpc: "2.0",

@@ -4,31 +4,17 @@
  * `WebSocketClientTransport`, and raw `ws` sockets sending hostile frames.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { McpClient, McpServer, Progress, Tool } from "@emcee/core"
+import { McpClient, McpServer, Tool } from "@emcee/core"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { WebSocketClientTransport as SdkWebSocketClientTransport } from "@modelcontextprotocol/sdk/client/websocket.js"
-import { Deferred, Effect, Layer, Queue, Schema } from "effect"
+import { Deferred, Effect, Layer, Queue } from "effect"
 import { WebSocket } from "ws"
 import * as HttpTransport from "../src/HttpTransport.js"
 import * as WebSocketClientTransport from "../src/WebSocketClientTransport.js"
 import * as WebSocketTransport from "../src/WebSocketTransport.js"
+import { echo, slowWithProgress } from "./fixtures/httpApp.js"
 
-const echo = Tool.make("echo", {
-  input: Schema.Struct({ text: Schema.String }),
-  handler: ({ text }) => Effect.succeed(text)
-})
-
-const slow = Tool.make("slow", {
-  input: Schema.Struct({ ms: Schema.Number }),
-  handler: ({ ms }) =>
-    Effect.gen(function*() {
-      yield* Progress.report(1, { total: 1 })
-      yield* Effect.sleep(ms)
-      return `slept ${ms} ms`
-    })
-})
-
-const App = McpServer.register(echo, slow).pipe(Layer.provideMerge(McpServer.layer({ name: "ws-test", version: "1.0.0" })))
+const App = McpServer.register(echo, slowWithProgress).pipe(Layer.provideMerge(McpServer.layer({ name: "ws-test", version: "1.0.0" })))
 
 const clientInfo = { name: "ws-test", version: "1.0.0" }
 
