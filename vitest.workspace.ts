@@ -8,5 +8,6 @@ export default [
   "packages/testing",
   "packages/auth",
   "packages/cli",
-  "examples/everything"
+  "examples/everything",
+  "reliability"
 ]

@@ -8,13 +8,22 @@
  *   line goes to stderr once the server listens. Every request is answered
  *   with an SSE stream, as the conformance suite's reference server does;
  *   `--json-response` answers with one JSON body whenever nothing is sent
- *   before the result.
+ *   before the result. `--max-sessions N` caps the open sessions (another
+ *   initialize gets 503).
+ * - `--shutdown-timeout D` (both modes; `5s`, `500ms`, `2m` or a number of
+ *   seconds, default 10s): on SIGTERM or SIGINT (or stdin closing, over
+ *   stdio) requests in flight get this long to finish, then are cancelled
+ *   and answered with an error, and the process exits 0.
+ *
+ * A bad argument is a usage message on stderr and exit code 2. Nothing but
+ * protocol goes to stdout: a fatal error (the server cannot start) is
+ * reported on stderr with exit code 1.
  *
  * @since 0.1.0
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { HttpTransport, StdioTransport } from "@emcee/transport"
-import { Effect } from "effect"
+import { Cause, Duration, Effect } from "effect"
 import { App } from "./server.js"
 
 /** Command-line options. */
@@ -23,6 +32,24 @@ interface Args {
   readonly port: number
   readonly host: string
   readonly jsonResponse: boolean
+  readonly shutdownTimeout: Duration.Duration | undefined
+  readonly maxSessions: number | undefined
+}
+
+const usage = "usage: main [--http [--port N] [--host H] [--json-response] [--max-sessions N]] [--shutdown-timeout D]"
+
+const fail = (message: string): never => {
+  process.stderr.write(`${message}\n${usage}\n`)
+  process.exit(2)
+}
+
+/** `5s`, `500ms`, `2m`, `1h` or a plain number of seconds; undefined otherwise. */
+const parseDuration = (text: string | undefined): Duration.Duration | undefined => {
+  const match = text === undefined ? null : /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text)
+  if (match === null) return undefined
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? "s").toLowerCase() as "ms" | "s" | "m" | "h"]
+  const millis = Number(match[1]) * unit
+  return Number.isFinite(millis) ? Duration.millis(millis) : undefined
 }
 
 const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Args => {
@@ -30,6 +57,8 @@ const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Args =>
   let jsonResponse = false
   let port = env.PORT === undefined || env.PORT === "" ? 3000 : Number(env.PORT)
   let host = env.HOST === undefined || env.HOST === "" ? "127.0.0.1" : env.HOST
+  let shutdownTimeout: Duration.Duration | undefined
+  let maxSessions: number | undefined
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined]
@@ -47,26 +76,56 @@ const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Args =>
       case "--host":
         host = value() ?? host
         break
+      case "--shutdown-timeout": {
+        const text = value()
+        shutdownTimeout = parseDuration(text) ??
+          fail(`invalid --shutdown-timeout: ${JSON.stringify(text ?? "")} is not a duration (use e.g. 5s, 500ms, 2m or a number of seconds)`)
+        break
+      }
+      case "--max-sessions": {
+        const text = value()
+        const n = Number(text)
+        maxSessions = text !== undefined && text.trim() !== "" && Number.isInteger(n) && n > 0
+          ? n
+          : fail(`invalid --max-sessions: ${JSON.stringify(text ?? "")} is not a positive integer`)
+        break
+      }
       default:
-        process.stderr.write(`unknown argument: ${arg}\nusage: main [--http [--port N] [--host H] [--json-response]]\n`)
-        process.exit(2)
+        fail(`unknown argument: ${arg}`)
     }
   }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`invalid port: ${port}\n`)
-    process.exit(2)
-  }
-  return { http, port, host, jsonResponse }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid port: ${port}`)
+  return { http, port, host, jsonResponse, shutdownTimeout, maxSessions }
 }
 
 const args = parseArgs(process.argv.slice(2), process.env)
 
+const shutdown = args.shutdownTimeout === undefined ? {} : { shutdownTimeout: args.shutdownTimeout }
+
 const serveHttp = Effect.gen(function*() {
-  const running = yield* HttpTransport.make({ port: args.port, host: args.host, enableJsonResponse: args.jsonResponse })
+  const running = yield* HttpTransport.make({
+    port: args.port,
+    host: args.host,
+    enableJsonResponse: args.jsonResponse,
+    ...shutdown,
+    ...(args.maxSessions === undefined ? {} : { maxSessions: args.maxSessions })
+  })
   yield* Effect.sync(() => process.stderr.write(`emcee everything listening on ${running.url}\n`))
   return yield* Effect.never
 }).pipe(Effect.scoped)
 
-const program = args.http ? serveHttp : StdioTransport.run()
+const program = args.http ? serveHttp : StdioTransport.run(shutdown)
 
-program.pipe(Effect.provide(App), NodeRuntime.runMain)
+// `runMain` would report a fatal error with `console.log`, on stdout: over stdio that is the protocol.
+program.pipe(
+  Effect.provide(App),
+  Effect.catchAllCause((cause) =>
+    Cause.isInterruptedOnly(cause)
+      ? Effect.failCause(cause)
+      : Effect.sync(() => {
+        process.stderr.write(`emcee everything: fatal error\n${Cause.pretty(cause, { renderErrorCause: true })}\n`)
+        process.exitCode = 1
+      })
+  ),
+  NodeRuntime.runMain
+)

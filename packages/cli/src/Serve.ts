@@ -4,10 +4,10 @@
  *
  * @since 0.1.0
  */
-import { Args, Command, Options } from "@effect/cli"
+import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { McpServer } from "@emcee/core"
 import { HttpTransport, StdioTransport } from "@emcee/transport"
-import { Data, Effect, Layer } from "effect"
+import { Cause, Console, Data, Duration, Effect, Layer, Option } from "effect"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 
@@ -45,13 +45,60 @@ const transport = Options.choice("transport", ["stdio", "http"]).pipe(
 const port = Options.integer("port").pipe(Options.withAlias("p"), Options.withDefault(3000), Options.withDescription("HTTP port"))
 const host = Options.text("host").pipe(Options.withDefault("127.0.0.1"), Options.withDescription("HTTP bind address"))
 
+/**
+ * Reads a duration as given on the command line: a number with a unit `ms`,
+ * `s`, `m` or `h` (`500ms`, `5s`, `2m`, `1.5s`), or a plain number of seconds.
+ * Undefined when the text is none of these.
+ */
+export const parseDuration = (text: string): Duration.Duration | undefined => {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text)
+  if (match === null) return undefined
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? "s").toLowerCase() as "ms" | "s" | "m" | "h"]
+  const millis = Number(match[1]) * unit
+  return Number.isFinite(millis) ? Duration.millis(millis) : undefined
+}
+
+const shutdownTimeout = Options.text("shutdown-timeout").pipe(
+  Options.withPseudoName("duration"),
+  Options.withDescription(
+    "How long requests in flight may run once shutdown begins (SIGTERM, SIGINT, stdin closing) before they are cancelled and answered with an error: 5s, 500ms, 2m or a number of seconds; default 10s"
+  ),
+  Options.mapEffect((text) => {
+    const duration = parseDuration(text)
+    return duration === undefined
+      ? Effect.fail(
+        ValidationError.invalidValue(
+          HelpDoc.p(`Invalid value for --shutdown-timeout: "${text}" is not a duration (use e.g. 5s, 500ms, 2m or a number of seconds)`)
+        )
+      )
+      : Effect.succeed(duration)
+  }),
+  Options.optional
+)
+
+/**
+ * Reports a failure of the app (a Layer that fails to build, a defect) on
+ * stderr and sets exit code 1. Over stdio, stdout carries only protocol, and
+ * `NodeRuntime.runMain` would log it with `console.log`, to stdout.
+ */
+const reportFatal = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A | void, never, R> =>
+  Effect.catchAllCause(effect, (cause) =>
+    Cause.isInterruptedOnly(cause)
+      ? Effect.failCause(cause as Cause.Cause<never>)
+      : Effect.sync(() => {
+        process.stderr.write(`emcee serve: the app failed\n${Cause.pretty(cause, { renderErrorCause: true })}\n`)
+        process.exitCode = 1
+      }))
+
 /** The `serve` command. */
-export const command = Command.make("serve", { module, transport, port, host }, (args) =>
+export const command = Command.make("serve", { module, transport, port, host, shutdownTimeout }, (args) =>
   Effect.gen(function*() {
     const app = yield* loadApp(args.module)
+    const shutdown = Option.getOrUndefined(args.shutdownTimeout)
+    const timeout = shutdown === undefined ? {} : { shutdownTimeout: shutdown }
     if (args.transport === "stdio") {
-      return yield* StdioTransport.run().pipe(Effect.provide(app))
+      return yield* StdioTransport.run(timeout).pipe(Effect.provide(app), reportFatal)
     }
-    yield* Effect.logInfo(`emcee: serving ${args.module} on http://${args.host}:${args.port}/mcp`)
-    return yield* Layer.launch(HttpTransport.layer({ port: args.port, host: args.host }).pipe(Layer.provide(app)))
+    yield* Console.error(`emcee: serving ${args.module} on http://${args.host}:${args.port}/mcp`)
+    return yield* Layer.launch(HttpTransport.layer({ port: args.port, host: args.host, ...timeout }).pipe(Layer.provide(app))).pipe(reportFatal)
   })).pipe(Command.withDescription("Serve an app module over stdio or Streamable HTTP"))

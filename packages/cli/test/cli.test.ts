@@ -15,7 +15,7 @@ const run = (args: ReadonlyArray<string>) =>
   })
 
 // The binary runs from dist/, so these tests need `npm run build` (the README's test command builds first).
-describe.runIf(built)("the emcee binary", () => {
+describe.runIf(built)("the emcee binary", { timeout: 60_000 }, () => {
   it("inspect lists what a stdio server offers (spec basic/lifecycle initialize, then every */list)", async () => {
     const { code, stdout } = await run(["inspect", "--", "node", everything])
     expect(code).toBe(0)

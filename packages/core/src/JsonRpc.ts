@@ -13,7 +13,12 @@
  */
 import { Schema } from "effect"
 
-/** A request id: a string or an integer, never null (spec basic/index "Requests"). */
+/**
+ * A request id: a string or an integer, never null (spec basic/index
+ * "Requests"). An integer id must be a safe integer (at most 2^53 - 1 in
+ * magnitude): `JSON.parse` rounds larger ones, so the response would carry a
+ * different id; `classify` refuses them.
+ */
 export type RequestId = string | number
 
 /** JSON-RPC 2.0 and MCP error codes (spec basic/index "Responses", server/resources "Error Handling", client/elicitation "URL Elicitation Required Error"). */
@@ -83,7 +88,7 @@ export type Message = Request | Notification | Response
 /** @internal */
 const JsonObjectSchema = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
-/** Schema of a request id. */
+/** Schema of a request id: a string or a safe integer (`Schema.Int` is `Number.isSafeInteger`; see `RequestId`). */
 export const RequestIdSchema = Schema.Union(Schema.String, Schema.Int)
 
 /** Schema of a request. */
@@ -130,8 +135,10 @@ export type Classified =
 const isObject = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 
+/** A string or a safe integer: an integer beyond 2^53 was rounded by `JSON.parse`, so it is not the id that was sent. */
 const isRequestId = (u: unknown): u is RequestId =>
-  typeof u === "string" || (typeof u === "number" && Number.isInteger(u))
+  typeof u === "string" || (typeof u === "number" && Number.isSafeInteger(u))
+
 
 /** Builds an error response; a null or undefined id (one that could not be read) is left out. */
 export const failure = (id: RequestId | null | undefined, code: number, message: string, data?: unknown): Failure => {
@@ -150,6 +157,22 @@ const invalid = (id: RequestId | null, why: string): Classified => ({
   _tag: "Invalid",
   response: failure(id, ErrorCode.InvalidRequest, `Invalid Request: ${why}`)
 })
+
+/**
+ * The -32600 for a message whose id is not a `RequestId`, saying `why`
+ * unless it is an integer beyond 2^53: `JSON.parse` has rounded it, so the id
+ * that was sent cannot be read and the response leaves it out (spec
+ * 2025-11-25 basic/index "Error Responses": the id is left out when it could
+ * not be read). Off `classify`'s own code, which stays small: it is on the
+ * hot path of every message.
+ */
+const invalidId = (rawId: unknown, why: string): Classified =>
+  invalid(
+    null,
+    typeof rawId === "number" && Number.isInteger(rawId)
+      ? "an integer \"id\" beyond 2^53 (Number.MAX_SAFE_INTEGER) cannot be represented exactly; send such an id as a string"
+      : why
+  )
 
 /**
  * Sorts a parsed JSON value into request, notification or response, or says
@@ -171,13 +194,13 @@ export const classify = (u: unknown): Classified => {
     if (!hasId) {
       return { _tag: "Notification", message: u as unknown as Notification }
     }
-    if (id === null) return invalid(null, "\"id\" must be a string or an integer")
+    if (id === null) return invalidId(rawId, "\"id\" must be a string or an integer")
     return { _tag: "Request", message: u as unknown as Request }
   }
   if ("result" in u || "error" in u) {
     if ("result" in u && "error" in u) return invalid(id, "a response has either \"result\" or \"error\"")
     if ("result" in u) {
-      if (id === null) return invalid(null, "a response needs the id of its request")
+      if (id === null) return invalidId(rawId, "a response needs the id of its request")
       if (!isObject(u.result)) return invalid(id, "\"result\" must be an object")
       return { _tag: "Response", message: u as unknown as Success }
     }
@@ -186,7 +209,7 @@ export const classify = (u: unknown): Classified => {
       return invalid(id, "\"error\" must have a numeric code and a string message")
     }
     // A peer speaking base JSON-RPC may send id null on an error it could not attribute.
-    if (hasId && rawId !== null && id === null) return invalid(null, "\"id\" must be a string or an integer")
+    if (hasId && rawId !== null && id === null) return invalidId(rawId, "\"id\" must be a string or an integer")
     return { _tag: "Response", message: u as unknown as Failure }
   }
   return invalid(id, "a message needs a \"method\", a \"result\" or an \"error\"")
@@ -201,5 +224,29 @@ export const parse = (text: string): { readonly ok: true; readonly value: unknow
     return { ok: true, value: JSON.parse(text) }
   } catch (e) {
     return { ok: false, response: parseErrorResponse(e instanceof Error ? e.message : undefined) }
+  }
+}
+
+/**
+ * Serializes a message for the wire, and never throws. `JSON.stringify` throws
+ * on values a handler may return (nesting deep enough to exhaust the stack,
+ * cycles, BigInt): a response that cannot be serialized becomes a -32603
+ * error response with the same id (spec basic/index "Responses": every
+ * request gets exactly one response); any other message that cannot be
+ * serialized yields undefined and the caller drops it.
+ */
+export const encode = (message: Message): string | undefined => {
+  try {
+    return JSON.stringify(message)
+  } catch {
+    if (!("result" in message) && !("error" in message)) return undefined
+    // The id too may be what failed (a BigInt where a number was meant): then it cannot be sent.
+    const id: unknown = (message as Response).id
+    const sendable = typeof id === "string" || typeof id === "number" ? id : undefined
+    try {
+      return JSON.stringify(failure(sendable, ErrorCode.InternalError, "Internal error: the response could not be serialized"))
+    } catch {
+      return undefined
+    }
   }
 }

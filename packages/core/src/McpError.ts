@@ -18,7 +18,7 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
 /** -32601: no such method (or a capability the server does not have). */
 export class MethodNotFound extends Schema.TaggedError<MethodNotFound>()("MethodNotFound", { method: Schema.String }) {
   override get message() {
-    return `Method not found: ${this.method}`
+    return `Method not found: ${clip(this.method)}`
   }
 }
 
@@ -34,7 +34,7 @@ export class InternalError extends Schema.TaggedError<InternalError>()("Internal
 /** -32002: `resources/read` of a URI no resource or template serves (spec server/resources "Error Handling"). */
 export class ResourceNotFound extends Schema.TaggedError<ResourceNotFound>()("ResourceNotFound", { uri: Schema.String }) {
   override get message() {
-    return `Resource not found: ${this.uri}`
+    return `Resource not found: ${clip(this.uri, 200)}`
   }
 }
 
@@ -142,6 +142,114 @@ export const fromCause = (cause: Cause.Cause<unknown>): ErrorObject => {
   const failure = Cause.failureOption(cause)
   if (failure._tag === "Some" && isProtocolError(failure.value)) return toJsonRpc(failure.value)
   return { code: ErrorCode.InternalError, message: "Internal error" }
+}
+
+// --- bounded renderings of what a client sent -----------------------------------
+
+/** A high surrogate (the first half of a pair): a cut right after it would leave it alone. */
+const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff
+
+/**
+ * `text` cut to at most `maxChars` characters, `…` marking the cut (never
+ * splitting a surrogate pair). For names and URIs a client sent that an error
+ * message repeats: a 1 MB tool name must not make a 1 MB error.
+ */
+export const clip = (text: string, maxChars = 100): string => {
+  if (text.length <= maxChars) return text
+  let end = Math.max(0, maxChars - 1)
+  if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end--
+  return `${text.slice(0, end)}…`
+}
+
+/** Arrays and objects nested deeper than this are shown as `[…]` and `{…}`. */
+const previewDepth = 3
+
+/**
+ * A one-line, JSON-like rendering of a value a client sent, for error messages
+ * (`"text"`, `5`, `[1,2]`, `{"a":[[…]]}`): at most `maxChars` characters, `…`
+ * marking a cut. It never throws and its recursion is bounded, whatever the
+ * value: nesting thousands of levels deep, a cycle, a 1 MB string, a million
+ * keys, a getter that throws. (Effect's own formatting of a value recurses
+ * over all of it and overflows the stack on deep nesting.)
+ */
+export const preview = (value: unknown, maxChars = 100): string => {
+  let out = ""
+  // Appends until past `maxChars`; the result is cut once at the end.
+  const full = () => out.length > maxChars
+  const go = (v: unknown, depth: number): void => {
+    switch (typeof v) {
+      case "string":
+        out += JSON.stringify(v.length > maxChars ? v.slice(0, maxChars + 1) : v)
+        return
+      case "bigint":
+        out += `${v}n`
+        return
+      case "function":
+        out += "<function>"
+        return
+      case "object":
+        break
+      default:
+        out += String(v)
+        return
+    }
+    if (v === null) {
+      out += "null"
+      return
+    }
+    if (Array.isArray(v)) {
+      if (v.length === 0) {
+        out += "[]"
+        return
+      }
+      if (depth >= previewDepth) {
+        out += "[…]"
+        return
+      }
+      out += "["
+      for (let i = 0; i < v.length && !full(); i++) {
+        if (i > 0) out += ","
+        go(v[i], depth + 1)
+      }
+      out += "]"
+      return
+    }
+    if (v instanceof Date) {
+      out += Number.isNaN(v.getTime()) ? "Invalid Date" : v.toISOString()
+      return
+    }
+    const toString = (v as { toString?: unknown }).toString
+    if (typeof toString === "function" && toString !== Object.prototype.toString) {
+      // A class with its own rendering (what Effect's formatter shows too), cut below.
+      out += String(toString.call(v)).slice(0, maxChars + 1)
+      return
+    }
+    let first = true
+    for (const key in v) {
+      if (!Object.hasOwn(v, key)) continue
+      if (first) {
+        if (depth >= previewDepth) {
+          out += "{…}"
+          return
+        }
+        out += "{"
+        first = false
+      } else {
+        out += ","
+      }
+      if (full()) break
+      out += `${JSON.stringify(key.length > maxChars ? key.slice(0, maxChars + 1) : key)}:`
+      go((v as Record<string, unknown>)[key], depth + 1)
+    }
+    out += first ? "{}" : "}"
+  }
+  try {
+    go(value, 0)
+  } catch {
+    // A getter or a `toString` threw: what was written so far, marked as cut.
+    return clip(`${out}…`, maxChars)
+  }
+  return clip(out, maxChars)
 }
 
 /** Human-readable text for a tool failure that becomes an `isError` result. */

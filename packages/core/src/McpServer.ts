@@ -141,8 +141,24 @@ export interface Connection {
   ) => void
   /** Requests being handled now. */
   readonly inFlight: () => number
-  /** Waits until no request is in flight. */
+  /**
+   * Waits until no request is in flight. Interruptible: a transport that
+   * drains within a deadline from a finalizer must make the wait
+   * interruptible (finalizers are not, so a plain timeout around it would
+   * never fire).
+   */
   readonly drain: Effect.Effect<void>
+  /**
+   * Tells the connection the client can no longer answer: its input ended
+   * (stdin closed, the stream carrying its messages is gone). Server-to-client
+   * requests waiting for an answer (`elicitation/create`,
+   * `sampling/createMessage`, `roots/list`) fail at once with
+   * `McpError.ConnectionClosed` instead of waiting out their timeout, and
+   * later ones fail the same way without being sent. Requests in flight keep
+   * running (a drain can still finish them) and output still goes out.
+   * Idempotent; closing the connection's scope does the same.
+   */
+  readonly endInput: Effect.Effect<void>
 }
 
 /** The server service. */

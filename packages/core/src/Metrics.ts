@@ -124,3 +124,29 @@ export const httpRejections = Metric.counter("mcp_http_rejections_total", {
   description: "HTTP requests refused by the Streamable HTTP transport, by status",
   incremental: true
 })
+
+/** Resident set size of the process, in bytes (the Prometheus client convention's name). */
+export const residentMemory = Metric.gauge("process_resident_memory_bytes", { description: "Resident memory size in bytes" })
+
+/** V8 heap in use, in bytes. */
+export const heapUsed = Metric.gauge("nodejs_heap_size_used_bytes", { description: "Process heap size used from Node.js in bytes" })
+
+/** V8 heap allocated, in bytes. */
+export const heapTotal = Metric.gauge("nodejs_heap_size_total_bytes", { description: "Process heap size from Node.js in bytes" })
+
+/** Memory of C++ objects bound to JavaScript objects (buffers among them), in bytes. */
+export const externalMemory = Metric.gauge("nodejs_external_memory_bytes", { description: "Node.js external memory size in bytes" })
+
+/**
+ * Reads the process memory figures into their gauges; `/metrics` calls it
+ * before each scrape, so an operator (and the reliability suite) sees the
+ * server's own heap. A no-op where `process.memoryUsage` does not exist.
+ */
+export const unsafeSampleProcess = (): void => {
+  if (typeof process === "undefined" || typeof process.memoryUsage !== "function") return
+  const usage = process.memoryUsage()
+  residentMemory.unsafeUpdate(usage.rss, [])
+  heapUsed.unsafeUpdate(usage.heapUsed, [])
+  heapTotal.unsafeUpdate(usage.heapTotal, [])
+  externalMemory.unsafeUpdate(usage.external, [])
+}

@@ -16,6 +16,7 @@
  */
 import { Effect, Metric, MetricState, Option } from "effect"
 import type { MetricPair } from "effect"
+import { unsafeSampleProcess } from "./Metrics.js"
 
 /** The Content-Type of {@link render}'s output. */
 export const contentType = "text/plain; version=0.0.4; charset=utf-8"
@@ -218,8 +219,11 @@ export const encode = (pairs: Iterable<MetricPair.MetricPair.Untyped>): string =
   return lines.length === 0 ? "" : `${lines.join("\n")}\n`
 }
 
-/** Every metric in Effect's global registry, in the Prometheus text format 0.0.4. */
-export const render: Effect.Effect<string> = Effect.map(Metric.snapshot, encode)
+/**
+ * Every metric in Effect's global registry, in the Prometheus text format
+ * 0.0.4, with the process memory gauges sampled just before.
+ */
+export const render: Effect.Effect<string> = Effect.zipRight(Effect.sync(unsafeSampleProcess), Effect.map(Metric.snapshot, encode))
 
 /** One metric in the JSON export; `name` is the Effect metric's own name, unsanitised. */
 export type MetricJson =

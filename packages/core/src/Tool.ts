@@ -20,9 +20,9 @@
  *
  * @since 0.1.0
  */
-import { Effect, Either, JSONSchema, ParseResult, Schema, type SchemaAST } from "effect"
+import { Effect, Either, JSONSchema, Option, ParseResult, Schema, SchemaAST } from "effect"
 import type * as Content from "./Content.js"
-import { describe, InternalError, isProtocolError, type ProtocolError } from "./McpError.js"
+import { clip, describe, InternalError, InvalidParams, isProtocolError, preview, type ProtocolError } from "./McpError.js"
 import type * as McpSchema from "./McpSchema.js"
 import type * as Middleware from "./Middleware.js"
 import type { RequestContext } from "./RequestContext.js"
@@ -132,8 +132,9 @@ export function make(
 ): Tool<string, unknown> {
   const input: InputSchema = options.input ?? EmptyInput
   const decodeWithSchema = Schema.decodeUnknownEither(input, { errors: "all", onExcessProperty: "error" })
-  const fast = fastDecoder(input)
-  const decode = fast === undefined ? decodeWithSchema : (args: unknown) => {
+  const noParameters = isEmptyStruct(input.ast)
+  const fast = noParameters ? undefined : fastDecoder(input)
+  const decode = noParameters ? decodeNoArguments(input.ast) : fast === undefined ? decodeWithSchema : (args: object) => {
     const value = fast(args)
     return value === undefined ? decodeWithSchema(args) : Either.right(value)
   }
@@ -143,7 +144,7 @@ export function make(
     name,
     ...(options.title === undefined ? {} : { title: options.title }),
     ...(options.description === undefined ? {} : { description: options.description }),
-    inputSchema: (options.input === undefined ? NoParameters : jsonSchemaOf(input)) as McpSchema.Tool["inputSchema"],
+    inputSchema: (noParameters ? NoParameters : jsonSchemaOf(input)) as McpSchema.Tool["inputSchema"],
     ...(output === undefined ? {} : { outputSchema: jsonSchemaOf(output) as NonNullable<McpSchema.Tool["outputSchema"]> }),
     ...(options.annotations === undefined ? {} : { annotations: options.annotations }),
     ...(options.icons === undefined ? {} : { icons: options.icons }),
@@ -158,20 +159,50 @@ export function make(
       return Effect.fail(new InternalError({ message: `Tool ${name} returned output that does not match its outputSchema` }))
     }
     const structuredContent = encoded.right as { readonly [key: string]: unknown }
-    return Effect.succeed({
-      content: [{ type: "text", text: JSON.stringify(structuredContent) }],
-      structuredContent
-    } as McpSchema.CallToolResult)
+    let text: string
+    try {
+      text = JSON.stringify(structuredContent)
+    } catch {
+      // Nesting too deep for the stack, a cycle, a BigInt: the handler's fault, not the client's.
+      return Effect.fail(new InternalError({ message: `Tool ${name} returned output that cannot be serialized as JSON` }))
+    }
+    return Effect.succeed({ content: [{ type: "text", text }], structuredContent } as McpSchema.CallToolResult)
   }
   const onFailure = (error: unknown): Effect.Effect<McpSchema.CallToolResult, ProtocolError> =>
     isProtocolError(error) ? Effect.fail(error) : Effect.succeed(errorResult(describe(error)))
+  /**
+   * Never throws: what runs before the effect does (decoding, the handler
+   * building its effect) is in a `try`, which costs nothing on the way
+   * through, and a throw becomes a failed effect; `formatIssues` never throws.
+   * A throw here used to escape the server's fibers into the transport.
+   */
   const call = (args: unknown): Effect.Effect<McpSchema.CallToolResult, ProtocolError, unknown> => {
-    const decoded = decode(args ?? {})
+    // spec 2025-11-25 schema.json CallToolRequestParams: `arguments` is an object when present.
+    if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
+      return Effect.fail(argumentsNotAnObject())
+    }
+    let decoded: Either.Either<unknown, ParseResult.ParseError>
+    try {
+      decoded = decode(args ?? {})
+    } catch (e) {
+      // A recursive schema given input deep enough to exhaust the stack: a validation error (spec
+      // server/tools "Error Handling"), which the model can fix. Anything else is a defect (-32603).
+      return isStackOverflow(e)
+        ? Effect.succeed(errorResult(`Invalid arguments for tool ${name}: the arguments are nested too deeply`))
+        : Effect.die(e)
+    }
     if (Either.isLeft(decoded)) {
       return Effect.succeed(errorResult(`Invalid arguments for tool ${name}: ${formatIssues(decoded.left)}`))
     }
+    let handled: Effect.Effect<unknown, unknown, unknown>
+    try {
+      handled = handler(decoded.right)
+    } catch (e) {
+      // A handler that throws instead of returning an Effect: a defect, as if it had died.
+      return Effect.die(e)
+    }
     // One step for both outcomes (a handler failure is a result, a protocol error stays an error).
-    return Effect.matchEffect(handler(decoded.right), { onSuccess, onFailure })
+    return Effect.matchEffect(handled, { onSuccess, onFailure })
   }
   return {
     _tag: "Tool",
@@ -224,6 +255,33 @@ const fastDecoder = (schema: InputSchema): ((input: unknown) => object | undefin
   }
 }
 
+/** spec 2025-11-25 schema.json CallToolRequestParams: `arguments`, when present, is an object. */
+const argumentsNotAnObject = () => new InvalidParams({ message: `"params.arguments" must be an object` })
+
+/** True for V8's "Maximum call stack size exceeded". */
+const isStackOverflow = (e: unknown): boolean => e instanceof RangeError && e.message.includes("call stack")
+
+/**
+ * A struct without fields. Schema's `{}` accepts any value but null and
+ * undefined, extra keys included (even with `onExcessProperty: "error"`); a
+ * tool whose input it is advertises `additionalProperties: false`, so that is
+ * what it is held to.
+ */
+const isEmptyStruct = (ast: SchemaAST.AST): boolean =>
+  ast._tag === "TypeLiteral" && ast.propertySignatures.length === 0 && ast.indexSignatures.length === 0
+
+const noArguments = Either.right({})
+
+/** The decoder of a tool without parameters: `{}`, or each key as unexpected (its `inputSchema` has `additionalProperties: false`). */
+const decodeNoArguments = (ast: SchemaAST.AST) => (args: object): Either.Either<object, ParseResult.ParseError> => {
+  const keys = Reflect.ownKeys(args)
+  if (keys.length === 0) return noArguments
+  const issues = keys.map((key) =>
+    new ParseResult.Pointer(key, args, new ParseResult.Unexpected((args as Record<PropertyKey, unknown>)[key], "is unexpected: this tool takes no arguments"))
+  )
+  return Either.left(new ParseResult.ParseError({ issue: new ParseResult.Composite(ast, args, issues as [ParseResult.Pointer, ...Array<ParseResult.Pointer>]) }))
+}
+
 /** An `isError` result with one text block. */
 export const errorResult = (message: string): McpSchema.CallToolResult =>
   ({ content: [{ type: "text", text: message }], isError: true }) as McpSchema.CallToolResult
@@ -234,11 +292,215 @@ const toResult = (value: Result): McpSchema.CallToolResult => {
   return value as McpSchema.CallToolResult
 }
 
-/** Formats Schema issues as `path: message` lines for a model to read and correct. */
-export const formatIssues = (error: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    .map((issue) => (issue.path.length === 0 ? issue.message : `${issue.path.join(".")}: ${issue.message}`))
-    .join("; ")
+// --- error messages from Schema issues ----------------------------------------
+
+/** Issues spelled out; the rest are counted. */
+const maxIssues = 10
+/** Characters per issue. */
+const maxIssueChars = 300
+/** Characters of the issues together, before the count of the rest. */
+const maxMessageChars = 1500
+/** Keys of a path shown at each end of a longer one. */
+const pathEndKeys = 4
+/** Characters per path key. */
+const maxKeyChars = 60
+
+/** A path as a list from its last key, so that going one level deeper copies nothing. */
+interface PathNode {
+  readonly key: PropertyKey
+  readonly parent: PathNode | undefined
+}
+
+const extendPath = (node: PathNode | undefined, path: ParseResult.Path): PathNode | undefined => {
+  if (!Array.isArray(path)) return { key: path as PropertyKey, parent: node }
+  for (const key of path as ReadonlyArray<PropertyKey>) node = { key, parent: node }
+  return node
+}
+
+/** `a.b.c`, or `a.b.c.d.…(992 more).w.x.y.z` for a long one. */
+const pathText = (node: PathNode | undefined): string => {
+  const keys: Array<string> = []
+  for (; node !== undefined; node = node.parent) keys.push(clip(String(node.key), maxKeyChars))
+  keys.reverse()
+  return keys.length <= 2 * pathEndKeys + 1
+    ? keys.join(".")
+    : [...keys.slice(0, pathEndKeys), `…(${keys.length - 2 * pathEndKeys} more)`, ...keys.slice(-pathEndKeys)].join(".")
+}
+
+/** What a `MessageAnnotation` says about an issue, its Effect run (as Schema's formatters do). */
+const annotationMessage = (issue: ParseResult.ParseIssue): { readonly message: string; readonly override: boolean } | undefined => {
+  if (!("ast" in issue)) return undefined
+  const annotation = SchemaAST.getMessageAnnotation(issue.ast)
+  if (Option.isNone(annotation)) return undefined
+  const union = annotation.value(issue)
+  if (typeof union === "string") return { message: union, override: false }
+  if (Effect.isEffect(union)) return { message: Effect.runSync(union), override: false }
+  return { message: typeof union.message === "string" ? union.message : Effect.runSync(union.message), override: union.override }
+}
+
+/**
+ * The message annotation that replaces an issue and everything under it, as
+ * Schema's `getMessage` decides: a composite, a `From` refinement or a
+ * non-`Transformation` transformation defers to what is inside unless the
+ * annotation overrides. A loop, not recursion.
+ */
+const messageOf = (issue: ParseResult.ParseIssue): string | undefined => {
+  for (let current = issue;;) {
+    const found = annotationMessage(current)
+    if (found === undefined) return undefined
+    if (found.override) return found.message
+    switch (current._tag) {
+      case "Composite":
+        return undefined
+      case "Refinement":
+        if (current.kind !== "From") return found.message
+        current = current.issue
+        break
+      case "Transformation":
+        if (current.kind === "Transformation") return found.message
+        current = current.issue
+        break
+      default:
+        return found.message
+    }
+  }
+}
+
+/** What a refinement expects, as Schema words it. */
+const refinementExpected = (ast: SchemaAST.Refinement): string => {
+  const autoTitle = ast.annotations[Symbol.for("effect/annotation/AutoTitle")]
+  return Option.getOrUndefined(SchemaAST.getDescriptionAnnotation(ast)) ??
+    Option.getOrUndefined(SchemaAST.getTitleAnnotation(ast)) ??
+    (typeof autoTitle === "string" ? autoTitle : undefined) ??
+    Option.getOrUndefined(SchemaAST.getIdentifierAnnotation(ast)) ??
+    `{ ${ast.from} | filter }`
+}
+
+/** A `Type` issue's message: Schema's wording, with the actual value previewed instead of printed whole. */
+const typeMessage = (issue: ParseResult.Type): string => {
+  const annotated = messageOf(issue)
+  if (annotated !== undefined) return annotated
+  const title = SchemaAST.getParseIssueTitleAnnotation(issue.ast).pipe(Option.flatMapNullable((f) => f(issue)), Option.getOrUndefined)
+  if (title !== undefined) return title
+  if (issue.message !== undefined) return issue.message
+  const expected = SchemaAST.isRefinement(issue.ast) ? refinementExpected(issue.ast) : String(issue.ast)
+  return `Expected ${clip(expected, maxIssueChars)}, actual ${preview(issue.actual)}`
+}
+
+const missingMessage = (issue: ParseResult.Missing): string => {
+  const annotation = SchemaAST.getMissingMessageAnnotation(issue.ast)
+  if (Option.isNone(annotation)) return issue.message ?? "is missing"
+  const message = annotation.value()
+  return typeof message === "string" ? message : Effect.runSync(message)
+}
+
+/** The message of an issue that is one line; a message annotation that throws gets a plain one. */
+const lineOf = (issue: ParseResult.ParseIssue, path: PathNode | undefined, annotated: string | undefined): string => {
+  let message: string
+  try {
+    switch (issue._tag) {
+      case "Type":
+        message = typeMessage(issue)
+        break
+      case "Missing":
+        message = missingMessage(issue)
+        break
+      case "Unexpected":
+        message = issue.message ?? "is unexpected"
+        break
+      case "Forbidden":
+        message = issue.message ?? "is forbidden"
+        break
+      default:
+        message = annotated ?? "is invalid"
+    }
+  } catch {
+    message = "is invalid"
+  }
+  return clip(path === undefined ? message : `${pathText(path)}: ${message}`, maxIssueChars)
+}
+
+/**
+ * Formats Schema issues as `path: message` lines for a model to read and
+ * correct, joined by `; `, in Schema's wording (its `ArrayFormatter`: same
+ * issues, same order, same messages and annotations).
+ *
+ * What the client sent decides the size of the issue tree, so unlike
+ * `ArrayFormatter` this never recurses over it or over the values in it, and
+ * bounds what it writes: values are previews of at most 100 characters
+ * (`[[[…]]]`), a line at most 300, the first 10 issues (at most 1,500
+ * characters) and then `… and N more issues`. It never throws.
+ */
+export const formatIssues = (error: ParseResult.ParseError): string => {
+  try {
+    return formatIssueTree(error.issue)
+  } catch {
+    return "the value does not match the schema"
+  }
+}
+
+const formatIssueTree = (root: ParseResult.ParseIssue): string => {
+  const lines: Array<string> = []
+  let length = 0
+  let more = 0
+  /** Depth first and in order, as `ArrayFormatter`: a stack of what is left, next on top. */
+  const issues: Array<ParseResult.ParseIssue> = [root]
+  const paths: Array<PathNode | undefined> = [undefined]
+  const line = (issue: ParseResult.ParseIssue, path: PathNode | undefined, annotated?: string) => {
+    if (lines.length >= maxIssues || length >= maxMessageChars) {
+      more++
+      return
+    }
+    const text = lineOf(issue, path, annotated)
+    if (lines.length > 0 && length + text.length > maxMessageChars) {
+      more++
+      length = maxMessageChars
+      return
+    }
+    lines.push(text)
+    length += text.length + 2
+  }
+  while (issues.length > 0) {
+    const issue = issues.pop()!
+    const path = paths.pop()
+    switch (issue._tag) {
+      case "Pointer":
+        issues.push(issue.issue)
+        paths.push(extendPath(path, issue.path))
+        break
+      case "Composite":
+      case "Refinement":
+      case "Transformation": {
+        let annotated: string | undefined
+        try {
+          annotated = messageOf(issue)
+        } catch {
+          annotated = undefined
+        }
+        if (annotated !== undefined) {
+          line(issue, path, annotated)
+        } else if (issue._tag !== "Composite") {
+          issues.push(issue.issue)
+          paths.push(path)
+        } else if (Array.isArray(issue.issues)) {
+          const children = issue.issues as ReadonlyArray<ParseResult.ParseIssue>
+          for (let i = children.length - 1; i >= 0; i--) {
+            issues.push(children[i]!)
+            paths.push(path)
+          }
+        } else {
+          issues.push(issue.issues as ParseResult.ParseIssue)
+          paths.push(path)
+        }
+        break
+      }
+      default:
+        line(issue, path)
+    }
+  }
+  const text = lines.join("; ")
+  return more === 0 ? text : `${text}; … and ${more} more issue${more === 1 ? "" : "s"}`
+}
 
 /**
  * JSON Schema 2020-12 for a Schema, the default dialect of MCP 2025-11-25

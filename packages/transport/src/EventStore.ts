@@ -7,19 +7,26 @@
  * stream it came from and only that stream is replayed ("The server MUST NOT
  * replay messages that would have been delivered on a different stream").
  *
- * The default, `EventStore.memory(...)`, is bounded in both directions (events
- * per stream, streams in total) so a busy server cannot grow without limit;
- * a shared store (Redis, a database) can implement the same interface for
- * servers behind a load balancer.
+ * Events are kept as the serialized JSON-RPC message (the SSE `data`), so a
+ * store counts real bytes and replays without serializing again. Stream ids
+ * have the form `<session>.<stream>`: the part before the first `.` groups the
+ * streams of one session.
+ *
+ * The default, `EventStore.memory(...)`, is bounded by bytes per session and
+ * in total, by events per stream and by streams, so neither one busy session
+ * (hundreds of finished 1 MB responses) nor many sessions can grow the
+ * server's memory without limit: the oldest events go first, and a resume
+ * from an event that was let go replays what is left after it. A shared store
+ * (Redis, a database) can implement the same interface for servers behind a
+ * load balancer.
  *
  * @example
  * HttpTransport.layer({ port: 3000 }).pipe(
- *   Layer.provide(EventStore.memory({ maxEventsPerStream: 1000 }))
+ *   Layer.provide(EventStore.memory({ maxBytesPerSession: 8 * 1024 * 1024 }))
  * )
  *
  * @since 0.1.0
  */
-import type { JsonRpc } from "@emcee/core"
 import { Context, Effect, Layer } from "effect"
 
 /** The id of one SSE event (the SSE `id:` field), unique across the streams of a session. */
@@ -33,8 +40,8 @@ export interface Service {
    * Server" 6.), from which a resume replays everything.
    */
   readonly start: (streamId: string) => Effect.Effect<EventId>
-  /** Stores a message sent on a stream and returns its event id. */
-  readonly append: (streamId: string, message: JsonRpc.Message) => Effect.Effect<EventId>
+  /** Stores one message sent on a stream, as its serialized JSON (`data`), and returns its event id. */
+  readonly append: (streamId: string, data: string) => Effect.Effect<EventId>
   /** The stream an event id belongs to, or undefined when the id is not one of this store's. */
   readonly streamOf: (eventId: EventId) => string | undefined
   /**
@@ -44,7 +51,7 @@ export interface Service {
    */
   readonly replayAfter: (
     lastEventId: EventId,
-    send: (eventId: EventId, message: JsonRpc.Message) => Effect.Effect<void>
+    send: (eventId: EventId, data: string) => Effect.Effect<void>
   ) => Effect.Effect<string | undefined>
   /** Forgets streams (their session ended). */
   readonly remove: (streamIds: Iterable<string>) => Effect.Effect<void>
@@ -57,43 +64,122 @@ export class EventStore extends Context.Tag("@emcee/transport/EventStore")<Event
 export interface MemoryOptions {
   /** Events kept per stream; older ones are dropped first. Default 100. */
   readonly maxEventsPerStream?: number
+  /** Bytes of event data kept per session (all its streams); the session's oldest events are dropped first. Default 4 MiB. */
+  readonly maxBytesPerSession?: number
+  /** Bytes of event data kept in total; the oldest streams are dropped first. Default 64 MiB. */
+  readonly maxBytes?: number
   /** Streams kept in total; the least recently started is dropped first. Default 10,000. */
   readonly maxStreams?: number
 }
 
 interface StoredStream {
+  readonly id: string
+  readonly group: Group
   /** Sequence number of `events[0]`. */
   first: number
   next: number
-  readonly events: Array<JsonRpc.Message>
+  /** Data of the stored events, oldest first, from `events[head]` on (dropping from the front is O(1)). */
+  readonly events: Array<string>
+  head: number
+  bytes: number
+}
+
+/** The streams of one session, oldest first, and the bytes they hold. */
+interface Group {
+  readonly key: string
+  readonly streams: Set<StoredStream>
+  bytes: number
 }
 
 // Stream ids are base64url plus "." (see the HTTP transport), never "~", so the last "~" splits stream and sequence.
 const SEPARATOR = "~"
 
+const groupKeyOf = (streamId: string): string => {
+  const dot = streamId.indexOf(".")
+  return dot === -1 ? streamId : streamId.slice(0, dot)
+}
+
 /** A bounded in-memory store, for one process. */
 export const makeMemory = (options: MemoryOptions = {}): Service => {
   const maxEvents = Math.max(1, options.maxEventsPerStream ?? 100)
+  const maxSessionBytes = Math.max(1, options.maxBytesPerSession ?? 4 * 1024 * 1024)
+  const maxBytes = Math.max(1, options.maxBytes ?? 64 * 1024 * 1024)
   const maxStreams = Math.max(1, options.maxStreams ?? 10_000)
   // Map iteration order is insertion order: the first key is the oldest stream.
   const streams = new Map<string, StoredStream>()
+  const groups = new Map<string, Group>()
+  let totalBytes = 0
 
   const streamOf = (eventId: EventId): string | undefined => {
     const at = eventId.lastIndexOf(SEPARATOR)
     return at <= 0 ? undefined : eventId.slice(0, at)
   }
 
+  /** Drops the oldest stored event of a stream. */
+  const dropOldest = (stream: StoredStream) => {
+    const data = stream.events[stream.head]!
+    stream.events[stream.head] = ""
+    stream.head++
+    stream.first++
+    stream.bytes -= data.length
+    stream.group.bytes -= data.length
+    totalBytes -= data.length
+    // Compact now and then so the array does not keep its dropped slots.
+    if (stream.head > 32 && stream.head * 2 > stream.events.length) {
+      stream.events.splice(0, stream.head)
+      stream.head = 0
+    }
+  }
+
+  const forget = (stream: StoredStream) => {
+    if (streams.get(stream.id) !== stream) return
+    streams.delete(stream.id)
+    totalBytes -= stream.bytes
+    stream.group.bytes -= stream.bytes
+    stream.group.streams.delete(stream)
+    if (stream.group.streams.size === 0) groups.delete(stream.group.key)
+  }
+
   const ensure = (streamId: string): StoredStream => {
     let stream = streams.get(streamId)
     if (stream === undefined) {
       if (streams.size >= maxStreams) {
-        const oldest = streams.keys().next()
-        if (oldest.done !== true) streams.delete(oldest.value)
+        const oldest = streams.values().next()
+        if (oldest.done !== true) forget(oldest.value)
       }
-      stream = { first: 1, next: 1, events: [] }
+      const key = groupKeyOf(streamId)
+      let group = groups.get(key)
+      if (group === undefined) {
+        group = { key, streams: new Set(), bytes: 0 }
+        groups.set(key, group)
+      }
+      stream = { id: streamId, group, first: 1, next: 1, events: [], head: 0, bytes: 0 }
       streams.set(streamId, stream)
+      group.streams.add(stream)
     }
     return stream
+  }
+
+  /**
+   * Brings the session and the store back under their byte bounds after an
+   * append to `current`: the session's oldest events go first; the event just
+   * stored is kept, so a client can always resume the latest message.
+   */
+  const evict = (current: StoredStream) => {
+    const group = current.group
+    if (group.bytes > maxSessionBytes) {
+      for (const stream of group.streams) {
+        const keepLast = stream === current ? 1 : 0
+        while (stream.events.length - stream.head > keepLast && group.bytes > maxSessionBytes) dropOldest(stream)
+        if (group.bytes <= maxSessionBytes) break
+      }
+    }
+    while (totalBytes > maxBytes) {
+      const oldest = streams.values().next().value
+      if (oldest === undefined || oldest === current) break
+      forget(oldest)
+    }
+    while (totalBytes > maxBytes && current.events.length - current.head > 1) dropOldest(current)
   }
 
   return {
@@ -102,15 +188,16 @@ export const makeMemory = (options: MemoryOptions = {}): Service => {
         ensure(streamId)
         return `${streamId}${SEPARATOR}0`
       }),
-    append: (streamId, message) =>
+    append: (streamId, data) =>
       Effect.sync(() => {
         const stream = ensure(streamId)
         const seq = stream.next++
-        stream.events.push(message)
-        if (stream.events.length > maxEvents) {
-          stream.events.shift()
-          stream.first++
-        }
+        stream.events.push(data)
+        stream.bytes += data.length
+        stream.group.bytes += data.length
+        totalBytes += data.length
+        if (stream.events.length - stream.head > maxEvents) dropOldest(stream)
+        if (stream.group.bytes > maxSessionBytes || totalBytes > maxBytes) evict(stream)
         return `${streamId}${SEPARATOR}${seq}`
       }),
     streamOf,
@@ -124,15 +211,18 @@ export const makeMemory = (options: MemoryOptions = {}): Service => {
         }
         // Copy first: sending may append to the same stream.
         const from = Math.max(seq + 1, stream.first)
-        const pending = stream.events.slice(from - stream.first)
+        const pending = stream.events.slice(stream.head + from - stream.first)
         return Effect.as(
-          Effect.forEach(pending, (message, i) => send(`${streamId}${SEPARATOR}${from + i}`, message), { discard: true }),
+          Effect.forEach(pending, (data, i) => send(`${streamId}${SEPARATOR}${from + i}`, data), { discard: true }),
           streamId
         )
       }),
     remove: (streamIds) =>
       Effect.sync(() => {
-        for (const id of streamIds) streams.delete(id)
+        for (const id of streamIds) {
+          const stream = streams.get(id)
+          if (stream !== undefined) forget(stream)
+        }
       })
   }
 }

@@ -28,13 +28,15 @@
  * @since 0.1.0
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
+import { type AddressInfo, Server as NetServer } from "node:net"
 import type { Duplex } from "node:stream"
 import { Health, McpServer, Prometheus } from "@emcee/core"
-import { Duration, Effect, Layer, Option, Runtime, type Scope } from "effect"
+import { Cause, Duration, Effect, Layer, Option, Runtime, type Scope } from "effect"
 import { millis } from "./internal/millis.js"
 import * as EventStore from "./EventStore.js"
+import { withDeadline } from "./internal/deadline.js"
 import { loopbackOrigin } from "./internal/guard.js"
+import { withStderrLogger } from "./internal/stderrLogger.js"
 import * as Protocol from "./internal/httpProtocol.js"
 import * as NodeAdapter from "./internal/httpNode.js"
 
@@ -58,7 +60,9 @@ export interface Options {
   /** Largest accepted POST body; larger ones get 413. Default 4 MiB. */
   readonly maxBodyBytes?: number
   /**
-   * Accepted `Origin` values (spec "Security Warning" 1.: invalid Origin -> 403).
+   * Accepted `Origin` values (spec "Security Warning" 1.: invalid Origin -> 403);
+   * `"*"` accepts any. Allowed origins get CORS headers and preflight answers
+   * (Fetch standard "CORS protocol"), so browser clients can connect.
    * Default when bound to loopback: any http(s) origin on localhost, 127.0.0.1 or [::1].
    */
   readonly allowedOrigins?: ReadonlyArray<string>
@@ -74,8 +78,18 @@ export interface Options {
   readonly keepAliveInterval?: Duration.DurationInput
   /** `retry` advertised in the priming event of SSE streams (spec "Sending Messages to the Server" 6.). Default none. */
   readonly retryInterval?: Duration.DurationInput
-  /** How long in-flight requests may run once shutdown begins. Default 10 seconds. */
+  /**
+   * The whole graceful shutdown's deadline: in-flight requests may run this
+   * long, are then cancelled (answered 503), and responses still being
+   * written get what is left of it to reach the client. Default 10 seconds.
+   */
   readonly shutdownTimeout?: Duration.DurationInput
+  /**
+   * Most bytes an SSE connection may hold unread (a client that stopped
+   * reading); past it the connection is closed, and the client can resume the
+   * stream with `Last-Event-ID` (events stay in the `EventStore`). Default 1 MiB.
+   */
+  readonly maxBufferedBytes?: number
   /** Time for a client to send a request's headers (then 408). Default 10 seconds. */
   readonly headersTimeout?: Duration.DurationInput
   /** Time for a client to send a whole request (then 408). Default 30 seconds. */
@@ -120,12 +134,14 @@ export const make = (options: Options = {}): Effect.Effect<Running, never, McpSe
     const path = options.path ?? "/mcp"
     const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
     const shutdownMillis = millis(options.shutdownTimeout, 10_000)
+    const maxBufferedBytes = options.maxBufferedBytes ?? Protocol.DEFAULT_MAX_BUFFERED_BYTES
     const requestTimeout = millis(options.requestTimeout, 30_000)
     const headersTimeout = Math.min(millis(options.headersTimeout, 10_000), requestTimeout)
     const store = Option.getOrElse(yield* Effect.serviceOption(EventStore.EventStore), () => EventStore.makeMemory())
     const health = yield* Effect.serviceOption(Health.Health)
-    const runtime = yield* Effect.runtime<never>()
+    const runtime = yield* Effect.runtime<never>().pipe(withStderrLogger())
     const runCallback = Runtime.runCallback(runtime)
+    const runFork = Runtime.runFork(runtime)
 
     // Host checks need the bound port, known after listen: filled in below.
     const allowedHosts = new Set<string>(options.allowedHosts ?? [])
@@ -135,7 +151,7 @@ export const make = (options: Options = {}): Effect.Effect<Running, never, McpSe
     const allowOrigin = !protect
       ? undefined
       : origins !== undefined
-      ? (origin: string) => origins.has(origin)
+      ? (origins.has("*") ? () => true : (origin: string) => origins.has(origin))
       : LOOPBACK.has(host)
       ? loopbackOrigin
       : undefined
@@ -144,7 +160,7 @@ export const make = (options: Options = {}): Effect.Effect<Running, never, McpSe
     const protocol = yield* Protocol.make(
       Protocol.resolve(options, { statelessByDefault: false, allowedHosts: checkHosts ? allowedHosts : undefined, allowOrigin }),
       store
-    )
+    ).pipe(withStderrLogger())
     const closing = protocol.closing
 
     const ready = (res: ServerResponse) =>
@@ -170,13 +186,36 @@ export const make = (options: Options = {}): Effect.Effect<Running, never, McpSe
         }
       })
 
+    /** Responses not yet fully handed to the OS: shutdown waits for them (bounded by its deadline). */
+    const writing = new Set<ServerResponse>()
+    let onWritten: (() => void) | undefined
+    const track = (res: ServerResponse) => {
+      writing.add(res)
+      res.once("close", () => {
+        writing.delete(res)
+        if (writing.size === 0) onWritten?.()
+      })
+    }
+
+    /** Nothing a request does may throw into node:http's callbacks (that ends the process). */
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      try {
+        serve(req, res)
+      } catch (e) {
+        runFork(Effect.logError("HTTP: a request failed outside its handler", Cause.die(e)))
+        if (!res.headersSent && !res.destroyed) json(res, 500, { jsonrpc: "2.0", error: { code: -32603, message: "Internal error" } })
+        else res.destroy()
+      }
+    }
+
+    const serve = (req: IncomingMessage, res: ServerResponse) => {
+      track(res)
       const url = req.url ?? "/"
       const end = url.indexOf("?")
       const pathname = end === -1 ? url : url.slice(0, end)
       if (pathname === path) {
         const incoming = NodeAdapter.incoming(req)
-        const reply = NodeAdapter.reply(res, closing)
+        const reply = NodeAdapter.reply(res, closing, maxBufferedBytes)
         const context = protocol.begin(incoming, reply)
         if (context === undefined) {
           // Answered without reading a body: drain it so keep-alive stays usable.
@@ -187,7 +226,7 @@ export const make = (options: Options = {}): Effect.Effect<Running, never, McpSe
           req,
           maxBodyBytes,
           (body) => protocol.post(incoming, context, body, reply),
-          (error) => protocol.reject(reply, error.status, error.code, error.message)
+          (error) => protocol.reject(context, reply, error.status, error.code, error.message)
         )
         return
       }
@@ -247,13 +286,26 @@ export const make = (options: Options = {}): Effect.Effect<Running, never, McpSe
     const shutdown = Effect.suspend(() => {
       if (closed !== undefined) return closed
       closed = Effect.gen(function*() {
+        const deadline = performance.now() + shutdownMillis
+        const left = () => Math.max(0, deadline - performance.now())
         yield* protocol.beginShutdown
         if (Option.isSome(health)) yield* health.value.setDraining(true)
-        // Stop accepting connections; node also closes idle keep-alive sockets here.
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
-        server.closeIdleConnections()
-        yield* protocol.awaitIdle(shutdownMillis)
-        yield* protocol.closeAll
+        // Stop accepting connections. Not `server.close()`: since Node 19 it also closes "idle"
+        // connections, and a connection whose response is still being flushed counts as idle (an
+        // 8 MB body was cut at 4 MB). Keep-alive sockets get 503 + `Connection: close` meanwhile.
+        const stopped = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()))
+        yield* protocol.awaitIdle(left())
+        // Past the deadline what still runs is cancelled (answered 503); SSE streams end.
+        yield* protocol.closeAll(left())
+        // Responses still being written get what is left of the deadline to reach the client:
+        // closing their sockets now would cut them short.
+        yield* Effect.async<void>((resume) => {
+          if (writing.size === 0) return resume(Effect.void)
+          onWritten = () => resume(Effect.void)
+          return Effect.sync(() => {
+            onWritten = undefined
+          })
+        }).pipe(withDeadline(left()))
         server.closeAllConnections()
         yield* Effect.promise(() => stopped)
       }).pipe(Effect.cached, Effect.runSync)

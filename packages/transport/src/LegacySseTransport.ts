@@ -34,6 +34,7 @@ import { randomUUID } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { JsonRpc, McpSchema, McpServer } from "@emcee/core"
 import { Duration, Effect, Exit, Layer, Runtime, Scope } from "effect"
+import { withDeadline } from "./internal/deadline.js"
 import { millis } from "./internal/millis.js"
 import * as Guard from "./internal/guard.js"
 import { closeOnce, listen, urlHost } from "./internal/listen.js"
@@ -53,6 +54,11 @@ export interface HandlerOptions extends Guard.Options {
   readonly keepAliveInterval?: Duration.DurationInput
   /** How long in-flight requests may run once shutdown begins. Default 10 seconds. */
   readonly shutdownTimeout?: Duration.DurationInput
+  /**
+   * Most bytes the SSE stream may hold unread (a client that stopped reading);
+   * past it the session ends (this transport has no resumption). Default 1 MiB.
+   */
+  readonly maxBufferedBytes?: number
 }
 
 /** Options of the standalone server. */
@@ -124,6 +130,7 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
     const maxSessions = options.maxSessions ?? 10_000
     const keepAliveMillis = millis(options.keepAliveInterval, 15_000)
     const shutdownMillis = millis(options.shutdownTimeout, 10_000)
+    const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024
     const guard = Guard.make(options)
     const sessions = new Map<string, Session>()
     let inFlight = 0
@@ -131,7 +138,18 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
 
     const write = (session: Session, chunk: string) => {
       if (session.closed || session.res.destroyed) return
+      // Backpressure: a client that stopped reading is let go rather than buffered for without bound.
+      if (session.res.writableLength > maxBufferedBytes) {
+        session.res.destroy()
+        return
+      }
       session.res.write(chunk)
+    }
+
+    /** One `message` event; a message that cannot be serialized is dropped (a response becomes -32603). */
+    const writeMessage = (session: Session, message: JsonRpc.Message) => {
+      const data = JsonRpc.encode(message)
+      if (data !== undefined) write(session, `event: message\ndata: ${data}\n\n`)
     }
 
     const closeSession = (session: Session): Effect.Effect<void> =>
@@ -157,7 +175,7 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
       res.flushHeaders()
       res.on("close", () => runFork(closeSession(session)))
       // Every server-to-client message, responses included, is a `message` event on this stream.
-      const send = (message: JsonRpc.Message) => Effect.sync(() => write(session, `event: message\ndata: ${JSON.stringify(message)}\n\n`))
+      const send = (message: JsonRpc.Message) => Effect.sync(() => writeMessage(session, message))
       runCallback(Scope.extend(server.connect({ send, sessionId: session.id }), session.scope), {
         onExit: (exit) => {
           if (Exit.isFailure(exit) || session.closed) return
@@ -220,7 +238,7 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
         inFlight++
         runCallback(
           Effect.flatMap(connection.handle(value), (response) =>
-            response === undefined ? Effect.void : Effect.sync(() => write(session, `event: message\ndata: ${JSON.stringify(response)}\n\n`))),
+            response === undefined ? Effect.void : Effect.sync(() => writeMessage(session, response))),
           { onExit: () => inFlight-- }
         )
       }, (error) => fail(res, error.status, error.code, error.message, { connection: "close" }))
@@ -260,10 +278,7 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
       closed = Effect.gen(function*() {
         closing = true
         const all = [...sessions.values()]
-        yield* Effect.forEach(all, (session) => session.connection?.drain ?? Effect.void, { concurrency: "unbounded", discard: true }).pipe(
-          Effect.timeout(shutdownMillis),
-          Effect.ignore
-        )
+        yield* Effect.forEach(all, (session) => session.connection?.drain ?? Effect.void, { concurrency: "unbounded", discard: true }).pipe(withDeadline(shutdownMillis))
         yield* Effect.forEach(all, closeSession, { discard: true })
       }).pipe(Effect.cached, Effect.runSync)
       return closed

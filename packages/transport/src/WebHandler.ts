@@ -47,6 +47,8 @@ export interface Options {
   readonly retryInterval?: Duration.DurationInput
   /** How long in-flight requests may run when the handler is disposed. Default 10 seconds. */
   readonly shutdownTimeout?: Duration.DurationInput
+  /** See HttpTransport `maxBufferedBytes`. Default 1 MiB. */
+  readonly maxBufferedBytes?: number
 }
 
 /** A web-standard request handler. */
@@ -54,50 +56,73 @@ export type Handler = (request: Request) => Promise<Response>
 
 const encoder = new TextEncoder()
 
-/** A Reply that resolves one web Response. */
-const webReply = (request: Request, resolve: (response: Response) => void): Protocol.Reply => ({
-  send: (status, headers, body) => resolve(new Response(body ?? null, { status, headers })),
-  stream: (headers, onClose): Sink => {
-    let closed = false
-    let controller: ReadableStreamDefaultController<Uint8Array> | undefined
-    const close = () => {
-      if (!closed) {
-        closed = true
-        onClose()
+/**
+ * A Reply that resolves one web Response. An SSE stream whose consumer leaves
+ * more than `maxBufferedBytes` unread is ended rather than buffered for (the
+ * client can resume with `Last-Event-ID`).
+ */
+const webReply = (request: Request, resolve: (response: Response) => void, maxBufferedBytes: number): Protocol.Reply => {
+  let extra: Record<string, string> | undefined
+  const withExtra = (headers: Record<string, string>) => (extra === undefined ? headers : { ...extra, ...headers })
+  return {
+    header: (name, value) => {
+      extra ??= {}
+      extra[name] = value
+    },
+    send: (status, headers, body) => resolve(new Response(body ?? null, { status, headers: withExtra(headers) })),
+    stream: (headers, onClose): Sink => {
+      let closed = false
+      let controller: ReadableStreamDefaultController<Uint8Array> | undefined
+      const close = () => {
+        if (!closed) {
+          closed = true
+          onClose()
+        }
+      }
+      const body = new ReadableStream<Uint8Array>({
+        start: (c) => {
+          controller = c
+        },
+        cancel: close
+      }, new ByteLengthQueuingStrategy({ highWaterMark: maxBufferedBytes }))
+      request.signal.addEventListener("abort", close, { once: true })
+      resolve(new Response(body, { status: 200, headers: withExtra(headers) }))
+      return {
+        write: (chunk) => {
+          if (closed) return false
+          // Backpressure: a negative desired size means more than the bound is queued unread. The
+          // stream ends (what is queued can still be read) and the client resumes with Last-Event-ID.
+          if ((controller!.desiredSize ?? 0) < 0) {
+            close()
+            try {
+              controller!.close()
+            } catch {
+              // Already closed by the consumer.
+            }
+            return false
+          }
+          try {
+            controller!.enqueue(encoder.encode(chunk))
+            return true
+          } catch {
+            close()
+            return false
+          }
+        },
+        end: () => {
+          if (closed) return
+          closed = true
+          try {
+            controller!.close()
+          } catch {
+            // Already closed by the consumer.
+          }
+        },
+        closed: () => closed
       }
     }
-    const body = new ReadableStream<Uint8Array>({
-      start: (c) => {
-        controller = c
-      },
-      cancel: close
-    })
-    request.signal.addEventListener("abort", close, { once: true })
-    resolve(new Response(body, { status: 200, headers }))
-    return {
-      write: (chunk) => {
-        if (closed) return false
-        try {
-          controller!.enqueue(encoder.encode(chunk))
-          return true
-        } catch {
-          close()
-          return false
-        }
-      },
-      end: () => {
-        if (closed) return
-        closed = true
-        try {
-          controller!.close()
-        } catch {
-          // Already closed by the consumer.
-        }
-      },
-      closed: () => closed
-    }
   }
-})
+}
 
 const incoming = (request: Request): Protocol.Incoming => ({
   method: request.method,
@@ -154,25 +179,28 @@ export const make = (options: Options = {}): Effect.Effect<Handler, never, McpSe
     )
     const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
     const shutdownMillis = millis(options.shutdownTimeout, 10_000)
+    const maxBufferedBytes = options.maxBufferedBytes ?? Protocol.DEFAULT_MAX_BUFFERED_BYTES
     yield* Effect.addFinalizer(() =>
-      Effect.zipRight(
-        Effect.zipRight(protocol.beginShutdown, protocol.awaitIdle(shutdownMillis)),
-        protocol.closeAll
-      )
+      Effect.gen(function*() {
+        const deadline = performance.now() + shutdownMillis
+        yield* protocol.beginShutdown
+        yield* protocol.awaitIdle(shutdownMillis)
+        yield* protocol.closeAll(Math.max(0, deadline - performance.now()))
+      })
     )
 
     return (request: Request) =>
       new Promise<Response>((resolve) => {
         const message = incoming(request)
-        const reply = webReply(request, resolve)
+        const reply = webReply(request, resolve, maxBufferedBytes)
         const context = protocol.begin(message, reply)
         if (context === undefined) return
         readBody(request, maxBodyBytes).then(
           (body) => {
             if (typeof body === "string") protocol.post(message, context, body, reply)
-            else protocol.reject(reply, body.status, body.code, body.message)
+            else protocol.reject(context, reply, body.status, body.code, body.message)
           },
-          () => protocol.reject(reply, 400, -32000, "Bad Request: the body could not be read")
+          () => protocol.reject(context, reply, 400, -32000, "Bad Request: the body could not be read")
         )
       })
   })

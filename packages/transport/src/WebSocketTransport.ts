@@ -31,6 +31,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http"
 import type { Duplex } from "node:stream"
 import { JsonRpc, McpServer } from "@emcee/core"
 import { Duration, Effect, FiberSet, Layer, Queue, Runtime, type Scope } from "effect"
+import { withDeadline } from "./internal/deadline.js"
 import { millis } from "./internal/millis.js"
 import { type RawData, type WebSocket, WebSocketServer } from "ws"
 import * as Guard from "./internal/guard.js"
@@ -143,7 +144,9 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
         const send = (message: JsonRpc.Message): Effect.Effect<void> =>
           Effect.sync(() => {
             if (ws.readyState !== ws.OPEN) return
-            ws.send(JSON.stringify(message))
+            const data = JsonRpc.encode(message)
+            if (data === undefined) return
+            ws.send(data)
             // A client that does not read: drop it rather than buffer without bound.
             if (ws.bufferedAmount > maxBuffered) ws.terminate()
           })
@@ -256,13 +259,10 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
       closed = Effect.gen(function*() {
         closing = true
         const entries = [...live]
-        yield* Effect.forEach(entries, (entry) => entry.connection?.drain ?? Effect.void, { concurrency: "unbounded", discard: true }).pipe(
-          Effect.timeout(shutdownMillis),
-          Effect.ignore
-        )
+        yield* Effect.forEach(entries, (entry) => entry.connection?.drain ?? Effect.void, { concurrency: "unbounded", discard: true }).pipe(withDeadline(shutdownMillis))
         // 1001 Going Away (RFC 6455 §7.4.1): the server is shutting down.
         for (const entry of entries) if (entry.ws.readyState === entry.ws.OPEN) entry.ws.close(1001, "server shutting down")
-        yield* Effect.promise(() => Promise.all(entries.map((entry) => entry.done))).pipe(Effect.timeout(2_000), Effect.ignore)
+        yield* Effect.promise(() => Promise.all(entries.map((entry) => entry.done))).pipe(withDeadline(2_000))
         for (const entry of live) entry.ws.terminate()
         wss.close()
       }).pipe(Effect.cached, Effect.runSync)

@@ -172,12 +172,30 @@ describe("HttpTransport: limits", () => {
     expect(reply).toMatch(/^HTTP\/1\.1 408/)
   })
 
-  it("answers initialize with 503 when maxSessions are open, and serves again after a DELETE", async () => {
+  it("makes room at maxSessions by closing an idle session, those never used after initialize first; the closed one gets 404", async () => {
+    const used = await openSession(server.url)
+    expect((await post(server.url, call(1, "echo", { text: "x" }), { "mcp-session-id": used })).status).toBe(200)
+    const unused = [await openSession(server.url), await openSession(server.url)]
+    const before = server.stats().evictedSessions
+    const fourth = await post(server.url, initializeRequest())
+    expect(fourth.status).toBe(200)
+    expect(server.stats().evictedSessions).toBe(before + 1)
+    // The oldest session that never got past initialize made room; the used one is still there.
+    expect((await post(server.url, call(2, "echo", { text: "x" }), { "mcp-session-id": unused[0]! })).status).toBe(404)
+    expect((await post(server.url, call(3, "echo", { text: "x" }), { "mcp-session-id": used })).status).toBe(200)
+    for (const sid of [used, unused[1]!, fourth.headers.get("mcp-session-id")!]) {
+      await fetch(server.url, { method: "DELETE", headers: { "mcp-session-id": sid } })
+    }
+  })
+
+  it("answers initialize with 503 and an honest Retry-After when every session is in use, and serves again once one is idle", async () => {
     const sessions = [await openSession(server.url), await openSession(server.url), await openSession(server.url)]
+    const running = sessions.map((sid, i) => post(server.url, call(10 + i, "slow", { ms: 600 }), { "mcp-session-id": sid }))
+    await new Promise((resolve) => setTimeout(resolve, 100))
     const full = await post(server.url, initializeRequest())
     expect(full.status).toBe(503)
-    const del = await fetch(server.url, { method: "DELETE", headers: { "mcp-session-id": sessions[0]! } })
-    expect(del.status).toBe(204)
+    expect(Number(full.headers.get("retry-after"))).toBeGreaterThanOrEqual(1)
+    await Promise.all(running)
     const again = await post(server.url, initializeRequest())
     expect(again.status).toBe(200)
   })

@@ -80,6 +80,24 @@ const requireString = (params: JsonObject | undefined, key: string): Effect.Effe
     : Effect.succeed(value)
 }
 
+/** spec 2025-11-25 schema.json CallToolRequestParams: `arguments` is absent or a JSON object (null, arrays and scalars are not). */
+const isArguments = (u: unknown): boolean => u === undefined || (typeof u === "object" && u !== null && !Array.isArray(u))
+
+const argumentsNotAnObject = () => new McpError.InvalidParams({ message: `"params.arguments" must be an object` })
+
+/**
+ * `tool.call(args)`, which never throws: a `Tool` need not come from
+ * `Tool.make`, and a throw here would escape the request's fiber (on the fast
+ * path, into the transport's callback). A throw is a defect, answered -32603.
+ */
+const callTool = (tool: Tool.Any, args: unknown): Effect.Effect<JsonObject, McpError.ProtocolError> => {
+  try {
+    return tool.call(args) as unknown as Effect.Effect<JsonObject, McpError.ProtocolError>
+  } catch (e) {
+    return Effect.die(e)
+  }
+}
+
 /** Failures that are not protocol errors become -32603; the cause is logged, never sent. */
 const orInternal = <A, R>(effect: Effect.Effect<A, unknown, R>, what: string): Effect.Effect<A, McpError.ProtocolError, R> =>
   Effect.catchAll(effect, (error) =>
@@ -300,9 +318,12 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       const name = stringParam(request.params, "name")
       if (name === undefined) return Effect.fail(new McpError.InvalidParams({ message: `"params.name" must be a string` }))
       const tool = tools.get(name)
-      if (tool === undefined) return Effect.fail(new McpError.InvalidParams({ message: `Unknown tool: ${name}` }))
+      if (tool === undefined) return Effect.fail(new McpError.InvalidParams({ message: `Unknown tool: ${McpError.clip(name)}` }))
+      const args = request.params?.arguments
+      // A malformed request is a protocol error (spec 2025-11-25 server/tools "Error Handling"), before any middleware.
+      if (!isArguments(args)) return Effect.fail(argumentsNotAnObject())
       const start = performance.now()
-      const call = tool.value.call(request.params?.arguments) as unknown as Effect.Effect<JsonObject, McpError.ProtocolError>
+      const call = callTool(tool.value, args)
       const run = tool.value.middleware.length === 0 ? call : Middleware.compose(tool.value.middleware, {
         id: request.id,
         method: request.method,
@@ -531,6 +552,8 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       const tool = name === undefined ? undefined : tools.get(name)
       if (tool === undefined || tool.value.middleware.length > 0) return undefined
       const params = request.params ?? {}
+      // Not an object: the general path answers -32602.
+      if (!isArguments(params.arguments)) return undefined
       const info: RequestInfo = { requestId: request.id, method: request.method, params, session, progressToken: progressTokenOf(params) }
       const start = performance.now()
       Metrics.unsafeAdd(Metrics.inFlight, 1)
@@ -541,7 +564,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
           // A request is cancellable even when the transport's runtime was captured in an uninterruptible region.
           runtimeFlags: RuntimeFlags.enable(runtime.runtimeFlags, RuntimeFlags.Interruption)
         }),
-        tool.value.call(params.arguments) as unknown as Effect.Effect<JsonObject, McpError.ProtocolError>
+        callTool(tool.value, params.arguments)
       )
       fiber.addObserver((exit) => {
         let response: Exit.Exit<JsonRpc.Response>
@@ -582,6 +605,9 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         const inFlight = new Map<JsonRpc.RequestId, Fiber.RuntimeFiber<unknown, unknown>>()
         const pending = new Map<JsonRpc.RequestId, { readonly method: string; readonly deferred: Deferred.Deferred<JsonObject, McpError.ClientRequestError> }>()
         let nextId = 0
+        // False once the client can no longer answer (`endInput`) or the connection closed:
+        // server-to-client requests then fail at once instead of waiting out their timeout.
+        let answerable = true
         const send = connectOptions.send
         const pre = connectOptions.preinitialized
 
@@ -590,6 +616,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
 
         const request = (method: string, params: JsonObject, requestOptions?: RequestOptions) =>
           Effect.gen(function*() {
+            if (!answerable) return yield* new McpError.ConnectionClosed({ method })
             const id = nextId++
             const deferred = yield* Deferred.make<JsonObject, McpError.ClientRequestError>()
             pending.set(id, { method, deferred })
@@ -607,6 +634,19 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
               Effect.ensuring(Effect.sync(() => pending.delete(id)))
             )
           })
+
+        const failPending = Effect.suspend(() => {
+          const waiting = [...pending.values()]
+          pending.clear()
+          return Effect.forEach(waiting, ({ deferred, method }) => Deferred.fail(deferred, new McpError.ConnectionClosed({ method })), {
+            discard: true
+          })
+        })
+
+        const endInput = Effect.suspend(() => {
+          answerable = false
+          return failPending
+        })
 
         const session: Session = {
           sessionId: connectOptions.sessionId,
@@ -630,11 +670,9 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
             // Closing the connection cancels what is still running (drain first to let it finish);
             // never the fiber closing it, which may itself be serving a request.
             const self = yield* Effect.fiberId
+            answerable = false
             yield* Fiber.interruptAll([...inFlight.values()].filter((fiber) => fiber.id() !== self))
-            for (const { deferred, method } of pending.values()) {
-              yield* Deferred.fail(deferred, new McpError.ConnectionClosed({ method }))
-            }
-            pending.clear()
+            yield* failPending
             Metrics.unsafeAdd(Metrics.activeSessions, -1)
             yield* PubSub.publish(events, { _tag: "SessionEnded", session })
           })
@@ -685,7 +723,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
           Effect.suspend(() => {
             if (inFlight.has(message.id)) {
               return Effect.succeed(
-                JsonRpc.failure(message.id, JsonRpc.ErrorCode.InvalidRequest, `Invalid Request: id ${JSON.stringify(message.id)} is already in use`)
+                JsonRpc.failure(message.id, JsonRpc.ErrorCode.InvalidRequest, `Invalid Request: id ${McpError.preview(message.id)} is already in use`)
               )
             }
             // initialize runs inline: it must not be cancelled (spec basic/utilities/cancellation), and
@@ -747,7 +785,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
             : Fiber.awaitAll(fibers).pipe(Effect.zipRight(Effect.yieldNow()), Effect.zipRight(Effect.suspend(loop)))
         })
 
-        return { session, handle, run, inFlight: () => inFlight.size, drain } satisfies McpServer.Connection
+        return { session, handle, run, inFlight: () => inFlight.size, drain, endInput } satisfies McpServer.Connection
       })
 
     const notifyResourceUpdated = (uri: string) =>

@@ -1,6 +1,8 @@
 import { JsonRpc } from "@emcee/core"
 
-const decoder = new TextDecoder("utf-8", { fatal: true })
+// `ignoreBOM: false` (the default, spelled out): a UTF-8 byte order mark at the start of a frame is
+// dropped, not read as text, so a message behind one parses. stdio relies on it; tested there.
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false })
 
 /** The outcome of reading one text frame. */
 export type Frame =
@@ -10,7 +12,8 @@ export type Frame =
 
 /**
  * Decodes one frame: strict UTF-8 (invalid bytes are a parse error, never
- * replaced), then JSON. Blank frames are ignored.
+ * replaced; a leading byte order mark is dropped), then JSON. Blank frames
+ * are ignored.
  */
 export const decodeFrame = (bytes: Uint8Array): Frame => {
   let text: string

@@ -17,8 +17,19 @@ export const incoming = (req: IncomingMessage): Incoming => ({
   }
 })
 
-/** A reply writing to a node:http response; `closing` adds `Connection: close` during shutdown. */
-export const reply = (res: ServerResponse, closing: () => boolean): Reply => ({
+/** How long a response ended for backpressure may take to drain before its connection is destroyed. */
+const STALLED_GRACE_MILLIS = 5_000
+
+/**
+ * A reply writing to a node:http response; `closing` adds `Connection: close`
+ * during shutdown. An SSE stream whose client leaves more than
+ * `maxBufferedBytes` unread is ended rather than buffered for (the client can
+ * resume with `Last-Event-ID`).
+ */
+export const reply = (res: ServerResponse, closing: () => boolean, maxBufferedBytes: number): Reply => ({
+  header: (name, value) => {
+    if (!res.headersSent) res.setHeader(name, value)
+  },
   send: (status, headers, body) => {
     if (res.headersSent || res.destroyed) return
     if (closing()) headers["connection"] = "close"
@@ -41,6 +52,19 @@ export const reply = (res: ServerResponse, closing: () => boolean): Reply => ({
     return {
       write: (chunk) => {
         if (closed || res.destroyed) return false
+        // Backpressure: what the socket has not taken yet stays in memory. Past the bound the
+        // response ends; what was written still reaches a client that reads (a replay larger than
+        // the bound goes out in parts, each resumed from its last event id), and a client that
+        // does not read at all is cut off after a grace period, freeing the buffer.
+        if (res.writableLength > maxBufferedBytes) {
+          closed = true
+          res.end()
+          const timer = setTimeout(() => res.destroy(), STALLED_GRACE_MILLIS)
+          timer.unref?.()
+          res.once("close", () => clearTimeout(timer))
+          onClose()
+          return false
+        }
         res.write(chunk)
         return true
       },

@@ -9,9 +9,10 @@
  * (`conn.handle` + writing the reply) on a runtime captured at startup.
  */
 import { randomBytes, randomUUID } from "node:crypto"
-import { JsonRpc, McpSchema, McpServer, Metrics } from "@emcee/core"
+import { JsonRpc, McpError, McpSchema, McpServer, Metrics } from "@emcee/core"
 import { Cause, type Duration, Effect, Exit, Metric, Runtime, Scope } from "effect"
 import type * as EventStore from "../EventStore.js"
+import { withDeadline } from "./deadline.js"
 import { millis } from "./millis.js"
 import * as Sse from "./sse.js"
 
@@ -23,6 +24,8 @@ export interface Incoming {
 
 /** One HTTP response under construction, written exactly once. */
 export interface Reply {
+  /** Sets a header on whatever is sent later (CORS headers, decided before the body is read). */
+  readonly header: (name: string, value: string) => void
   /** A complete response; `body` undefined means no body. */
   readonly send: (status: number, headers: Record<string, string>, body: string | undefined) => void
   /** Starts an SSE response; `onClose` runs when the client goes away. */
@@ -40,7 +43,7 @@ export interface Options {
   readonly retryMillis: number | undefined
   /** Exact `Host` header values accepted; undefined: any. */
   readonly allowedHosts: ReadonlySet<string> | undefined
-  /** Origin check; undefined: any. */
+  /** Origin check; undefined: any. Allowed origins get CORS headers (Fetch standard "CORS protocol"). */
   readonly allowOrigin: ((origin: string) => boolean) | undefined
 }
 
@@ -53,6 +56,12 @@ export interface PublicOptions {
   readonly keepAliveInterval?: Duration.DurationInput
   readonly retryInterval?: Duration.DurationInput
 }
+
+/** Default bound of unread bytes on one SSE connection before it is closed (HttpTransport `maxBufferedBytes`). */
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024
+
+/** Most bytes of server-to-client messages kept for a session that has no GET stream yet. */
+const MAX_PENDING_BYTES = 1024 * 1024
 
 /** Resolves the shared public options with their defaults; the front end decides statelessness and the DNS-rebinding checks. */
 export const resolve = (
@@ -72,6 +81,8 @@ export const resolve = (
 /** Everything a POST needs after its headers were checked. */
 export interface PostContext {
   readonly session: Session | undefined
+  /** Ends the POST's in-flight accounting; idempotent. */
+  readonly release: () => void
 }
 
 /** Counters for tests and operations. */
@@ -79,6 +90,8 @@ export interface Stats {
   readonly sessions: number
   readonly inFlight: number
   readonly streams: number
+  /** Sessions closed to make room for new ones (the session table was full). */
+  readonly evictedSessions: number
 }
 
 /** The protocol engine. */
@@ -92,23 +105,30 @@ export interface Protocol {
   /** Serves a POST body. */
   readonly post: (incoming: Incoming, context: PostContext, body: string, reply: Reply) => void
   /** Answers a POST whose body could not be read (too large, bad bytes) and releases it. */
-  readonly reject: (reply: Reply, status: number, code: number, message: string) => void
+  readonly reject: (context: PostContext, reply: Reply, status: number, code: number, message: string) => void
   /** True once shutdown began. */
   readonly closing: () => boolean
   readonly stats: () => Stats
-  /** Stop taking new work: new requests get 503. */
+  /**
+   * Stop taking new work: new requests get 503, and requests the server sent
+   * to clients (sampling, elicitation, roots) fail at once, since a client can
+   * no longer POST their answers.
+   */
   readonly beginShutdown: Effect.Effect<void>
-  /** Waits until no POST is in flight, at most `millis`. */
+  /**
+   * Waits until no POST is in flight, at most `millis`. Interruptible even
+   * when run from a finalizer, so the deadline holds.
+   */
   readonly awaitIdle: (millis: number) => Effect.Effect<void>
-  /** Ends every SSE stream and session. */
-  readonly closeAll: Effect.Effect<void>
+  /** Ends every SSE stream and session, cancelling what still runs; waits at most `millis` for handlers to stop. */
+  readonly closeAll: (millis: number) => Effect.Effect<void>
 }
 
 // --- small helpers --------------------------------------------------------------------------------
 
 const JSON_HEADERS = "application/json"
 
-const errorBody = (code: number, message: string): string => JSON.stringify(JsonRpc.failure(null, code, message))
+const errorBody = (code: number, message: string, id?: JsonRpc.RequestId): string => JSON.stringify(JsonRpc.failure(id, code, message))
 
 /** -32000 is the transport's generic error, -32001 "session not found" (as the official SDK). */
 const TRANSPORT_ERROR = -32000
@@ -124,11 +144,14 @@ const countRejection = (status: number) => {
   counter.unsafeUpdate(1, [])
 }
 
-const fail = (reply: Reply, status: number, code: number, message: string, extra?: Record<string, string>) => {
+const fail = (reply: Reply, status: number, code: number, message: string, extra?: Record<string, string>, id?: JsonRpc.RequestId) => {
   countRejection(status)
-  const body = errorBody(code, message)
+  const body = errorBody(code, message, id)
   reply.send(status, { "content-type": JSON_HEADERS, "content-length": String(Buffer.byteLength(body)), ...extra }, body)
 }
+
+/** Response headers a browser client must read: the session id, and what a refusal says. */
+const CORS_EXPOSED = "mcp-session-id, mcp-protocol-version, www-authenticate, retry-after"
 
 const supportedVersions: ReadonlySet<string> = new Set(McpSchema.SUPPORTED_PROTOCOL_VERSIONS)
 
@@ -146,6 +169,17 @@ const isJsonContentType = (contentType: string | undefined): boolean => {
   if (!lower.startsWith("application/json")) return false
   const next = lower.charCodeAt(16)
   return Number.isNaN(next) || next === 59 /* ; */ || next === 32 /* space */ || next === 9
+}
+
+/** The id of a request in a body, when one can be read (for an error answered before the request was classified). */
+const readableId = (body: string): JsonRpc.RequestId | undefined => {
+  try {
+    const value: unknown = JSON.parse(body.charCodeAt(0) === 0xfeff ? body.slice(1) : body)
+    const classified = JsonRpc.classify(value)
+    return classified._tag === "Request" ? classified.message.id : undefined
+  } catch {
+    return undefined
+  }
 }
 
 const isInitialize = (message: unknown): boolean =>
@@ -188,14 +222,24 @@ export interface Session {
   readonly streams: Map<string, LogicalStream>
   /** Every stream id handed out, oldest first, for the event store's cleanup (bounded). */
   readonly streamIds: Set<string>
-  /** Unrelated messages sent while no GET stream existed, for the first GET (bounded). */
-  readonly pending: Array<JsonRpc.Message>
+  /** Unrelated messages (serialized) sent while no GET stream existed, for the first GET (bounded). */
+  readonly pending: Array<string>
+  pendingBytes: number
   nextStream: number
   lastSeen: number
+  /** Requests served, initialize included: a session that never got past initialize is the first to make room. */
+  requests: number
   closed: boolean
 }
 
 const MAX_PENDING = 1000
+
+/**
+ * `Retry-After` when the session table is full of sessions that are all in
+ * use (nothing idle could make room): sessions end or fall idle within
+ * seconds under ordinary use, and the next initialize evicts an idle one.
+ */
+const RETRY_AFTER_SECONDS = 5
 const MAX_STREAM_IDS = 256
 
 /** Builds the engine on the current runtime. */
@@ -210,8 +254,11 @@ export const make = (
     const runFork = Runtime.runFork(runtime)
 
     const sessions = new Map<string, Session>()
+    /** Interrupts each stateless request still running (they belong to no session). */
+    const statelessRuns = new Set<() => void>()
     let inFlight = 0
     let openStreams = 0
+    let evictedSessions = 0
     let shuttingDown = false
     let idleWaiters: Array<() => void> = []
 
@@ -294,11 +341,23 @@ export const make = (
         if (wantsPriming(session)) stream.sink?.write(Sse.priming(id, options.retryMillis))
       })
 
+    /** Serializes a message; one that cannot be (a notification with an unserializable value) is dropped and logged. */
+    const encode = (message: JsonRpc.Message): string | undefined => {
+      const data = JsonRpc.encode(message)
+      if (data === undefined) runFork(Effect.logError(`HTTP: dropped a message that cannot be serialized (${"method" in message ? message.method : "response"})`))
+      return data
+    }
+
     /** Stores a message on a stream and writes it when a connection is attached. */
-    const emit = (stream: LogicalStream, message: JsonRpc.Message): Effect.Effect<void> =>
-      Effect.map(store.append(stream.id, message), (eventId) => {
+    const emit = (stream: LogicalStream, message: JsonRpc.Message): Effect.Effect<void> => {
+      const data = encode(message)
+      return data === undefined ? Effect.void : emitData(stream, data)
+    }
+
+    const emitData = (stream: LogicalStream, data: string): Effect.Effect<void> =>
+      Effect.map(store.append(stream.id, data), (eventId) => {
         const sink = stream.sink
-        if (sink !== undefined && !sink.write(Sse.event(eventId, message))) detach(stream)
+        if (sink !== undefined && !sink.write(Sse.event(eventId, data))) detach(stream)
       })
 
     // --- routing of server-to-client messages (spec "Multiple Connections": each message on exactly one stream)
@@ -313,8 +372,14 @@ export const make = (
       // A disconnected GET stream keeps its messages for a resume with Last-Event-ID.
       if (dormant !== undefined) return emit(dormant, message)
       return Effect.sync(() => {
-        session.pending.push(message)
-        if (session.pending.length > MAX_PENDING) session.pending.shift()
+        const data = encode(message)
+        if (data === undefined) return
+        session.pending.push(data)
+        session.pendingBytes += data.length
+        // Bounded by count and bytes: the oldest go first.
+        while (session.pending.length > MAX_PENDING || (session.pendingBytes > MAX_PENDING_BYTES && session.pending.length > 1)) {
+          session.pendingBytes -= session.pending.shift()!.length
+        }
       })
     }
 
@@ -344,7 +409,8 @@ export const make = (
       if (exchange.state === "json") return Effect.zipRight(upgrade(exchange), Effect.suspend(() => sendOnExchange(exchange, message)))
       if (exchange.stream !== undefined) return emit(exchange.stream, message)
       return Effect.sync(() => {
-        exchange.sink?.write(Sse.event(undefined, message))
+        const data = encode(message)
+        if (data !== undefined) exchange.sink?.write(Sse.event(undefined, data))
       })
     }
 
@@ -364,7 +430,8 @@ export const make = (
         // Cancelled (spec basic/utilities/cancellation: no response); the HTTP exchange still needs an end.
         exchange.reply.send(202, { "content-length": "0" }, undefined)
       } else {
-        const body = JSON.stringify(response)
+        // A response always serializes (`encode` turns an unserializable result into -32603).
+        const body = JsonRpc.encode(response)!
         exchange.reply.send(
           200,
           exchange.extraHeaders === undefined
@@ -386,7 +453,7 @@ export const make = (
           exchange.state = "finished"
           const stream = exchange.stream
           if (stream === undefined) {
-            if (response !== undefined) exchange.sink?.write(Sse.event(undefined, response))
+            if (response !== undefined) exchange.sink?.write(Sse.event(undefined, JsonRpc.encode(response)!))
             exchange.sink?.end()
             return Effect.void
           }
@@ -407,7 +474,9 @@ export const make = (
     const abandon = (exchange: Exchange) => {
       if (exchange.state === "json") {
         exchange.state = "finished"
-        if (shuttingDown) fail(exchange.reply, 503, TRANSPORT_ERROR, "Service Unavailable: the server is shutting down")
+        if (shuttingDown) {
+          fail(exchange.reply, 503, TRANSPORT_ERROR, "Service Unavailable: the server shut down before the request finished", undefined, exchange.requestId)
+        }
         else if (exchange.session !== undefined && exchange.session.closed) {
           fail(exchange.reply, 404, SESSION_NOT_FOUND, "Session not found: it was terminated")
         } else {
@@ -436,6 +505,7 @@ export const make = (
         }
         session.streams.clear()
         session.pending.length = 0
+        session.pendingBytes = 0
         const ids = [...session.streamIds]
         session.streamIds.clear()
         // Closing the scope interrupts in-flight requests; their exchanges are answered by `abandon`.
@@ -455,14 +525,46 @@ export const make = (
           streams: new Map(),
           streamIds: new Set(),
           pending: [],
+          pendingBytes: 0,
           nextStream: 0,
           lastSeen: performance.now(),
+          requests: 1,
           closed: false
         }
         session.connection = yield* Scope.extend(server.connect({ send: sessionSend(session), sessionId: session.id }), scope)
         sessions.set(session.id, session)
         return session
       })
+
+    /** A session with nothing in flight and no connected stream: closing it interrupts nothing. */
+    const isIdle = (session: Session): boolean => {
+      if (session.exchanges.size > 0) return false
+      for (const stream of session.streams.values()) if (stream.sink !== undefined) return false
+      return true
+    }
+
+    /**
+     * The session table is full: closes one idle session to make room for a
+     * new one. Sessions that never got past initialize go first (what a flood
+     * of initializes leaves behind), oldest first; then the least recently
+     * used idle session. A client whose session was closed gets 404 and
+     * initializes again (spec "Session Management" 4.). False when every
+     * session is in use.
+     */
+    const makeRoom = (): boolean => {
+      let unused: Session | undefined
+      let leastRecent: Session | undefined
+      for (const session of sessions.values()) {
+        if (!isIdle(session)) continue
+        if (session.requests <= 1 && (unused === undefined || session.lastSeen < unused.lastSeen)) unused = session
+        if (leastRecent === undefined || session.lastSeen < leastRecent.lastSeen) leastRecent = session
+      }
+      const victim = unused ?? leastRecent
+      if (victim === undefined) return false
+      evictedSessions++
+      runFork(closeSession(victim))
+      return true
+    }
 
     // --- POST
 
@@ -502,7 +604,7 @@ export const make = (
       })
     }
 
-    const postToSession = (session: Session, message: unknown, classified: JsonRpc.Classified, reply: Reply) => {
+    const postToSession = (session: Session, message: unknown, classified: JsonRpc.Classified, reply: Reply, release: () => void) => {
       const connection = session.connection!
       session.lastSeen = performance.now()
       if (classified._tag !== "Request") {
@@ -516,11 +618,12 @@ export const make = (
         return
       }
       const id = classified.message.id
+      session.requests++
       if (session.exchanges.has(id)) {
         reply.send(
           200,
           { "content-type": JSON_HEADERS },
-          JSON.stringify(JsonRpc.failure(id, JsonRpc.ErrorCode.InvalidRequest, `Invalid Request: id ${JSON.stringify(id)} is already in use`))
+          JSON.stringify(JsonRpc.failure(id, JsonRpc.ErrorCode.InvalidRequest, `Invalid Request: id ${McpError.preview(id)} is already in use`))
         )
         release()
         return
@@ -542,7 +645,7 @@ export const make = (
       })
     }
 
-    const initialize = (request: JsonRpc.Request, message: unknown, reply: Reply) => {
+    const initialize = (request: JsonRpc.Request, message: unknown, reply: Reply, release: () => void) => {
       // spec "Session Management" 1.: the session id goes on the response carrying the InitializeResult.
       runCallback(newSession(), {
         onExit: (exit) => {
@@ -580,7 +683,7 @@ export const make = (
       })
     }
 
-    const postStateless = (incoming: Incoming, message: unknown, classified: JsonRpc.Classified, reply: Reply) => {
+    const postStateless = (incoming: Incoming, message: unknown, classified: JsonRpc.Classified, reply: Reply, release: () => void) => {
       if (classified._tag !== "Request") {
         // Nothing can follow up on a notification or response without a session.
         reply.send(202, { "content-length": "0" }, undefined)
@@ -613,18 +716,42 @@ export const make = (
           yield* finish(exchange, response)
         })
       )
-      runCallback(serve, {
+      let cancel: (() => void) | undefined = undefined
+      const interrupt = Runtime.runCallback(runtime)(serve, {
         onExit: (exit) => {
+          if (cancel !== undefined) statelessRuns.delete(cancel)
           if (Exit.isFailure(exit)) abandon(exchange)
           release()
         }
       })
+      if (exchange.state !== "finished") {
+        cancel = () => interrupt()
+        statelessRuns.add(cancel)
+      }
     }
 
+    /**
+     * Serves a POST body. Nothing here may throw into the HTTP server's
+     * callbacks (an exception there ends the process): whatever escapes is
+     * logged and answered with 500 and a -32603 error naming the request id.
+     */
     const post = (incoming: Incoming, context: PostContext, body: string, reply: Reply) => {
+      try {
+        servePost(incoming, context, body, reply)
+      } catch (e) {
+        runFork(Effect.logError("HTTP: a request failed outside its handler", Cause.die(e)))
+        fail(reply, 500, JsonRpc.ErrorCode.InternalError, "Internal error", undefined, readableId(body))
+        context.release()
+      }
+    }
+
+    const servePost = (incoming: Incoming, context: PostContext, body: string, reply: Reply) => {
+      const release = context.release
+      // A UTF-8 byte order mark is not JSON; stdio and the web handler's decoders drop it too.
+      const text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body
       let message: unknown
       try {
-        message = JSON.parse(body)
+        message = JSON.parse(text)
       } catch (e) {
         fail(reply, 400, JsonRpc.ErrorCode.ParseError, `Parse error: ${e instanceof Error ? e.message : "invalid JSON"}`)
         release()
@@ -648,16 +775,16 @@ export const make = (
           return
         }
       }
-      if (options.stateless) return postStateless(incoming, message, classified, reply)
+      if (options.stateless) return postStateless(incoming, message, classified, reply, release)
       const session = context.session
-      if (session !== undefined) return postToSession(session, message, classified, reply)
+      if (session !== undefined) return postToSession(session, message, classified, reply, release)
       if (init) {
-        if (sessions.size >= options.maxSessions) {
-          fail(reply, 503, TRANSPORT_ERROR, "Service Unavailable: too many sessions", { "retry-after": "1" })
+        if (sessions.size >= options.maxSessions && !makeRoom()) {
+          fail(reply, 503, TRANSPORT_ERROR, "Service Unavailable: too many sessions are active", { "retry-after": String(RETRY_AFTER_SECONDS) })
           release()
           return
         }
-        return initialize(classified.message as JsonRpc.Request, message, reply)
+        return initialize(classified.message as JsonRpc.Request, message, reply, release)
       }
       // spec "Session Management" 2.: requests other than initialize without a session id get 400.
       fail(reply, 400, TRANSPORT_ERROR, "Bad Request: Mcp-Session-Id header is required")
@@ -678,7 +805,8 @@ export const make = (
       })
       startKeepAlive(stream)
       const pending = session.pending.splice(0, session.pending.length)
-      runFork(Effect.zipRight(prime(session, stream), Effect.forEach(pending, (message) => emit(stream, message), { discard: true })))
+      session.pendingBytes = 0
+      runFork(Effect.zipRight(prime(session, stream), Effect.forEach(pending, (data) => emitData(stream, data), { discard: true })))
     }
 
     const resume = (session: Session, lastEventId: string, reply: Reply) => {
@@ -689,9 +817,9 @@ export const make = (
         return
       }
       const chunks: Array<string> = []
-      const replay = store.replayAfter(lastEventId, (eventId, message) =>
+      const replay = store.replayAfter(lastEventId, (eventId, data) =>
         Effect.sync(() => {
-          chunks.push(Sse.event(eventId, message))
+          chunks.push(Sse.event(eventId, data))
         }))
       runCallback(replay, {
         onExit: (exit) => {
@@ -771,9 +899,16 @@ export const make = (
       // spec basic/transports "Security Warning" 1.: validate Origin (DNS rebinding); invalid -> 403.
       if (options.allowOrigin !== undefined) {
         const origin = incoming.header("origin")
-        if (origin !== undefined && !options.allowOrigin(origin)) {
-          fail(reply, 403, TRANSPORT_ERROR, `Forbidden: Origin not allowed: ${origin}`)
-          return undefined
+        if (origin !== undefined) {
+          if (!options.allowOrigin(origin)) {
+            fail(reply, 403, TRANSPORT_ERROR, `Forbidden: Origin not allowed: ${origin}`)
+            return undefined
+          }
+          // Fetch standard "CORS protocol": an allowed origin may read the response (and the session id).
+          reply.header("access-control-allow-origin", origin)
+          reply.header("access-control-expose-headers", CORS_EXPOSED)
+          reply.header("vary", "Origin")
+          if (incoming.method === "OPTIONS") return preflight(incoming, reply)
         }
       }
       if (options.allowedHosts !== undefined) {
@@ -802,7 +937,16 @@ export const make = (
             session = found
           }
           inFlight++
-          return { session }
+          let released = false
+          return {
+            session,
+            release: () => {
+              if (!released) {
+                released = true
+                release()
+              }
+            }
+          }
         }
         case "GET": {
           // spec "Listening for Messages from the Server" 2.-3.
@@ -834,15 +978,37 @@ export const make = (
           runCallback(closeSession(session), { onExit: () => reply.send(204, {}, undefined) })
           return undefined
         }
+        case "OPTIONS":
+          // Not a CORS preflight (no Origin, or no Origin check configured): say what is served.
+          reply.send(204, { allow: options.stateless ? "POST, OPTIONS" : "GET, POST, DELETE, OPTIONS", "content-length": "0" }, undefined)
+          return undefined
         default:
           fail(reply, 405, TRANSPORT_ERROR, "Method Not Allowed", { allow: options.stateless ? "POST" : "GET, POST, DELETE" })
           return undefined
       }
     }
 
-    const reject = (reply: Reply, status: number, code: number, message: string) => {
+    /**
+     * A CORS preflight from an allowed origin (Fetch standard "CORS-preflight
+     * request"): the methods this endpoint serves and the headers asked for.
+     * The origin passed the check above, so the headers it asks for are allowed.
+     */
+    const preflight = (incoming: Incoming, reply: Reply): undefined => {
+      const methods = options.stateless ? "POST" : "GET, POST, DELETE"
+      const requested = incoming.header("access-control-request-headers")
+      const headers: Record<string, string> = {
+        "access-control-allow-methods": methods,
+        "access-control-max-age": "600",
+        "content-length": "0"
+      }
+      if (requested !== undefined && requested !== "") headers["access-control-allow-headers"] = requested
+      reply.send(204, headers, undefined)
+      return undefined
+    }
+
+    const reject = (context: PostContext, reply: Reply, status: number, code: number, message: string) => {
       fail(reply, status, code, message, { connection: "close" })
-      release()
+      context.release()
     }
 
     // --- idle sessions (sessionIdleTimeout)
@@ -851,10 +1017,7 @@ export const make = (
       const now = performance.now()
       const expired: Array<Session> = []
       for (const session of sessions.values()) {
-        if (now - session.lastSeen < options.sessionIdleTimeoutMillis || session.exchanges.size > 0) continue
-        let connected = false
-        for (const stream of session.streams.values()) if (stream.sink !== undefined) connected = true
-        if (!connected) expired.push(session)
+        if (now - session.lastSeen >= options.sessionIdleTimeoutMillis && isIdle(session)) expired.push(session)
       }
       return Effect.forEach(expired, closeSession, { discard: true })
     })
@@ -868,9 +1031,11 @@ export const make = (
       post,
       reject,
       closing: () => shuttingDown,
-      stats: () => ({ sessions: sessions.size, inFlight, streams: openStreams }),
-      beginShutdown: Effect.sync(() => {
+      stats: () => ({ sessions: sessions.size, inFlight, streams: openStreams, evictedSessions }),
+      beginShutdown: Effect.suspend(() => {
         shuttingDown = true
+        // New POSTs get 503, so no answer to a server-to-client request can arrive any more.
+        return Effect.forEach(sessions.values(), (session) => session.connection?.endInput ?? Effect.void, { discard: true })
       }),
       awaitIdle: (millis) =>
         Effect.async<void>((resume) => {
@@ -880,7 +1045,12 @@ export const make = (
           return Effect.sync(() => {
             idleWaiters = idleWaiters.filter((w) => w !== wake)
           })
-        }).pipe(Effect.timeoutOption(millis), Effect.asVoid),
-      closeAll: Effect.suspend(() => Effect.forEach([...sessions.values()], closeSession, { discard: true }))
+        }).pipe(withDeadline(millis)),
+      closeAll: (millis) =>
+        Effect.suspend(() => {
+          for (const cancel of [...statelessRuns]) cancel()
+          statelessRuns.clear()
+          return Effect.forEach([...sessions.values()], closeSession, { discard: true, concurrency: "unbounded" })
+        }).pipe(withDeadline(millis))
     } satisfies Protocol
   })

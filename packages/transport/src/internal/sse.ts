@@ -2,11 +2,14 @@
  * Server-Sent Events framing (WHATWG HTML "Server-sent events"), as the
  * Streamable HTTP transport uses it (spec 2025-11-25 basic/transports).
  */
-import type { JsonRpc } from "@emcee/core"
-
 /** Where SSE text goes: a node:http response or a web ReadableStream. */
 export interface Sink {
-  /** Writes raw SSE text; false once the connection is gone. */
+  /**
+   * Writes raw SSE text; false once the connection is gone. A client that
+   * does not read is not buffered for without limit: when more than the
+   * transport's `maxBufferedBytes` are already waiting, the connection is
+   * closed instead (the client can resume the stream with `Last-Event-ID`).
+   */
   readonly write: (chunk: string) => boolean
   /** Ends the HTTP response (the connection, not necessarily the logical stream). */
   readonly end: () => void
@@ -22,13 +25,11 @@ export const headers: Readonly<Record<string, string>> = {
 }
 
 /**
- * One event carrying a JSON-RPC message. JSON.stringify escapes newlines, so
- * the payload is always one `data:` line.
+ * One event carrying a JSON-RPC message, already serialized (`JsonRpc.encode`).
+ * JSON text has its newlines escaped, so the payload is always one `data:` line.
  */
-export const event = (id: string | undefined, message: JsonRpc.Message): string =>
-  id === undefined
-    ? `event: message\ndata: ${JSON.stringify(message)}\n\n`
-    : `event: message\nid: ${id}\ndata: ${JSON.stringify(message)}\n\n`
+export const event = (id: string | undefined, data: string): string =>
+  id === undefined ? `event: message\ndata: ${data}\n\n` : `event: message\nid: ${id}\ndata: ${data}\n\n`
 
 /**
  * The priming event: an id and empty data, so the client can reconnect with
