@@ -217,11 +217,12 @@ export const classify = (u: unknown): Classified => {
 
 /**
  * Parses one text frame (a stdio line, an HTTP body, a WebSocket message) into
- * JSON, turning bad JSON into the -32700 response.
+ * JSON, turning bad JSON into the -32700 response. A leading UTF-8 byte order
+ * mark is not JSON but some writers add one: it is skipped, on every transport.
  */
 export const parse = (text: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly response: Failure } => {
   try {
-    return { ok: true, value: JSON.parse(text) }
+    return { ok: true, value: JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) }
   } catch (e) {
     return { ok: false, response: parseErrorResponse(e instanceof Error ? e.message : undefined) }
   }

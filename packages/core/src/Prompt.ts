@@ -118,6 +118,10 @@ export const make = <const Name extends string, A extends Schema.Schema.AnyNoCon
     completers: (complete ?? {}) as Prompt<Name, Exclude<R | RC | RM, RequestContext>>["completers"],
     middleware: (middleware ?? []) as Prompt<Name, Exclude<R | RC | RM, RequestContext>>["middleware"],
     get: (raw) => {
+      // spec 2025-11-25 schema.json GetPromptRequestParams: `arguments` is an object of strings.
+      if (raw !== undefined && (typeof raw !== "object" || raw === null || Array.isArray(raw))) {
+        return Effect.fail(new InvalidParams({ message: `"params.arguments" must be an object` }))
+      }
       const decoded = decode(raw ?? {})
       if (Either.isLeft(decoded)) {
         return Effect.fail(new InvalidParams({ message: `Invalid arguments for prompt ${options.name}: ${formatIssues(decoded.left)}` }))

@@ -78,6 +78,17 @@ describe("Prompts (spec server/prompts)", () => {
       expect(error.message).toContain("code")
     }).pipe(Effect.provide(TestLayer)))
 
+  it.scoped("arguments that are not an object are -32602, for a prompt with arguments and one without (schema.json GetPromptRequestParams)", () =>
+    Effect.gen(function*() {
+      const client = yield* TestClient.TestClient
+      for (const name of ["code_review", "greeting"]) {
+        for (const args of ["x", 1, ["a"], null]) {
+          const error = yield* Effect.flip(client.getPrompt(name, args as never))
+          expect(error).toMatchObject({ code: -32602, message: `"params.arguments" must be an object` })
+        }
+      }
+    }).pipe(Effect.provide(TestLayer)))
+
   it.scoped("an unknown prompt name is -32602 (Error Handling: invalid prompt name)", () =>
     Effect.gen(function*() {
       const client = yield* TestClient.TestClient

@@ -212,12 +212,9 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
       }
       const connection = session.connection
       NodeAdapter.readBody(req, maxBodyBytes, (body) => {
-        let value: unknown
-        try {
-          value = JSON.parse(body)
-        } catch (e) {
-          return fail(res, 400, JsonRpc.ErrorCode.ParseError, `Parse error: ${e instanceof Error ? e.message : "invalid JSON"}`)
-        }
+        const parsed = JsonRpc.parse(body)
+        if (!parsed.ok) return fail(res, 400, JsonRpc.ErrorCode.ParseError, parsed.response.error.message)
+        const value = parsed.value
         const classified = JsonRpc.classify(value)
         if (classified._tag === "Invalid") {
           const text = JSON.stringify(classified.response)

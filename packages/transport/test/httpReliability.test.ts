@@ -5,13 +5,13 @@
  * server's memory, browsers get CORS, a byte order mark is not a parse error.
  */
 import { McpServer, Resource, Tool } from "@emcee/core"
-import { Effect, Exit, Layer, ManagedRuntime, Schema, Scope } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { request as httpRequest } from "node:http"
 import { connect as netConnect, type Socket } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as EventStore from "../src/EventStore.js"
 import * as HttpTransport from "../src/HttpTransport.js"
-import { ask, baseHeaders, call, initializeRequest, openSession, post, sseReader } from "./fixtures/httpApp.js"
+import { ask, baseHeaders, call, initializeRequest, openSession, post, sseReader, start as startApp, type Started } from "./fixtures/httpApp.js"
 
 const slow = Tool.make("slow", {
   input: Schema.Struct({ ms: Schema.Number }),
@@ -36,25 +36,9 @@ const App = McpServer.register(slow, big, echo, watched, ask).pipe(
   Layer.provideMerge(McpServer.layer({ name: "reliability", version: "1.0.0" }))
 )
 
-interface Server extends HttpTransport.Running {
-  readonly runtime: ManagedRuntime.ManagedRuntime<McpServer.McpServer, never>
-  /** Closes the transport's scope (graceful shutdown) and resolves when it is done. */
-  readonly stop: () => Promise<void>
-}
+type Server = Started
 
-const start = async (options: HttpTransport.Options = {}): Promise<Server> => {
-  const runtime = ManagedRuntime.make(Layer.merge(App, EventStore.memory()))
-  const scope = Effect.runSync(Scope.make())
-  const running = await runtime.runPromise(Scope.extend(HttpTransport.make({ port: 0, ...options }), scope))
-  return {
-    ...running,
-    runtime: runtime as unknown as ManagedRuntime.ManagedRuntime<McpServer.McpServer, never>,
-    stop: async () => {
-      await Effect.runPromise(Scope.close(scope, Exit.void))
-      await runtime.dispose()
-    }
-  }
-}
+const start = (options: HttpTransport.Options = {}): Promise<Server> => startApp(options, EventStore.memory(), App)
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

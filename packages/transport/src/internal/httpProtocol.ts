@@ -173,13 +173,10 @@ const isJsonContentType = (contentType: string | undefined): boolean => {
 
 /** The id of a request in a body, when one can be read (for an error answered before the request was classified). */
 const readableId = (body: string): JsonRpc.RequestId | undefined => {
-  try {
-    const value: unknown = JSON.parse(body.charCodeAt(0) === 0xfeff ? body.slice(1) : body)
-    const classified = JsonRpc.classify(value)
-    return classified._tag === "Request" ? classified.message.id : undefined
-  } catch {
-    return undefined
-  }
+  const parsed = JsonRpc.parse(body)
+  if (!parsed.ok) return undefined
+  const classified = JsonRpc.classify(parsed.value)
+  return classified._tag === "Request" ? classified.message.id : undefined
 }
 
 const isInitialize = (message: unknown): boolean =>
@@ -747,16 +744,13 @@ export const make = (
 
     const servePost = (incoming: Incoming, context: PostContext, body: string, reply: Reply) => {
       const release = context.release
-      // A UTF-8 byte order mark is not JSON; stdio and the web handler's decoders drop it too.
-      const text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body
-      let message: unknown
-      try {
-        message = JSON.parse(text)
-      } catch (e) {
-        fail(reply, 400, JsonRpc.ErrorCode.ParseError, `Parse error: ${e instanceof Error ? e.message : "invalid JSON"}`)
+      const parsed = JsonRpc.parse(body)
+      if (!parsed.ok) {
+        fail(reply, 400, JsonRpc.ErrorCode.ParseError, parsed.response.error.message)
         release()
         return
       }
+      const message = parsed.value
       // spec "Sending Messages to the Server" 3.: a single message (batches were removed in 2025-06-18).
       const classified = JsonRpc.classify(message)
       if (classified._tag === "Invalid") {
