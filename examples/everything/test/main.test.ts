@@ -108,7 +108,7 @@ describe.concurrent("the everything example's command line", { timeout: 90_000 }
     expect(answers).toEqual([{ jsonrpc: "2.0", id: 1, error: { code: -32603, message: expect.stringContaining("shut down") } }])
   })
 
-  it("over HTTP, --shutdown-timeout 1s: SIGTERM with a 30 s call in flight exits within it", async () => {
+  it("over HTTP, --shutdown-timeout 1s: SIGTERM with a 30 s call in flight exits within it, the call answered 503 with its id, logs on stderr only", async () => {
     const running = start(["--http", "--port", "0", "--json-response", "--shutdown-timeout", "1s"])
     const url = (await running.waitFor(/listening on (http:\/\/\S+)/, "stderr"))[1]!
     const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" }
@@ -117,15 +117,23 @@ describe.concurrent("the everything example's command line", { timeout: 90_000 }
     await init.text()
     const sessionHeaders = { ...headers, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" }
     await fetch(url, { method: "POST", headers: sessionHeaders, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) })
-    const call = fetch(url, { method: "POST", headers: sessionHeaders, body: JSON.stringify(longCall) }).then((r) => r.text(), (e: unknown) => String(e))
+    const call = fetch(url, { method: "POST", headers: sessionHeaders, body: JSON.stringify(longCall) }).then(
+      async (r) => `${r.status} ${await r.text()}`,
+      (e: unknown) => String(e)
+    )
     // Let the call reach its handler.
     await new Promise((resolve) => setTimeout(resolve, 300))
     const killedAt = running.kill("SIGTERM")
     const exited = await running.exited
-    await call
     expect(exited.signal, running.stderr()).toBeNull()
     expect(exited.code).toBe(0)
     expect(exited.at - killedAt).toBeLessThan(2_500)
+    const answer = await call
+    expect(answer).toMatch(/^503 /)
+    expect(JSON.parse(answer.slice(4))).toMatchObject({ id: 1, error: { message: expect.stringContaining("shut down") } })
+    // The deadline's warning is logged, on stderr: stdout carries nothing in HTTP mode either.
+    expect(running.stderr()).toContain("shutdown deadline")
+    expect(running.stdout()).toBe("")
   })
 
   it("over HTTP, --max-sessions 1: another initialize while the one session is busy gets 503", async () => {

@@ -295,6 +295,10 @@ export const make = (options: Options = {}): Effect.Effect<Running, never, McpSe
         // 8 MB body was cut at 4 MB). Keep-alive sockets get 503 + `Connection: close` meanwhile.
         const stopped = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()))
         yield* protocol.awaitIdle(left())
+        const stillRunning = protocol.stats().inFlight
+        if (stillRunning > 0) {
+          yield* Effect.logWarning(`HTTP: shutdown deadline (${shutdownMillis} ms) passed; cancelling ${stillRunning} request(s) in flight`)
+        }
         // Past the deadline what still runs is cancelled (answered 503); SSE streams end.
         yield* protocol.closeAll(left())
         // Responses still being written get what is left of the deadline to reach the client:
@@ -308,7 +312,7 @@ export const make = (options: Options = {}): Effect.Effect<Running, never, McpSe
         }).pipe(withDeadline(left()))
         server.closeAllConnections()
         yield* Effect.promise(() => stopped)
-      }).pipe(Effect.cached, Effect.runSync)
+      }).pipe(withStderrLogger(), Effect.cached, Effect.runSync)
       return closed
     })
     yield* Effect.addFinalizer(() => shutdown)
