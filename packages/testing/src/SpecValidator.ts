@@ -32,13 +32,19 @@ export interface SpecValidator {
   readonly validate: (definitionName: string, value: unknown) => ValidationOutcome
 }
 
+/** The MCP revisions whose schema.json this package ships (in `spec/`, with the specification's license note). */
+export type Revision = "2025-11-25" | "2026-07-28"
+
 /**
- * Path of the MCP 2025-11-25 schema.json, resolved relative to this module:
- * `<repo>/packages/testing/src/SpecValidator.ts` → `<repo>/../shared/spec/2025-11-25/schema.json`.
+ * Path of a revision's schema.json in this package's own copy of the
+ * specification (`<package>/spec/<revision>/schema.json`; the same from
+ * `src/` and from `dist/`).
  */
-export const defaultSchemaPath: string = fileURLToPath(
-  new URL("../../../../shared/spec/2025-11-25/schema.json", import.meta.url)
-)
+export const schemaPath = (revision: Revision): string =>
+  fileURLToPath(new URL(`../spec/${revision}/schema.json`, import.meta.url))
+
+/** Path of the MCP 2025-11-25 schema.json (see {@link schemaPath}). */
+export const defaultSchemaPath: string = schemaPath("2025-11-25")
 
 
 /** Lightweight checks for the non-standard / non-built-in formats used by schema.json. */
