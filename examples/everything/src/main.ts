@@ -15,22 +15,29 @@
  *   stdio) requests in flight get this long to finish, then are cancelled
  *   and answered with an error, and the process exits 0.
  *
+ * Other transport options come from the environment as
+ * `HttpTransport.config()` and `StdioTransport.config()` read them
+ * (`HTTP_ALLOWED_ORIGINS`, `HTTP_MAX_BODY_BYTES`, `STDIO_MAX_MESSAGE_BYTES`,
+ * ...; `HTTP_PORT`/`HTTP_HOST` when `PORT`/`HOST` are not set); flags win.
+ *
  * A bad argument is a usage message on stderr and exit code 2. Nothing but
  * protocol goes to stdout: a fatal error (the server cannot start) is
- * reported on stderr with exit code 1.
+ * reported on stderr with exit code 1; a port that is taken or a bad
+ * configuration value is one line (`emcee everything: cannot listen on
+ * 127.0.0.1:3000: address already in use (EADDRINUSE)`).
  *
  * @since 0.1.0
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { HttpTransport, StdioTransport } from "@emcee/transport"
-import { Cause, Duration, Effect } from "effect"
+import { Cause, ConfigError, Duration, Effect, Option } from "effect"
 import { App } from "./server.js"
 
 /** Command-line options. */
 interface Args {
   readonly http: boolean
-  readonly port: number
-  readonly host: string
+  readonly port: number | undefined
+  readonly host: string | undefined
   readonly jsonResponse: boolean
   readonly shutdownTimeout: Duration.Duration | undefined
   readonly maxSessions: number | undefined
@@ -55,8 +62,8 @@ const parseDuration = (text: string | undefined): Duration.Duration | undefined 
 const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Args => {
   let http = false
   let jsonResponse = false
-  let port = env.PORT === undefined || env.PORT === "" ? 3000 : Number(env.PORT)
-  let host = env.HOST === undefined || env.HOST === "" ? "127.0.0.1" : env.HOST
+  let port = env.PORT === undefined || env.PORT === "" ? undefined : Number(env.PORT)
+  let host = env.HOST === undefined || env.HOST === "" ? undefined : env.HOST
   let shutdownTimeout: Duration.Duration | undefined
   let maxSessions: number | undefined
   for (let i = 0; i < argv.length; i++) {
@@ -94,7 +101,7 @@ const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Args =>
         fail(`unknown argument: ${arg}`)
     }
   }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid port: ${port}`)
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) fail(`invalid port: ${port}`)
   return { http, port, host, jsonResponse, shutdownTimeout, maxSessions }
 }
 
@@ -103,10 +110,12 @@ const args = parseArgs(process.argv.slice(2), process.env)
 const shutdown = args.shutdownTimeout === undefined ? {} : { shutdownTimeout: args.shutdownTimeout }
 
 const serveHttp = Effect.gen(function*() {
+  const fromEnv = yield* HttpTransport.config()
   const running = yield* HttpTransport.make({
-    port: args.port,
-    host: args.host,
-    enableJsonResponse: args.jsonResponse,
+    ...fromEnv,
+    port: args.port ?? fromEnv.port ?? 3000,
+    host: args.host ?? fromEnv.host ?? "127.0.0.1",
+    enableJsonResponse: args.jsonResponse || (fromEnv.enableJsonResponse ?? false),
     ...shutdown,
     ...(args.maxSessions === undefined ? {} : { maxSessions: args.maxSessions })
   })
@@ -114,7 +123,23 @@ const serveHttp = Effect.gen(function*() {
   return yield* Effect.never
 }).pipe(Effect.scoped)
 
-const program = args.http ? serveHttp : StdioTransport.run(shutdown)
+const serveStdio = Effect.flatMap(StdioTransport.config(), (fromEnv) => StdioTransport.run({ ...fromEnv, ...shutdown }))
+
+const program = args.http ? serveHttp : serveStdio
+
+/** A config error as `KEY: what is wrong`, keys as environment variables spell them. */
+const describeConfigError = (error: ConfigError.ConfigError): string =>
+  error._op === "And" || error._op === "Or"
+    ? `${describeConfigError(error.left)}; ${describeConfigError(error.right)}`
+    : `${error.path.join("_")}: ${error.message}`
+
+/** The one line explaining a start-up failure a user can fix (a port that is taken, a bad configuration value). */
+const userError = <E>(cause: Cause.Cause<E>): string | undefined => {
+  const failure = Option.getOrUndefined(Cause.failureOption(cause))
+  if (failure instanceof HttpTransport.ListenError) return failure.message
+  if (ConfigError.isConfigError(failure)) return `invalid configuration: ${describeConfigError(failure)}`
+  return undefined
+}
 
 // `runMain` would report a fatal error with `console.log`, on stdout: over stdio that is the protocol.
 program.pipe(
@@ -123,7 +148,12 @@ program.pipe(
     Cause.isInterruptedOnly(cause)
       ? Effect.failCause(cause)
       : Effect.sync(() => {
-        process.stderr.write(`emcee everything: fatal error\n${Cause.pretty(cause, { renderErrorCause: true })}\n`)
+        const line = userError(cause)
+        process.stderr.write(
+          line !== undefined
+            ? `emcee everything: ${line}\n`
+            : `emcee everything: fatal error\n${Cause.pretty(cause, { renderErrorCause: true })}\n`
+        )
         process.exitCode = 1
       })
   ),

@@ -7,7 +7,7 @@
 import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { McpServer } from "@emcee/core"
 import { HttpTransport, StdioTransport } from "@emcee/transport"
-import { Cause, Console, Data, Duration, Effect, Layer, Option } from "effect"
+import { Cause, ConfigError, Console, Data, Duration, Effect, Layer, Option } from "effect"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 
@@ -42,8 +42,15 @@ const transport = Options.choice("transport", ["stdio", "http"]).pipe(
   Options.withDefault("stdio" as const),
   Options.withDescription("stdio for desktop clients, http for Streamable HTTP")
 )
-const port = Options.integer("port").pipe(Options.withAlias("p"), Options.withDefault(3000), Options.withDescription("HTTP port"))
-const host = Options.text("host").pipe(Options.withDefault("127.0.0.1"), Options.withDescription("HTTP bind address"))
+const port = Options.integer("port").pipe(
+  Options.withAlias("p"),
+  Options.withDescription("HTTP port; default HTTP_PORT from the environment, else 3000"),
+  Options.optional
+)
+const host = Options.text("host").pipe(
+  Options.withDescription("HTTP bind address; default HTTP_HOST from the environment, else 127.0.0.1"),
+  Options.optional
+)
 
 /**
  * Reads a duration as given on the command line: a number with a unit `ms`,
@@ -76,29 +83,66 @@ const shutdownTimeout = Options.text("shutdown-timeout").pipe(
   Options.optional
 )
 
+/** A config error as `KEY: what is wrong`, keys as environment variables spell them. */
+const describeConfigError = (error: ConfigError.ConfigError): string =>
+  error._op === "And" || error._op === "Or"
+    ? `${describeConfigError(error.left)}; ${describeConfigError(error.right)}`
+    : `${error.path.join("_")}: ${error.message}`
+
+/**
+ * The one line that explains a start-up failure a user can fix (a port that
+ * is taken, a bad configuration value), if the failure is one.
+ */
+const userError = <E>(cause: Cause.Cause<E>): string | undefined => {
+  const failure = Option.getOrUndefined(Cause.failureOption(cause))
+  if (failure instanceof HttpTransport.ListenError) return failure.message
+  if (ConfigError.isConfigError(failure)) return `invalid configuration: ${describeConfigError(failure)}`
+  return undefined
+}
+
 /**
  * Reports a failure of the app (a Layer that fails to build, a defect) on
  * stderr and sets exit code 1. Over stdio, stdout carries only protocol, and
- * `NodeRuntime.runMain` would log it with `console.log`, to stdout.
+ * `NodeRuntime.runMain` would log it with `console.log`, to stdout. A port
+ * that is taken or a bad configuration value is one line.
  */
 const reportFatal = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A | void, never, R> =>
   Effect.catchAllCause(effect, (cause) =>
     Cause.isInterruptedOnly(cause)
       ? Effect.failCause(cause as Cause.Cause<never>)
       : Effect.sync(() => {
-        process.stderr.write(`emcee serve: the app failed\n${Cause.pretty(cause, { renderErrorCause: true })}\n`)
+        const line = userError(cause)
+        process.stderr.write(
+          line !== undefined ? `emcee serve: ${line}\n` : `emcee serve: the app failed\n${Cause.pretty(cause, { renderErrorCause: true })}\n`
+        )
         process.exitCode = 1
       }))
 
-/** The `serve` command. */
+/**
+ * The `serve` command. Transport options not given as flags are read from
+ * the environment (`HttpTransport.config()`: `HTTP_PORT`, `HTTP_HOST`,
+ * `HTTP_ALLOWED_ORIGINS`, ...; `StdioTransport.config()`: `STDIO_*`); flags win.
+ */
 export const command = Command.make("serve", { module, transport, port, host, shutdownTimeout }, (args) =>
   Effect.gen(function*() {
     const app = yield* loadApp(args.module)
     const shutdown = Option.getOrUndefined(args.shutdownTimeout)
     const timeout = shutdown === undefined ? {} : { shutdownTimeout: shutdown }
     if (args.transport === "stdio") {
-      return yield* StdioTransport.run(timeout).pipe(Effect.provide(app), reportFatal)
+      return yield* Effect.flatMap(StdioTransport.config(), (fromEnv) => StdioTransport.run({ ...fromEnv, ...timeout })).pipe(
+        Effect.provide(app),
+        reportFatal
+      )
     }
-    yield* Console.error(`emcee: serving ${args.module} on http://${args.host}:${args.port}/mcp`)
-    return yield* Layer.launch(HttpTransport.layer({ port: args.port, host: args.host, ...timeout }).pipe(Layer.provide(app))).pipe(reportFatal)
+    return yield* Effect.gen(function*() {
+      const fromEnv = yield* HttpTransport.config()
+      const running = yield* HttpTransport.make({
+        ...fromEnv,
+        port: Option.getOrElse(args.port, () => fromEnv.port ?? 3000),
+        host: Option.getOrElse(args.host, () => fromEnv.host ?? "127.0.0.1"),
+        ...timeout
+      })
+      yield* Console.error(`emcee: serving ${args.module} on ${running.url}`)
+      return yield* Effect.never
+    }).pipe(Effect.scoped, Effect.provide(app), reportFatal)
   })).pipe(Command.withDescription("Serve an app module over stdio or Streamable HTTP"))

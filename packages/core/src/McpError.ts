@@ -9,14 +9,39 @@
 import { Cause, Schema } from "effect"
 import { ErrorCode, type ErrorObject } from "./JsonRpc.js"
 
+/**
+ * The brand of the errors answered as JSON-RPC error responses. `isProtocolError`
+ * checks it, not `_tag`: a user's own error tagged `"InvalidParams"` is a tool
+ * execution error, not a protocol error (spec 2025-11-25 server/tools "Error
+ * Handling"). `Symbol.for`, so two copies of this module agree.
+ */
+export const ProtocolErrorTypeId: unique symbol = Symbol.for("@emcee/core/McpError/ProtocolError")
+
+/** The type of `ProtocolErrorTypeId`. */
+export type ProtocolErrorTypeId = typeof ProtocolErrorTypeId
+
 /** -32700: the bytes were not JSON. */
-export class ParseError extends Schema.TaggedError<ParseError>()("ParseError", { message: Schema.String }) {}
+export class ParseError extends Schema.TaggedError<ParseError>()("ParseError", { message: Schema.String }) {
+  /** The protocol-error brand (see `ProtocolErrorTypeId`). */
+  get [ProtocolErrorTypeId](): ProtocolErrorTypeId {
+    return ProtocolErrorTypeId
+  }
+}
 
 /** -32600: the JSON was not a valid request, or the request is not allowed now. */
-export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", { message: Schema.String }) {}
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", { message: Schema.String }) {
+  /** The protocol-error brand (see `ProtocolErrorTypeId`). */
+  get [ProtocolErrorTypeId](): ProtocolErrorTypeId {
+    return ProtocolErrorTypeId
+  }
+}
 
 /** -32601: no such method (or a capability the server does not have). */
 export class MethodNotFound extends Schema.TaggedError<MethodNotFound>()("MethodNotFound", { method: Schema.String }) {
+  /** The protocol-error brand (see `ProtocolErrorTypeId`). */
+  get [ProtocolErrorTypeId](): ProtocolErrorTypeId {
+    return ProtocolErrorTypeId
+  }
   override get message() {
     return `Method not found: ${clip(this.method)}`
   }
@@ -26,13 +51,27 @@ export class MethodNotFound extends Schema.TaggedError<MethodNotFound>()("Method
 export class InvalidParams extends Schema.TaggedError<InvalidParams>()("InvalidParams", {
   message: Schema.String,
   data: Schema.optional(Schema.Unknown)
-}) {}
+}) {
+  /** The protocol-error brand (see `ProtocolErrorTypeId`). */
+  get [ProtocolErrorTypeId](): ProtocolErrorTypeId {
+    return ProtocolErrorTypeId
+  }
+}
 
 /** -32603: the server failed. The message sent to the client never carries internals. */
-export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", { message: Schema.String }) {}
+export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", { message: Schema.String }) {
+  /** The protocol-error brand (see `ProtocolErrorTypeId`). */
+  get [ProtocolErrorTypeId](): ProtocolErrorTypeId {
+    return ProtocolErrorTypeId
+  }
+}
 
 /** -32002: `resources/read` of a URI no resource or template serves (spec server/resources "Error Handling"). */
 export class ResourceNotFound extends Schema.TaggedError<ResourceNotFound>()("ResourceNotFound", { uri: Schema.String }) {
+  /** The protocol-error brand (see `ProtocolErrorTypeId`). */
+  get [ProtocolErrorTypeId](): ProtocolErrorTypeId {
+    return ProtocolErrorTypeId
+  }
   override get message() {
     return `Resource not found: ${clip(this.uri, 200)}`
   }
@@ -42,7 +81,12 @@ export class ResourceNotFound extends Schema.TaggedError<ResourceNotFound>()("Re
 export class UrlElicitationRequired extends Schema.TaggedError<UrlElicitationRequired>()("UrlElicitationRequired", {
   message: Schema.String,
   elicitations: Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
-}) {}
+}) {
+  /** The protocol-error brand (see `ProtocolErrorTypeId`). */
+  get [ProtocolErrorTypeId](): ProtocolErrorTypeId {
+    return ProtocolErrorTypeId
+  }
+}
 
 /** Any error that is answered as a JSON-RPC error response. */
 export type ProtocolError =
@@ -54,19 +98,13 @@ export type ProtocolError =
   | ResourceNotFound
   | UrlElicitationRequired
 
-const protocolTags: ReadonlySet<string> = new Set([
-  "ParseError",
-  "InvalidRequest",
-  "MethodNotFound",
-  "InvalidParams",
-  "InternalError",
-  "ResourceNotFound",
-  "UrlElicitationRequired"
-])
-
-/** True for the errors that `toJsonRpc` maps to a code. */
+/**
+ * True for the errors that `toJsonRpc` maps to a code: those carrying the
+ * `ProtocolErrorTypeId` brand. A value whose `_tag` merely reads like one
+ * (a user's `InvalidParams`) is not.
+ */
 export const isProtocolError = (u: unknown): u is ProtocolError =>
-  typeof u === "object" && u !== null && "_tag" in u && protocolTags.has((u as { _tag: string })._tag)
+  typeof u === "object" && u !== null && ProtocolErrorTypeId in u
 
 // --- errors of server-to-client requests ---------------------------------------
 
@@ -105,6 +143,15 @@ export class ConnectionClosed extends Schema.TaggedError<ConnectionClosed>()("Co
     return `The connection closed before ${this.method} was answered`
   }
 }
+
+/**
+ * The user accepted a form elicitation but its `content` does not decode with
+ * the form's Schema (spec 2025-11-25 client/elicitation "Response Actions": the
+ * client's content should match the requested schema; the server validates).
+ */
+export class ElicitationContentInvalid extends Schema.TaggedError<ElicitationContentInvalid>()("ElicitationContentInvalid", {
+  message: Schema.String
+}) {}
 
 /** Failures of `sampling/createMessage`, `elicitation/create` and `roots/list`. */
 export type ClientRequestError = ClientCapabilityMissing | RequestTimeout | ClientError | ConnectionClosed
@@ -252,14 +299,70 @@ export const preview = (value: unknown, maxChars = 100): string => {
   return clip(out, maxChars)
 }
 
-/** Human-readable text for a tool failure that becomes an `isError` result. */
-export const describe = (u: unknown): string => {
-  if (typeof u === "string") return u
-  if (u instanceof Error || (typeof u === "object" && u !== null && "message" in u && typeof u.message === "string")) {
-    const message = (u as { message: string }).message
-    const tag = (u as { _tag?: unknown })._tag
-    return message.length > 0 ? message : typeof tag === "string" ? tag : "Error"
+/** Characters of a failure's text sent to the model. */
+const maxDescribeChars = 1000
+
+/** What the model is told about a failure that says nothing readable about itself. */
+export const genericFailureText = "The tool failed"
+
+/**
+ * The `message` of an error, unless it is the one `Schema.TaggedError` makes
+ * up for a class without a `message` field (its fields dumped, `{ path: "…" }`),
+ * which is internals rather than a message: that class's prototype holds the
+ * getter and its constructor an own static `_tag`.
+ */
+const ownMessage = (u: object): string | undefined => {
+  for (let o: object | null = u; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    const descriptor = Object.getOwnPropertyDescriptor(o, "message")
+    if (descriptor === undefined) continue
+    if (descriptor.get !== undefined && o !== u) {
+      const ctor = (o as { constructor?: unknown }).constructor
+      const fields = typeof ctor === "function" ? (ctor as { fields?: unknown }).fields : undefined
+      if (
+        typeof ctor === "function" && Object.hasOwn(ctor, "_tag") && typeof fields === "object" && fields !== null &&
+        !("message" in fields)
+      ) return undefined
+    }
+    try {
+      const message = (u as { message?: unknown }).message
+      return typeof message === "string" ? message : undefined
+    } catch {
+      return undefined
+    }
   }
-  if (typeof u === "object" && u !== null && "_tag" in u && typeof u._tag === "string") return u._tag
-  return String(u)
+  return undefined
+}
+
+/**
+ * The text a model reads for a tool failure that becomes an `isError` result
+ * (spec 2025-11-25 server/tools "Error Handling": tool execution errors carry
+ * actionable feedback). It says what the error says about itself and nothing
+ * more, at most 1,000 characters:
+ *
+ * - a tagged error (`Data.TaggedError`, `Schema.TaggedError`): `Tag: message`,
+ *   or the tag alone without a message (never a dump of its fields);
+ * - an `Error`: its message (its name if empty);
+ * - a string: itself;
+ * - anything else: a generic text.
+ *
+ * Defects never get here: they are -32603 "Internal error", the cause logged.
+ */
+export const describe = (u: unknown): string => clip(describeUnbounded(u), maxDescribeChars)
+
+const describeUnbounded = (u: unknown): string => {
+  if (typeof u === "string") return u.length > 0 ? u : genericFailureText
+  if (typeof u !== "object" || u === null) return genericFailureText
+  let tag: unknown
+  try {
+    tag = (u as { _tag?: unknown })._tag
+  } catch {
+    tag = undefined
+  }
+  const message = ownMessage(u)
+  if (typeof tag === "string" && tag.length > 0) {
+    return message === undefined || message.length === 0 || message === tag ? tag : `${tag}: ${message}`
+  }
+  if (message !== undefined && message.length > 0) return message
+  if (u instanceof Error) return typeof u.name === "string" && u.name.length > 0 ? u.name : "Error"
+  return genericFailureText
 }

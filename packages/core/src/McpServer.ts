@@ -5,22 +5,39 @@
  *
  * An app provides `McpServer.layer(...)`, registers primitives with
  * `McpServer.register(...)` Layers (whose requirements are the handlers'
- * requirements, so a missing service is a compile error), and adds a
- * transport Layer that calls `connect` for each client.
+ * requirements, so a missing service is a compile error), and runs a
+ * transport (`StdioTransport.run()`, `HttpTransport.layer(...)`) that calls
+ * `connect` for each client.
  *
  * @example
- * import { Layer } from "effect"
+ * import { NodeRuntime } from "@effect/platform-node"
+ * import { Effect, Layer } from "effect"
  * import { McpServer } from "@emcee/core"
  * import { StdioTransport } from "@emcee/transport"
  *
- * const App = StdioTransport.layer.pipe(
- *   Layer.provide(McpServer.register(echo, readme)),
- *   Layer.provide(McpServer.layer({ name: "demo", version: "1.0.0" }))
+ * const App = McpServer.register(echo, readme).pipe(
+ *   Layer.provideMerge(McpServer.layer({ name: "demo", version: "1.0.0" }))
  * )
+ *
+ * StdioTransport.run().pipe(Effect.provide(App), NodeRuntime.runMain)
  *
  * @since 0.1.0
  */
-import { Context, Effect, type Exit, Layer, PubSub, type Queue, type Runtime, type Scope } from "effect"
+import {
+  Config,
+  ConfigError,
+  Context,
+  Duration,
+  Effect,
+  Either,
+  type Exit,
+  Layer,
+  Option,
+  PubSub,
+  type Queue,
+  type Runtime,
+  type Scope
+} from "effect"
 import type { ClientSession } from "./ClientSession.js"
 import { make as makeServer } from "./internal/server.js"
 import type * as JsonRpc from "./JsonRpc.js"
@@ -192,6 +209,95 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
 
 /** The server as a Layer. */
 export const layer = (options: Options): Layer.Layer<McpServer> => Layer.scoped(McpServer, make(options))
+
+const optional = <A>(config: Config.Config<A>): Config.Config<A | undefined> =>
+  Config.map(Config.option(config), Option.getOrUndefined)
+
+/** `10 seconds`, `500 millis` (as `Config.duration` reads them) or the short `10s`, `500ms`, `2m`, `1h`. */
+const durationConfig = (name: string): Config.Config<Duration.Duration> =>
+  Config.mapOrFail(Config.string(name), (text) => {
+    const short = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/i.exec(text)
+    const value = short !== null
+      ? Option.some(Duration.millis(Number(short[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[short[2]!.toLowerCase() as "ms" | "s" | "m" | "h"]))
+      : Duration.decodeUnknown(text.trim())
+    return Option.isSome(value)
+      ? Either.right(value.value)
+      : Either.left(ConfigError.InvalidData([], `Expected a duration (e.g. 10s, 500ms, 2m or "10 seconds") but received ${text}`))
+  })
+
+const CAPABILITIES = ["tools", "resources", "prompts", "completions"] as const
+
+/**
+ * The options read from `Config` (environment variables by default), under
+ * `SERVER`, itself under `prefix` when given (`config("MCP")` reads
+ * `MCP_SERVER_NAME`):
+ *
+ * - `SERVER_NAME`, `SERVER_VERSION` (required)
+ * - `SERVER_TITLE`, `SERVER_DESCRIPTION`, `SERVER_WEBSITE_URL`, `SERVER_INSTRUCTIONS`
+ * - `SERVER_PAGE_SIZE` (a positive integer), `SERVER_TRACING` (true/false)
+ * - `SERVER_CLIENT_REQUEST_TIMEOUT` (`30s`, `500ms`, `2m` or `30 seconds`)
+ * - `SERVER_CAPABILITIES`: comma-separated, of `tools`, `resources`, `prompts`, `completions`
+ *
+ * The optional keys keep the defaults of `Options`. Add what config cannot
+ * hold (`icons`) with `Config.map`.
+ */
+export const config = (prefix?: string): Config.Config<Options> => {
+  const fields = Config.all({
+    name: Config.nonEmptyString("NAME"),
+    version: Config.nonEmptyString("VERSION"),
+    title: optional(Config.string("TITLE")),
+    description: optional(Config.string("DESCRIPTION")),
+    websiteUrl: optional(Config.string("WEBSITE_URL")),
+    instructions: optional(Config.string("INSTRUCTIONS")),
+    pageSize: optional(
+      Config.mapOrFail(Config.integer("PAGE_SIZE"), (n) =>
+        n > 0 ? Either.right(n) : Either.left(ConfigError.InvalidData([], `Expected a positive integer but received ${n}`)))
+    ),
+    tracing: optional(Config.boolean("TRACING")),
+    clientRequestTimeout: optional(durationConfig("CLIENT_REQUEST_TIMEOUT")),
+    capabilities: optional(
+      Config.map(
+        Config.array(
+          Config.mapOrFail(Config.string(), (item) => {
+            const names = item.split(",").map((name) => name.trim()).filter((name) => name !== "")
+            const unknown = names.find((name) => !(CAPABILITIES as ReadonlyArray<string>).includes(name))
+            return unknown === undefined
+              ? Either.right(names)
+              : Either.left(ConfigError.InvalidData([], `Expected a comma-separated list of ${CAPABILITIES.join(", ")} but received ${unknown}`))
+          }),
+          "CAPABILITIES"
+        ),
+        (lists) => lists.flat()
+      )
+    )
+  })
+  const options = Config.map(fields, (f): Options => {
+    const out: { -readonly [K in keyof Options]: Options[K] } = { name: f.name, version: f.version }
+    if (f.title !== undefined) out.title = f.title
+    if (f.description !== undefined) out.description = f.description
+    if (f.websiteUrl !== undefined) out.websiteUrl = f.websiteUrl
+    if (f.instructions !== undefined) out.instructions = f.instructions
+    if (f.pageSize !== undefined) out.pageSize = f.pageSize
+    if (f.tracing !== undefined) out.tracing = f.tracing
+    if (f.clientRequestTimeout !== undefined) out.clientRequestTimeoutMillis = Duration.toMillis(f.clientRequestTimeout)
+    if (f.capabilities !== undefined) out.capabilities = Object.fromEntries(f.capabilities.map((c) => [c, true]))
+    return out
+  })
+  const nested = Config.nested(options, "SERVER")
+  return prefix === undefined || prefix === "" ? nested : Config.nested(nested, prefix)
+}
+
+/**
+ * `layer` with its options read from `options` (default `config()`: the
+ * `SERVER_*` environment variables). A missing or bad value fails the Layer
+ * with a `ConfigError` naming the key.
+ *
+ * @example
+ * // SERVER_NAME=demo SERVER_VERSION=1.0.0 node main.js
+ * const App = McpServer.register(echo).pipe(Layer.provideMerge(McpServer.layerConfig()))
+ */
+export const layerConfig = (options: Config.Config<Options> = config()): Layer.Layer<McpServer, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(options, layer))
 
 const registerOne = <R>(item: Registrable<R>): Effect.Effect<void, never, McpServer | R | Scope.Scope> =>
   Effect.gen(function*() {

@@ -1,9 +1,9 @@
 /**
  * Middleware: a typed pipeline around request handling, able to observe,
  * alter and short-circuit. Global middleware (registered with
- * `McpServer.middleware`) wraps every request; per-primitive middleware
- * (the `middleware` option of `Tool.make`, `Prompt.make`, ...) wraps one
- * handler, inside the global chain.
+ * `McpServer.register`, or `McpServer.add` at runtime) wraps every request;
+ * per-primitive middleware (the `middleware` option of `Tool.make` and
+ * `Prompt.make`) wraps one handler, inside the global chain.
  *
  * `next` is the rest of the chain; not running it short-circuits. The result
  * is the JSON-RPC `result` object; failing with a protocol error answers a

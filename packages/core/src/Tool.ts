@@ -44,6 +44,16 @@ export type InputSchema = Schema.Schema.AnyNoContext
 /** A Schema for structured output: encodes to a JSON object and needs no services. */
 export type OutputSchema = Schema.Schema.AnyNoContext
 
+/** A Schema for a tool's declared failure: encodes to JSON and needs no services. */
+export type FailureSchema = Schema.Schema.AnyNoContext
+
+/**
+ * What a handler may fail with: without a `failure` schema (`F` is `never`)
+ * anything, inferred as `E`; with one, the schema's type or a protocol error
+ * (which stays a JSON-RPC error).
+ */
+export type HandlerError<F extends FailureSchema, E> = [F] extends [never] ? E : Schema.Schema.Type<F> | ProtocolError
+
 /**
  * A tool ready to register. `R` is what its handler and middleware need, less
  * the per-request `RequestContext` the server provides.
@@ -75,6 +85,16 @@ export interface Options<In extends InputSchema, R> {
   readonly middleware?: ReadonlyArray<Middleware.Middleware<R>>
 }
 
+/** The `failure` option of `make`. */
+export interface FailureOptions<F extends FailureSchema> {
+  /**
+   * The tool's own failures. The handler's error type must be this schema's
+   * type (or a protocol error); such a failure becomes an `isError` result
+   * carrying the encoded failure (see `make`).
+   */
+  readonly failure?: F
+}
+
 type InputOf<In extends InputSchema> = Schema.Schema.Type<In>
 
 const EmptyInput = Schema.Struct({})
@@ -93,40 +113,57 @@ const NoParameters = { type: "object", additionalProperties: false } as const
  * With `output`, the handler returns the structured value; the result carries
  * it as `structuredContent` and, for older clients, as JSON text content.
  * Without it, the handler returns text, content blocks or a whole result.
- * A handler failure becomes an `isError` result whose text is the error's
- * message; a protocol error (for example `UrlElicitationRequired`) stays a
- * JSON-RPC error.
+ * A handler failure becomes an `isError` result (spec 2025-11-25
+ * server/tools "Error Handling": a tool execution error); a protocol error
+ * (for example `UrlElicitationRequired`) stays a JSON-RPC error, and a defect
+ * is -32603 "Internal error" with the cause logged, never its text.
+ *
+ * With `failure`, the handler's error type must be that schema's type (or a
+ * protocol error), and a failure of that type becomes a result whose first
+ * text block is readable (`Tag: message`) and whose second is the failure
+ * encoded by the schema, as JSON. Without an `output` schema the encoded
+ * failure (when it is a JSON object) is also the result's
+ * `structuredContent`; with one it is not, because structured content must
+ * conform to the `outputSchema` (spec server/tools "Output Schema": servers
+ * MUST provide structured results that conform, clients SHOULD validate).
+ *
+ * A failure not declared reaches the model as what it says about itself and
+ * no more (see `McpError.describe`): a tagged error as `Tag: message`, an
+ * `Error` as its message, other values as a generic text.
  */
 export function make<
   const Name extends string,
   In extends InputSchema = typeof EmptyInput,
   Out extends OutputSchema = never,
+  F extends FailureSchema = never,
   E = never,
   R = never,
   RM = never
 >(
   name: Name,
-  options: Options<In, RM> & {
+  options: Options<In, RM> & FailureOptions<F> & {
     readonly output: Out
-    readonly handler: (input: InputOf<In>) => Effect.Effect<Schema.Schema.Type<Out>, E, R>
+    readonly handler: (input: InputOf<In>) => Effect.Effect<Schema.Schema.Type<Out>, HandlerError<F, E>, R>
   }
 ): Tool<Name, Exclude<R | RM, RequestContext>>
 export function make<
   const Name extends string,
   In extends InputSchema = typeof EmptyInput,
+  F extends FailureSchema = never,
   E = never,
   R = never,
   RM = never
 >(
   name: Name,
-  options: Options<In, RM> & {
-    readonly handler: (input: InputOf<In>) => Effect.Effect<Result, E, R>
+  options: Options<In, RM> & FailureOptions<F> & {
+    readonly handler: (input: InputOf<In>) => Effect.Effect<Result, HandlerError<F, E>, R>
   }
 ): Tool<Name, Exclude<R | RM, RequestContext>>
 export function make(
   name: string,
   options: Options<InputSchema, unknown> & {
     readonly output?: OutputSchema
+    readonly failure?: FailureSchema
     readonly handler: (input: unknown) => Effect.Effect<unknown, unknown, unknown>
   }
 ): Tool<string, unknown> {
@@ -168,8 +205,17 @@ export function make(
     }
     return Effect.succeed({ content: [{ type: "text", text }], structuredContent } as McpSchema.CallToolResult)
   }
-  const onFailure = (error: unknown): Effect.Effect<McpSchema.CallToolResult, ProtocolError> =>
-    isProtocolError(error) ? Effect.fail(error) : Effect.succeed(errorResult(describe(error)))
+  const failure = options.failure
+  const isFailure = failure === undefined ? undefined : Schema.is(failure)
+  const encodeFailure = failure === undefined ? undefined : Schema.encodeEither(failure)
+  const onFailure = (error: unknown): Effect.Effect<McpSchema.CallToolResult, ProtocolError> => {
+    if (isProtocolError(error)) return Effect.fail(error)
+    if (isFailure !== undefined && encodeFailure !== undefined && isFailure(error)) {
+      const declared = declaredFailureResult(error, encodeFailure, output === undefined)
+      if (declared !== undefined) return Effect.succeed(declared)
+    }
+    return Effect.succeed(errorResult(describe(error)))
+  }
   /**
    * Never throws: what runs before the effect does (decoding, the handler
    * building its effect) is in a `try`, which costs nothing on the way
@@ -285,6 +331,39 @@ const decodeNoArguments = (ast: SchemaAST.AST) => (args: object): Either.Either<
 /** An `isError` result with one text block. */
 export const errorResult = (message: string): McpSchema.CallToolResult =>
   ({ content: [{ type: "text", text: message }], isError: true }) as McpSchema.CallToolResult
+
+/**
+ * The `isError` result of a declared failure: its readable text, then the
+ * failure encoded by its schema as JSON text and, when `structured` (the tool
+ * has no `outputSchema`) and the encoding is a JSON object, as
+ * `structuredContent` (spec 2025-11-25 server/tools "Structured Content": the
+ * serialized JSON also in a text block, for older clients). `undefined` when
+ * the failure does not encode or serialize: it is then described as an
+ * undeclared one.
+ */
+const declaredFailureResult = (
+  error: unknown,
+  encode: (u: unknown) => Either.Either<unknown, ParseResult.ParseError>,
+  structured: boolean
+): McpSchema.CallToolResult | undefined => {
+  let encoded: Either.Either<unknown, ParseResult.ParseError>
+  let json: string | undefined
+  try {
+    encoded = encode(error)
+    if (Either.isLeft(encoded)) return undefined
+    json = JSON.stringify(encoded.right)
+  } catch {
+    return undefined
+  }
+  if (json === undefined) return undefined
+  const value = encoded.right
+  const isObject = typeof value === "object" && value !== null && !Array.isArray(value)
+  return {
+    content: [{ type: "text", text: describe(error) }, { type: "text", text: json }],
+    ...(structured && isObject ? { structuredContent: value } : {}),
+    isError: true
+  } as McpSchema.CallToolResult
+}
 
 const toResult = (value: Result): McpSchema.CallToolResult => {
   if (typeof value === "string") return { content: [{ type: "text", text: value }] } as McpSchema.CallToolResult

@@ -13,11 +13,16 @@
  *   spanProcessor: new BatchSpanProcessor(new OTLPTraceExporter())
  * })
  *
+ * The OpenTelemetry SDK is an optional peer dependency of `@emcee/core`: an
+ * app that uses this Layer installs `@effect/opentelemetry` and
+ * `@opentelemetry/sdk-trace-base` (npm brings in the rest of the SDK as
+ * their peers). It is loaded when the Layer is built, never at import, so
+ * apps without tracing need none of it.
+ *
  * @since 0.1.0
  */
-import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
 import type { SpanProcessor } from "@opentelemetry/sdk-trace-base"
-import type { Layer } from "effect"
+import { Effect, Layer } from "effect"
 
 /** Tracing options. */
 export interface Options {
@@ -26,12 +31,27 @@ export interface Options {
   readonly spanProcessor: SpanProcessor | ReadonlyArray<SpanProcessor>
 }
 
-/** Exports every span of the app through the given span processor(s). */
+/**
+ * Exports every span of the app through the given span processor(s). Dies,
+ * when built, if `@effect/opentelemetry` (or the SDK it needs) is not
+ * installed.
+ */
 export const layer = (options: Options): Layer.Layer<never> =>
-  NodeSdk.layer(() => ({
-    resource: {
-      serviceName: options.serviceName,
-      ...(options.serviceVersion === undefined ? {} : { serviceVersion: options.serviceVersion })
-    },
-    spanProcessor: options.spanProcessor as SpanProcessor
-  })) as unknown as Layer.Layer<never>
+  Layer.unwrapEffect(
+    Effect.tryPromise({
+      try: () => import("@effect/opentelemetry/NodeSdk"),
+      catch: (cause) =>
+        new Error("Tracing.layer needs the optional peer dependencies @effect/opentelemetry and @opentelemetry/sdk-trace-base", { cause })
+    }).pipe(
+      Effect.orDie,
+      Effect.map((NodeSdk) =>
+        NodeSdk.layer(() => ({
+          resource: {
+            serviceName: options.serviceName,
+            ...(options.serviceVersion === undefined ? {} : { serviceVersion: options.serviceVersion })
+          },
+          spanProcessor: options.spanProcessor as SpanProcessor
+        })) as unknown as Layer.Layer<never>
+      )
+    )
+  )

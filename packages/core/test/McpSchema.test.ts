@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { Either, Schema } from "effect"
 import { describe, expect, it } from "vitest"
-import * as SpecValidator from "../../testing/src/SpecValidator.js"
+import * as SpecValidator from "@emcee/testing/SpecValidator"
 import * as Mcp from "../src/McpSchema.js"
 
 // -----------------------------------------------------------------------------

@@ -81,7 +81,7 @@ describe("Server-to-client requests (spec client/sampling, client/elicitation, c
       const client = yield* TestClient.make({ capabilities: {}, handlers: { sampling: () => Effect.sync(() => (called = true)).pipe(Effect.as(samplingResult)) } })
       const result = yield* client.callTool("ask")
       expect(result.isError).toBe(true)
-      expect(textOf(result)).toBe("The client did not declare the \"sampling\" capability")
+      expect(textOf(result)).toBe("ClientCapabilityMissing: The client did not declare the \"sampling\" capability")
       expect(called).toBe(false)
     }).pipe(Effect.provide(serverLayer)))
 
@@ -91,7 +91,7 @@ describe("Server-to-client requests (spec client/sampling, client/elicitation, c
         handlers: { sampling: () => Effect.fail(new McpClient.McpClientError({ code: -1, message: "User rejected sampling request" })) }
       })
       const result = yield* client.callTool("ask")
-      expect(result).toEqual({ content: [{ type: "text", text: "User rejected sampling request" }], isError: true })
+      expect(result).toEqual({ content: [{ type: "text", text: "ClientError: User rejected sampling request" }], isError: true })
     }).pipe(Effect.provide(serverLayer)))
 
   it.scoped("a client that declared a capability but has no handler answers -32601 (basic/index Responses)", () =>
@@ -99,7 +99,7 @@ describe("Server-to-client requests (spec client/sampling, client/elicitation, c
       const client = yield* TestClient.make({ capabilities: { sampling: {} } })
       const result = yield* client.callTool("ask")
       expect(result.isError).toBe(true)
-      expect(textOf(result)).toBe("Method not found: sampling/createMessage")
+      expect(textOf(result)).toBe("ClientError: Method not found: sampling/createMessage")
     }).pipe(Effect.provide(serverLayer)))
 
   it.scopedLive("a server-to-client request that times out fails with RequestTimeout and sends notifications/cancelled, which stops the client's handler (basic/lifecycle Timeouts)", () =>
@@ -110,7 +110,7 @@ describe("Server-to-client requests (spec client/sampling, client/elicitation, c
       })
       const notifications = yield* client.subscribeNotifications
       const result = yield* client.callTool("ask_quickly")
-      expect(result).toEqual({ content: [{ type: "text", text: "sampling/createMessage got no response within 30 ms" }], isError: true })
+      expect(result).toEqual({ content: [{ type: "text", text: "RequestTimeout: sampling/createMessage got no response within 30 ms" }], isError: true })
       yield* Deferred.await(interrupted)
       const cancelled = (yield* Queue.takeAll(notifications)).pipe((all) => [...all].find((n) => n.method === "notifications/cancelled"))
       expectSpec("CancelledNotification", cancelled)
@@ -150,7 +150,7 @@ describe("Server-to-client requests (spec client/sampling, client/elicitation, c
         handlers: { elicitation: () => Effect.succeed({ action: "decline" as const }) }
       })
       const urlResult = yield* client.callTool("url")
-      expect(textOf(urlResult)).toBe("The client did not declare the \"elicitation.url\" capability")
+      expect(textOf(urlResult)).toBe("ClientCapabilityMissing: The client did not declare the \"elicitation.url\" capability")
       const formResult = yield* client.callTool("form")
       expect(JSON.parse(textOf(formResult))).toEqual({ action: "decline" })
     }).pipe(Effect.provide(serverLayer)))
@@ -158,7 +158,7 @@ describe("Server-to-client requests (spec client/sampling, client/elicitation, c
   it.scoped("without the elicitation capability the tool fails with ClientCapabilityMissing (client/elicitation Capabilities)", () =>
     Effect.gen(function*() {
       const client = yield* TestClient.make()
-      expect(textOf(yield* client.callTool("form"))).toBe("The client did not declare the \"elicitation.form\" capability")
+      expect(textOf(yield* client.callTool("form"))).toBe("ClientCapabilityMissing: The client did not declare the \"elicitation.form\" capability")
     }).pipe(Effect.provide(serverLayer)))
 
   it.scoped("roots/list returns the client's roots (client/roots Listing Roots)", () =>
@@ -172,7 +172,7 @@ describe("Server-to-client requests (spec client/sampling, client/elicitation, c
   it.scoped("without the roots capability the tool fails with ClientCapabilityMissing (client/roots Capabilities)", () =>
     Effect.gen(function*() {
       const client = yield* TestClient.make()
-      expect(textOf(yield* client.callTool("roots"))).toBe("The client did not declare the \"roots\" capability")
+      expect(textOf(yield* client.callTool("roots"))).toBe("ClientCapabilityMissing: The client did not declare the \"roots\" capability")
     }).pipe(Effect.provide(serverLayer)))
 
   it.scoped("notifications/roots/list_changed from the client reaches the server as a RootsListChanged event (client/roots Root List Changes)", () =>

@@ -4,7 +4,7 @@
  * tests only build the values.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { McpServer, Tool } from "@emcee/core"
+import { McpError, McpServer, Tool } from "@emcee/core"
 import * as TestClient from "@emcee/testing/TestClient"
 import { Context, Effect, Layer, Schema } from "effect"
 
@@ -41,4 +41,40 @@ describe("Types: a missing service is a compile error, not a runtime one", () =>
       const client = yield* TestClient.TestClient
       expect((yield* client.callTool("lookup", { id: "7" })).content).toEqual([{ type: "text", text: "row 7" }])
     }).pipe(Effect.provide(TestClient.layerWith({ name: "typed", version: "1" }, lookup).pipe(Layer.provide(DatabaseLive)))))
+})
+
+class NotFound extends Schema.TaggedError<NotFound>()("NotFound", { path: Schema.String }) {}
+class Timeout extends Schema.TaggedError<Timeout>()("Timeout", { millis: Schema.Number }) {}
+
+describe("Types: a tool's declared failure types its handler's error (spec server/tools \"Error Handling\")", () => {
+  it("a handler failing with the declared failure, or a protocol error, compiles", () => {
+    const ok = Tool.make("ok", {
+      input: Schema.Struct({ path: Schema.String }),
+      failure: NotFound,
+      handler: ({ path }) => path === "" ? Effect.fail(new McpError.InvalidParams({ message: "empty" })) : Effect.fail(new NotFound({ path }))
+    })
+    const withOutput = Tool.make("with_output", {
+      output: Schema.Struct({ size: Schema.Number }),
+      failure: Schema.Union(NotFound, Timeout),
+      handler: () => Effect.fail(new Timeout({ millis: 5 }))
+    })
+    expect([ok.name, withOutput.name]).toEqual(["ok", "with_output"])
+  })
+
+  it("a handler whose error is not the declared failure does not compile", () => {
+    const wrong = Tool.make("wrong", {
+      failure: NotFound,
+      // @ts-expect-error Timeout is not the declared failure (NotFound).
+      handler: () => Effect.fail(new Timeout({ millis: 5 }))
+    })
+    const wrongWithOutput = Tool.make("wrong_with_output", {
+      output: Schema.Struct({ size: Schema.Number }),
+      failure: NotFound,
+      // @ts-expect-error a string is not the declared failure.
+      handler: () => Effect.fail("oops")
+    })
+    // Without a declared failure, anything goes (and is described, see McpError.describe).
+    const free = Tool.make("free", { handler: () => Effect.fail(new Timeout({ millis: 5 })) })
+    expect([wrong.name, wrongWithOutput.name, free.name]).toEqual(["wrong", "wrong_with_output", "free"])
+  })
 })

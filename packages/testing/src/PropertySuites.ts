@@ -11,13 +11,13 @@
  * - `protocol`: all of the above.
  *
  * @example
- * import { PropertySuites } from "@emcee/testing"
+ * import { PropertySuites } from "@emcee/testing/vitest"
  * PropertySuites.protocol("my server", App) // App: Layer<McpServer.McpServer>
  *
  * @since 0.1.0
  */
 import { JsonRpc, McpSchema, McpServer } from "@emcee/core"
-import { decodeFrame, decodeText } from "@emcee/transport/internal/frame"
+import { Frame } from "@emcee/transport"
 import { Effect, Either, Layer, Logger, LogLevel, ManagedRuntime, Schema } from "effect"
 import * as fc from "fast-check"
 import { afterAll, describe, expect, it } from "vitest"
@@ -233,7 +233,7 @@ const feed = (client: Client, input: Input): Effect.Effect<void, string> =>
   Effect.gen(function*() {
     let value: unknown
     if (input._tag === "Frame") {
-      const frame = decodeFrame(input.bytes)
+      const frame = Frame.decodeFrame(input.bytes)
       if (frame._tag === "Empty") return
       if (frame._tag === "Error") {
         // spec basic/index "Error Responses": no id could be read, so none is sent.
@@ -302,7 +302,7 @@ export const robustness = <E>(app: App<E>, options: Options = {}): void => {
       await fc.assert(
         fc.asyncProperty(frame, (text) =>
           h.run((client) => {
-            const decoded = decodeText(text)
+            const decoded = Frame.decodeText(text)
             if (decoded._tag !== "Message") return Effect.void
             return Effect.map(client.handle(decoded.value), (response) => {
               if (response !== undefined) expectResponse(response)
@@ -440,7 +440,7 @@ export const errorCodes = <E>(app: App<E>, options: Options = {}): void => {
           h.run((client) =>
             Effect.gen(function*() {
               if (input._tag !== "Value") {
-                const frame = input._tag === "Text" ? decodeText(input.text) : decodeFrame(input.bytes)
+                const frame = input._tag === "Text" ? Frame.decodeText(input.text) : Frame.decodeFrame(input.bytes)
                 const response = frame._tag === "Error" ? expectResponse(frame.response) : undefined
                 if (response === undefined || response.id !== undefined || !("error" in response) || response.error.code !== JsonRpc.ErrorCode.ParseError) {
                   return yield* Effect.fail(`expected -32700 without an id, got ${JSON.stringify(frame)}`)

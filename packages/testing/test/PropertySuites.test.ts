@@ -1,6 +1,6 @@
 import { Completion, Content, McpServer, Prompt, Resource, ResourceTemplate, Tool } from "@emcee/core"
 import { Effect, Layer, Schema } from "effect"
-import * as PropertySuites from "../src/PropertySuites.js"
+import { PropertySuites } from "@emcee/testing/vitest"
 
 /** A small but real server: tools that succeed, fail and die, resources, a template, prompts with completion. */
 const echo = Tool.make("echo", {

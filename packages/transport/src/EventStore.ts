@@ -25,9 +25,16 @@
  *   Layer.provide(EventStore.memory({ maxBytesPerSession: 8 * 1024 * 1024 }))
  * )
  *
+ * `EventStore.memoryConfig()` reads the bounds from Effect `Config`
+ * (environment variables by default), every key optional:
+ * `EVENT_STORE_MAX_EVENTS_PER_STREAM`, `EVENT_STORE_MAX_BYTES_PER_SESSION`,
+ * `EVENT_STORE_MAX_BYTES`, `EVENT_STORE_MAX_STREAMS` (under a prefix given to
+ * `config(prefix)`: `config("MCP")` reads `MCP_EVENT_STORE_MAX_BYTES`).
+ *
  * @since 0.1.0
  */
-import { Context, Effect, Layer } from "effect"
+import { Config, type ConfigError, Context, Effect, Layer } from "effect"
+import * as C from "./internal/config.js"
 
 /** The id of one SSE event (the SSE `id:` field), unique across the streams of a session. */
 export type EventId = string
@@ -230,3 +237,28 @@ export const makeMemory = (options: MemoryOptions = {}): Service => {
 /** The in-memory store as a Layer. */
 export const memory = (options: MemoryOptions = {}): Layer.Layer<EventStore> =>
   Layer.sync(EventStore, () => makeMemory(options))
+
+/**
+ * The in-memory store's bounds read from `Config` (environment variables by
+ * default), every key optional with the defaults of `MemoryOptions`: keys
+ * `MAX_EVENTS_PER_STREAM`, `MAX_BYTES_PER_SESSION`, `MAX_BYTES`, `MAX_STREAMS`
+ * under `EVENT_STORE`, itself under `prefix` when given.
+ */
+export const config = (prefix?: string): Config.Config<MemoryOptions> =>
+  C.nest(
+    Config.map(
+      Config.all({
+        maxEventsPerStream: C.optional(C.integer("MAX_EVENTS_PER_STREAM", 1)),
+        maxBytesPerSession: C.optional(C.integer("MAX_BYTES_PER_SESSION", 1)),
+        maxBytes: C.optional(C.integer("MAX_BYTES", 1)),
+        maxStreams: C.optional(C.integer("MAX_STREAMS", 1))
+      }),
+      (fields): MemoryOptions => C.compact(fields)
+    ),
+    "EVENT_STORE",
+    prefix
+  )
+
+/** `memory` with its bounds read from `options` (default `config()`); a bad value fails with a `ConfigError` naming the key. */
+export const memoryConfig = (options: Config.Config<MemoryOptions> = config()): Layer.Layer<EventStore, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(options, memory))

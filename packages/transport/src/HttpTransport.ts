@@ -25,13 +25,43 @@
  * )
  * Layer.launch(App).pipe(NodeRuntime.runMain)
  *
+ * A port that cannot be bound fails `make` and `layer` with `ListenError`,
+ * whose message is one line (`cannot listen on 127.0.0.1:3000: address
+ * already in use (EADDRINUSE)`).
+ *
+ * ## Configuration
+ *
+ * `layerConfig()` reads the options from Effect `Config` (environment
+ * variables by default, or any `ConfigProvider`); every key is optional,
+ * with the defaults of `Options`. The keys sit under `HTTP` (and under a
+ * prefix given to `config(prefix)`: `config("MCP")` reads `MCP_HTTP_PORT`):
+ *
+ * - `HTTP_PORT`, `HTTP_HOST`, `HTTP_PATH`
+ * - `HTTP_STATELESS`, `HTTP_ENABLE_JSON_RESPONSE`, `HTTP_DNS_REBINDING_PROTECTION` (true/false)
+ * - `HTTP_ALLOWED_ORIGINS`, `HTTP_ALLOWED_HOSTS` (comma-separated lists)
+ * - `HTTP_MAX_BODY_BYTES`, `HTTP_MAX_SESSIONS`, `HTTP_MAX_BUFFERED_BYTES` (integers)
+ * - `HTTP_SESSION_IDLE_TIMEOUT`, `HTTP_KEEP_ALIVE_INTERVAL`, `HTTP_RETRY_INTERVAL`,
+ *   `HTTP_SHUTDOWN_TIMEOUT`, `HTTP_HEADERS_TIMEOUT`, `HTTP_REQUEST_TIMEOUT`
+ *   (durations: `10s`, `500ms`, `2m`, `1h` or `10 seconds`)
+ *
+ * A bad value fails the Layer with a `ConfigError` naming the key.
+ *
+ * @example
+ * // HTTP_PORT=8080 HTTP_ALLOWED_ORIGINS=https://app.example node main.js
+ * const App = HttpTransport.layerConfig().pipe(
+ *   Layer.provide(McpServer.register(echo)),
+ *   Layer.provide(McpServer.layerConfig())
+ * )
+ *
  * @since 0.1.0
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { type AddressInfo, Server as NetServer } from "node:net"
 import type { Duplex } from "node:stream"
 import { Health, McpServer, Prometheus } from "@emcee/core"
-import { Cause, Duration, Effect, Layer, Option, Runtime, type Scope } from "effect"
+import { Cause, Config, type ConfigError, type Duration, Effect, Layer, Option, Runtime, type Scope } from "effect"
+import * as C from "./internal/config.js"
+import { ListenError, listen } from "./internal/listen.js"
 import { millis } from "./internal/millis.js"
 import * as EventStore from "./EventStore.js"
 import { withDeadline } from "./internal/deadline.js"
@@ -128,7 +158,7 @@ const json = (res: ServerResponse, status: number, value: unknown, contentType =
 }
 
 /** Starts the transport for the life of the scope. */
-export const make = (options: Options = {}): Effect.Effect<Running, never, McpServer.McpServer | Scope.Scope> =>
+export const make = (options: Options = {}): Effect.Effect<Running, ListenError, McpServer.McpServer | Scope.Scope> =>
   Effect.gen(function*() {
     const host = options.host ?? "127.0.0.1"
     const path = options.path ?? "/mcp"
@@ -265,14 +295,7 @@ export const make = (options: Options = {}): Effect.Effect<Running, never, McpSe
       } else socket.destroy()
     })
 
-    yield* Effect.async<void>((resume) => {
-      const onError = (error: Error) => resume(Effect.dieMessage(`HttpTransport: cannot listen on ${host}:${options.port ?? 0}: ${error.message}`))
-      server.once("error", onError)
-      server.listen(options.port ?? 0, host, () => {
-        server.off("error", onError)
-        resume(Effect.void)
-      })
-    })
+    yield* listen(server, host, options.port)
     const address = server.address() as AddressInfo
     const port = address.port
     if (checkHosts && options.allowedHosts === undefined) {
@@ -327,6 +350,64 @@ export const make = (options: Options = {}): Effect.Effect<Running, never, McpSe
     } satisfies Running
   })
 
-/** The transport as a scoped Layer: listens when built, shuts down gracefully when released. */
-export const layer = (options: Options = {}): Layer.Layer<never, never, McpServer.McpServer> =>
+/**
+ * The transport as a scoped Layer: listens when built (failing with
+ * `ListenError` when it cannot bind), shuts down gracefully when released.
+ */
+export const layer = (options: Options = {}): Layer.Layer<never, ListenError, McpServer.McpServer> =>
   Layer.scopedDiscard(make(options))
+
+/**
+ * The options read from `Config` (environment variables by default), every
+ * key optional with the defaults of `Options`; keys under `HTTP`, itself
+ * under `prefix` when given (`config("MCP")` reads `MCP_HTTP_PORT`). See the
+ * module comment for the keys. Add what config cannot hold (`routes`,
+ * `upgrade`) with `Config.map`.
+ */
+export const config = (prefix?: string): Config.Config<Options> =>
+  C.nest(
+    Config.map(
+      Config.all({
+        port: C.optional(C.port("PORT")),
+        host: C.optional(Config.nonEmptyString("HOST")),
+        path: C.optional(Config.nonEmptyString("PATH")),
+        stateless: C.optional(Config.boolean("STATELESS")),
+        enableJsonResponse: C.optional(Config.boolean("ENABLE_JSON_RESPONSE")),
+        maxBodyBytes: C.optional(C.integer("MAX_BODY_BYTES", 1)),
+        allowedOrigins: C.optional(C.list("ALLOWED_ORIGINS")),
+        allowedHosts: C.optional(C.list("ALLOWED_HOSTS")),
+        dnsRebindingProtection: C.optional(Config.boolean("DNS_REBINDING_PROTECTION")),
+        sessionIdleTimeout: C.optional(C.duration("SESSION_IDLE_TIMEOUT")),
+        maxSessions: C.optional(C.integer("MAX_SESSIONS", 1)),
+        keepAliveInterval: C.optional(C.duration("KEEP_ALIVE_INTERVAL")),
+        retryInterval: C.optional(C.duration("RETRY_INTERVAL")),
+        shutdownTimeout: C.optional(C.duration("SHUTDOWN_TIMEOUT")),
+        maxBufferedBytes: C.optional(C.integer("MAX_BUFFERED_BYTES", 1)),
+        headersTimeout: C.optional(C.duration("HEADERS_TIMEOUT")),
+        requestTimeout: C.optional(C.duration("REQUEST_TIMEOUT"))
+      }),
+      (fields): Options => C.compact(fields)
+    ),
+    "HTTP",
+    prefix
+  )
+
+/**
+ * `layer` with its options read from `config` (default `config()`: the
+ * `HTTP_*` environment variables). A missing-or-bad value fails the Layer
+ * with a `ConfigError` naming the key; a port that cannot be bound, with
+ * `ListenError`.
+ */
+export const layerConfig = (
+  options: Config.Config<Options> = config()
+): Layer.Layer<never, ConfigError.ConfigError | ListenError, McpServer.McpServer> =>
+  Layer.unwrapEffect(Effect.map(options, layer))
+
+export {
+  /**
+   * Binding the port failed (taken, no such address, no permission); its
+   * `message` is one line, e.g. `cannot listen on 127.0.0.1:3000: address
+   * already in use (EADDRINUSE)`.
+   */
+  ListenError
+}

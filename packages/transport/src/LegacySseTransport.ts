@@ -13,8 +13,9 @@
  * - every server-to-client message, responses included, is an SSE `message`
  *   event on the GET stream.
  *
- * Each SSE connection is one `McpServer.connect` session; closing the stream
- * ends the session and cancels its in-flight requests.
+ * Each SSE connection is one session (one `connect` on the `McpServer`
+ * service); closing the stream ends the session and cancels its in-flight
+ * requests.
  *
  * Mount it next to Streamable HTTP on one port through HttpTransport's
  * `routes`, or run it on its own server with `make` / `layer`.
@@ -33,11 +34,12 @@
 import { randomUUID } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { JsonRpc, McpSchema, McpServer } from "@emcee/core"
-import { Duration, Effect, Exit, Layer, Runtime, Scope } from "effect"
+import { Config, type ConfigError, Duration, Effect, Exit, Layer, Runtime, Scope } from "effect"
 import { withDeadline } from "./internal/deadline.js"
 import { millis } from "./internal/millis.js"
 import * as Guard from "./internal/guard.js"
-import { closeOnce, listen, urlHost } from "./internal/listen.js"
+import * as C from "./internal/config.js"
+import { closeOnce, ListenError, listen, urlHost } from "./internal/listen.js"
 import * as NodeAdapter from "./internal/httpNode.js"
 
 /** Options of the route handler. */
@@ -290,7 +292,7 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
   })
 
 /** The legacy transport on a node:http server of its own; other paths get 404. */
-export const make = (options: Options = {}): Effect.Effect<Running, never, McpServer.McpServer | Scope.Scope> =>
+export const make = (options: Options = {}): Effect.Effect<Running, ListenError, McpServer.McpServer | Scope.Scope> =>
   Effect.gen(function*() {
     const host = options.host ?? "127.0.0.1"
     const handler = yield* makeHandler(options)
@@ -299,11 +301,59 @@ export const make = (options: Options = {}): Effect.Effect<Running, never, McpSe
       req.resume()
       fail(res, 404, TRANSPORT_ERROR, "Not Found")
     })
-    const port = yield* listen(http, "LegacySseTransport", host, options.port)
+    const port = yield* listen(http, host, options.port)
     const stop = closeOnce(http, handler.close)
     yield* Effect.addFinalizer(() => stop)
     return { port, url: `http://${urlHost(host)}:${port}${options.ssePath ?? "/sse"}`, stats: handler.stats, close: stop } satisfies Running
   })
 
 /** The standalone legacy transport as a scoped Layer. */
-export const layer = (options: Options = {}): Layer.Layer<never, never, McpServer.McpServer> => Layer.scopedDiscard(make(options))
+export const layer = (options: Options = {}): Layer.Layer<never, ListenError, McpServer.McpServer> => Layer.scopedDiscard(make(options))
+
+/**
+ * The standalone server's options read from `Config` (environment variables
+ * by default), every key optional with the defaults of `Options`; keys under
+ * `LEGACY_SSE`, itself under `prefix` when given (`config("MCP")` reads
+ * `MCP_LEGACY_SSE_PORT`):
+ * `LEGACY_SSE_PORT`, `LEGACY_SSE_HOST`, `LEGACY_SSE_SSE_PATH`, `LEGACY_SSE_MESSAGES_PATH`,
+ * `LEGACY_SSE_MAX_BODY_BYTES`, `LEGACY_SSE_MAX_SESSIONS`, `LEGACY_SSE_KEEP_ALIVE_INTERVAL`,
+ * `LEGACY_SSE_SHUTDOWN_TIMEOUT`, `LEGACY_SSE_MAX_BUFFERED_BYTES`, `LEGACY_SSE_ALLOWED_ORIGINS`,
+ * `LEGACY_SSE_ALLOWED_HOSTS`, `LEGACY_SSE_DNS_REBINDING_PROTECTION`.
+ * Durations: `10s`, `500ms`, `2m`, `1h` or `10 seconds`; lists are comma-separated.
+ */
+export const config = (prefix?: string): Config.Config<Options> =>
+  C.nest(
+    Config.map(
+      Config.all({
+        port: C.optional(C.port("PORT")),
+        host: C.optional(Config.nonEmptyString("HOST")),
+        ssePath: C.optional(Config.nonEmptyString("SSE_PATH")),
+        messagesPath: C.optional(Config.nonEmptyString("MESSAGES_PATH")),
+        maxBodyBytes: C.optional(C.integer("MAX_BODY_BYTES", 1)),
+        maxSessions: C.optional(C.integer("MAX_SESSIONS", 1)),
+        keepAliveInterval: C.optional(C.duration("KEEP_ALIVE_INTERVAL")),
+        shutdownTimeout: C.optional(C.duration("SHUTDOWN_TIMEOUT")),
+        maxBufferedBytes: C.optional(C.integer("MAX_BUFFERED_BYTES", 1)),
+        allowedOrigins: C.optional(C.list("ALLOWED_ORIGINS")),
+        allowedHosts: C.optional(C.list("ALLOWED_HOSTS")),
+        dnsRebindingProtection: C.optional(Config.boolean("DNS_REBINDING_PROTECTION"))
+      }),
+      (fields): Options => C.compact(fields)
+    ),
+    "LEGACY_SSE",
+    prefix
+  )
+
+/**
+ * `layer` with its options read from `config` (default `config()`); a bad
+ * value fails the Layer with a `ConfigError` naming the key.
+ */
+export const layerConfig = (
+  options: Config.Config<Options> = config()
+): Layer.Layer<never, ConfigError.ConfigError | ListenError, McpServer.McpServer> =>
+  Layer.unwrapEffect(Effect.map(options, layer))
+
+export {
+  /** Binding the port failed; its `message` is one line (`cannot listen on 127.0.0.1:3000: address already in use (EADDRINUSE)`). */
+  ListenError
+}

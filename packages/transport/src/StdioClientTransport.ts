@@ -23,7 +23,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { JsonRpc, McpClient } from "@emcee/core"
 import { Effect, Exit, Mailbox, type Scope } from "effect"
-import { decodeFrame } from "./internal/frame.js"
+import { decodeFrame } from "./Frame.js"
 import * as LineReader from "./internal/lineReader.js"
 
 /** Options of `make`. */

@@ -41,11 +41,19 @@
  * import { Effect } from "effect"
  * StdioTransport.run().pipe(Effect.provide(App), NodeRuntime.runMain)
  *
+ * `runConfig()` reads the options from Effect `Config` (environment
+ * variables by default), every key optional: `STDIO_MAX_MESSAGE_BYTES`,
+ * `STDIO_SHUTDOWN_TIMEOUT` (`10s`, `500ms`, `2m` or `10 seconds`) and
+ * `STDIO_GUARD_CONSOLE` (true/false), under a prefix given to
+ * `config(prefix)` (`config("MCP")` reads `MCP_STDIO_SHUTDOWN_TIMEOUT`).
+ *
  * @since 0.1.0
  */
 import { JsonRpc, McpServer } from "@emcee/core"
 import {
   Cause,
+  Config,
+  type ConfigError,
   Deferred,
   Duration,
   Effect,
@@ -54,7 +62,8 @@ import {
   Runtime,
   Scope
 } from "effect"
-import { decodeFrame } from "./internal/frame.js"
+import { decodeFrame } from "./Frame.js"
+import * as C from "./internal/config.js"
 import { withDeadline } from "./internal/deadline.js"
 import { withStderrLogger } from "./internal/stderrLogger.js"
 import * as LineReader from "./internal/lineReader.js"
@@ -414,3 +423,28 @@ export const run = (options: Options = {}): Effect.Effect<void, never, McpServer
     yield* Deferred.await(ended)
   }).pipe(Effect.scoped, withStderrLogger(stderr))
 }
+
+/**
+ * The options read from `Config` (environment variables by default), every
+ * key optional with the defaults of `Options`: `MAX_MESSAGE_BYTES`,
+ * `SHUTDOWN_TIMEOUT`, `GUARD_CONSOLE` under `STDIO`, itself under `prefix`
+ * when given. The streams are not configuration: add them with `Config.map`.
+ */
+export const config = (prefix?: string): Config.Config<Options> =>
+  C.nest(
+    Config.map(
+      Config.all({
+        maxMessageBytes: C.optional(C.integer("MAX_MESSAGE_BYTES", 1)),
+        shutdownTimeout: C.optional(C.duration("SHUTDOWN_TIMEOUT")),
+        guardConsole: C.optional(Config.boolean("GUARD_CONSOLE"))
+      }),
+      (fields): Options => C.compact(fields)
+    ),
+    "STDIO",
+    prefix
+  )
+
+/** `run` with its options read from `options` (default `config()`); a bad value fails with a `ConfigError` naming the key. */
+export const runConfig = (
+  options: Config.Config<Options> = config()
+): Effect.Effect<void, ConfigError.ConfigError, McpServer.McpServer> => Effect.flatMap(options, run)

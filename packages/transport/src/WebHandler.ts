@@ -16,10 +16,16 @@
  * const { handler, dispose } = WebHandler.toHandler(App) // App: Layer<McpServer>
  * export default { fetch: handler }
  *
+ * `config(prefix?)` reads the options from Effect `Config` with the keys
+ * HttpTransport uses (`HTTP_STATELESS`, `HTTP_ALLOWED_ORIGINS`,
+ * `HTTP_MAX_BODY_BYTES`, ...); on runtimes without `process.env` give the
+ * bindings to a provider, e.g. `Effect.withConfigProvider(ConfigProvider.fromJson(env))`.
+ *
  * @since 0.1.0
  */
 import { McpServer } from "@emcee/core"
-import { Duration, Effect, Exit, type Layer, ManagedRuntime, Option, Scope } from "effect"
+import { Config, type ConfigError, Duration, Effect, Exit, type Layer, ManagedRuntime, Option, Scope } from "effect"
+import * as C from "./internal/config.js"
 import { millis } from "./internal/millis.js"
 import * as EventStore from "./EventStore.js"
 import * as Protocol from "./internal/httpProtocol.js"
@@ -226,3 +232,38 @@ export const toHandler = <E>(
   }
 }
 
+/**
+ * The options read from `Config` (environment variables by default), every
+ * key optional with the defaults of `Options`; the keys of
+ * `HttpTransport.config` that apply here, under `HTTP` and `prefix` when
+ * given: `HTTP_STATELESS`, `HTTP_ENABLE_JSON_RESPONSE`, `HTTP_MAX_BODY_BYTES`,
+ * `HTTP_ALLOWED_ORIGINS`, `HTTP_ALLOWED_HOSTS` (comma-separated),
+ * `HTTP_SESSION_IDLE_TIMEOUT`, `HTTP_MAX_SESSIONS`, `HTTP_KEEP_ALIVE_INTERVAL`,
+ * `HTTP_RETRY_INTERVAL`, `HTTP_SHUTDOWN_TIMEOUT`, `HTTP_MAX_BUFFERED_BYTES`.
+ */
+export const config = (prefix?: string): Config.Config<Options> =>
+  C.nest(
+    Config.map(
+      Config.all({
+        stateless: C.optional(Config.boolean("STATELESS")),
+        enableJsonResponse: C.optional(Config.boolean("ENABLE_JSON_RESPONSE")),
+        maxBodyBytes: C.optional(C.integer("MAX_BODY_BYTES", 1)),
+        allowedOrigins: C.optional(C.list("ALLOWED_ORIGINS")),
+        allowedHosts: C.optional(C.list("ALLOWED_HOSTS")),
+        sessionIdleTimeout: C.optional(C.duration("SESSION_IDLE_TIMEOUT")),
+        maxSessions: C.optional(C.integer("MAX_SESSIONS", 1)),
+        keepAliveInterval: C.optional(C.duration("KEEP_ALIVE_INTERVAL")),
+        retryInterval: C.optional(C.duration("RETRY_INTERVAL")),
+        shutdownTimeout: C.optional(C.duration("SHUTDOWN_TIMEOUT")),
+        maxBufferedBytes: C.optional(C.integer("MAX_BUFFERED_BYTES", 1))
+      }),
+      (fields): Options => C.compact(fields)
+    ),
+    "HTTP",
+    prefix
+  )
+
+/** `make` with its options read from `options` (default `config()`); a bad value fails with a `ConfigError` naming the key. */
+export const makeConfig = (
+  options: Config.Config<Options> = config()
+): Effect.Effect<Handler, ConfigError.ConfigError, McpServer.McpServer | Scope.Scope> => Effect.flatMap(options, make)

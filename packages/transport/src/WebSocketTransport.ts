@@ -6,8 +6,9 @@
  *
  * - one JSON-RPC message per text frame, UTF-8; subprotocol `mcp` is chosen
  *   when the client offers it;
- * - each WebSocket connection is one `McpServer.connect` session: requests run
- *   concurrently, notifications and responses are handled in arrival order;
+ * - each WebSocket connection is one session (one `connect` on the
+ *   `McpServer` service): requests run concurrently, notifications and
+ *   responses are handled in arrival order;
  *   closing the socket ends the session (in-flight requests are cancelled);
  * - hostile input: a binary frame or a text frame that is not JSON gets a
  *   -32700 error response (the connection stays open); a text frame that is
@@ -30,12 +31,13 @@ import { isUtf8 } from "node:buffer"
 import { createServer, type IncomingMessage, type Server } from "node:http"
 import type { Duplex } from "node:stream"
 import { JsonRpc, McpServer } from "@emcee/core"
-import { Duration, Effect, FiberSet, Layer, Queue, Runtime, type Scope } from "effect"
+import { Config, type ConfigError, Duration, Effect, FiberSet, Layer, Queue, Runtime, type Scope } from "effect"
 import { withDeadline } from "./internal/deadline.js"
 import { millis } from "./internal/millis.js"
 import { type RawData, type WebSocket, WebSocketServer } from "ws"
 import * as Guard from "./internal/guard.js"
-import { closeOnce, listen, urlHost } from "./internal/listen.js"
+import * as C from "./internal/config.js"
+import { closeOnce, ListenError, listen, urlHost } from "./internal/listen.js"
 
 /** The subprotocol of MCP over WebSocket (the official SDK's `WebSocketClientTransport` offers it). */
 export const SUBPROTOCOL = "mcp"
@@ -282,7 +284,7 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
   })
 
 /** A WebSocket server of its own for the life of the scope. Plain HTTP requests on the path get 426 Upgrade Required. */
-export const make = (options: Options = {}): Effect.Effect<Running, never, McpServer.McpServer | Scope.Scope> =>
+export const make = (options: Options = {}): Effect.Effect<Running, ListenError, McpServer.McpServer | Scope.Scope> =>
   Effect.gen(function*() {
     const host = options.host ?? "127.0.0.1"
     const path = options.path ?? "/mcp"
@@ -296,7 +298,7 @@ export const make = (options: Options = {}): Effect.Effect<Running, never, McpSe
     http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!handler.upgrade(req, socket, head)) refuse(socket, 404, "Not Found")
     })
-    const port = yield* listen(http, "WebSocketTransport", host, options.port)
+    const port = yield* listen(http, host, options.port)
     // Runs before the handler's finalizer (reverse order): stop listening, then the handler drains and closes sockets.
     const stop = closeOnce(http, handler.close)
     yield* Effect.addFinalizer(() => stop)
@@ -304,4 +306,51 @@ export const make = (options: Options = {}): Effect.Effect<Running, never, McpSe
   })
 
 /** The transport as a scoped Layer: listens when built, shuts down gracefully when released. */
-export const layer = (options: Options = {}): Layer.Layer<never, never, McpServer.McpServer> => Layer.scopedDiscard(make(options))
+export const layer = (options: Options = {}): Layer.Layer<never, ListenError, McpServer.McpServer> => Layer.scopedDiscard(make(options))
+
+/**
+ * The standalone server's options read from `Config` (environment variables
+ * by default), every key optional with the defaults of `Options`; keys under
+ * `WEBSOCKET`, itself under `prefix` when given (`config("MCP")` reads
+ * `MCP_WEBSOCKET_PORT`):
+ * `WEBSOCKET_PORT`, `WEBSOCKET_HOST`, `WEBSOCKET_PATH`, `WEBSOCKET_MAX_PAYLOAD_BYTES`,
+ * `WEBSOCKET_PING_INTERVAL`, `WEBSOCKET_SHUTDOWN_TIMEOUT`, `WEBSOCKET_MAX_CONNECTIONS`,
+ * `WEBSOCKET_MAX_BUFFERED_BYTES`, `WEBSOCKET_ALLOWED_ORIGINS`, `WEBSOCKET_ALLOWED_HOSTS`,
+ * `WEBSOCKET_DNS_REBINDING_PROTECTION`.
+ * Durations: `10s`, `500ms`, `2m`, `1h` or `10 seconds`; lists are comma-separated.
+ */
+export const config = (prefix?: string): Config.Config<Options> =>
+  C.nest(
+    Config.map(
+      Config.all({
+        port: C.optional(C.port("PORT")),
+        host: C.optional(Config.nonEmptyString("HOST")),
+        path: C.optional(Config.nonEmptyString("PATH")),
+        maxPayloadBytes: C.optional(C.integer("MAX_PAYLOAD_BYTES", 1)),
+        pingInterval: C.optional(C.duration("PING_INTERVAL")),
+        shutdownTimeout: C.optional(C.duration("SHUTDOWN_TIMEOUT")),
+        maxConnections: C.optional(C.integer("MAX_CONNECTIONS", 1)),
+        maxBufferedBytes: C.optional(C.integer("MAX_BUFFERED_BYTES", 1)),
+        allowedOrigins: C.optional(C.list("ALLOWED_ORIGINS")),
+        allowedHosts: C.optional(C.list("ALLOWED_HOSTS")),
+        dnsRebindingProtection: C.optional(Config.boolean("DNS_REBINDING_PROTECTION"))
+      }),
+      (fields): Options => C.compact(fields)
+    ),
+    "WEBSOCKET",
+    prefix
+  )
+
+/**
+ * `layer` with its options read from `config` (default `config()`); a bad
+ * value fails the Layer with a `ConfigError` naming the key.
+ */
+export const layerConfig = (
+  options: Config.Config<Options> = config()
+): Layer.Layer<never, ConfigError.ConfigError | ListenError, McpServer.McpServer> =>
+  Layer.unwrapEffect(Effect.map(options, layer))
+
+export {
+  /** Binding the port failed; its `message` is one line (`cannot listen on 127.0.0.1:3000: address already in use (EADDRINUSE)`). */
+  ListenError
+}

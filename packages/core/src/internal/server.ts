@@ -1,4 +1,4 @@
-import { Cause, Context, Deferred, Effect, Either, Exit, Fiber, FiberRef, PubSub, Runtime, RuntimeFlags, Schema, type Scope } from "effect"
+import { Cause, Context, DefaultServices, Deferred, Effect, Either, Exit, Fiber, FiberRef, PubSub, Runtime, RuntimeFlags, Schema, type Scope, Tracer } from "effect"
 import type { ClientSession, RequestOptions } from "../ClientSession.js"
 import type { Completer } from "../Completion.js"
 import * as JsonRpc from "../JsonRpc.js"
@@ -32,8 +32,12 @@ interface Session extends ClientSession {
   readonly traced: boolean
 }
 
-/** Effect's built-in tracer, whose spans nobody exports: when it is the tracer, no spans are made. */
-const nativeTracer = Effect.runSync(Effect.tracer)
+/**
+ * Effect's built-in tracer, whose spans nobody exports: when it is the tracer, no spans are made.
+ * Read from the default services (what `Effect.tracer` yields when nothing replaced it), so that
+ * importing this module runs no effect.
+ */
+const nativeTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
 
 /** `Effect.withSpan` when the session is traced, else nothing: an unexported span costs ~10 µs. */
 const traced = <A, E, R>(

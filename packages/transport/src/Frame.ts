@@ -1,3 +1,20 @@
+/**
+ * Reading one frame of a line- or message-based transport: strict UTF-8,
+ * then JSON, the way the stdio transport and stdio client read each line. A
+ * frame that is not UTF-8 or not JSON becomes the JSON-RPC parse error
+ * (-32700) to answer with; a blank frame is ignored.
+ *
+ * For custom transports, and for test harnesses that feed a server raw bytes
+ * the way a transport would (`@emcee/testing/vitest`'s property suites).
+ *
+ * @example
+ * import { Frame } from "@emcee/transport"
+ * const frame = Frame.decodeFrame(new TextEncoder().encode('{"jsonrpc":"2.0","id":1,"method":"ping"}'))
+ * // "Message": hand `frame.value` to `connection.handle`;
+ * // "Error": send `frame.response` back; "Empty": nothing to do.
+ *
+ * @since 0.1.0
+ */
 import { JsonRpc } from "@emcee/core"
 
 // `ignoreBOM: false` (the default, spelled out): a UTF-8 byte order mark at the start of a frame is
