@@ -245,19 +245,12 @@ export const memory = (options: MemoryOptions = {}): Layer.Layer<EventStore> =>
  * under `EVENT_STORE`, itself under `prefix` when given.
  */
 export const config = (prefix?: string): Config.Config<MemoryOptions> =>
-  C.nest(
-    Config.map(
-      Config.all({
-        maxEventsPerStream: C.optional(C.integer("MAX_EVENTS_PER_STREAM", 1)),
-        maxBytesPerSession: C.optional(C.integer("MAX_BYTES_PER_SESSION", 1)),
-        maxBytes: C.optional(C.integer("MAX_BYTES", 1)),
-        maxStreams: C.optional(C.integer("MAX_STREAMS", 1))
-      }),
-      (fields): MemoryOptions => C.compact(fields)
-    ),
-    "EVENT_STORE",
-    prefix
-  )
+  C.options({
+    maxEventsPerStream: C.optional(C.integer("MAX_EVENTS_PER_STREAM", 1)),
+    maxBytesPerSession: C.optional(C.integer("MAX_BYTES_PER_SESSION", 1)),
+    maxBytes: C.optional(C.integer("MAX_BYTES", 1)),
+    maxStreams: C.optional(C.integer("MAX_STREAMS", 1))
+  }, "EVENT_STORE", prefix)
 
 /** `memory` with its bounds read from `options` (default `config()`); a bad value fails with a `ConfigError` naming the key. */
 export const memoryConfig = (options: Config.Config<MemoryOptions> = config()): Layer.Layer<EventStore, ConfigError.ConfigError> =>

@@ -365,32 +365,14 @@ export const layer = (options: Options = {}): Layer.Layer<never, ListenError, Mc
  * `upgrade`) with `Config.map`.
  */
 export const config = (prefix?: string): Config.Config<Options> =>
-  C.nest(
-    Config.map(
-      Config.all({
-        port: C.optional(C.port("PORT")),
-        host: C.optional(Config.nonEmptyString("HOST")),
-        path: C.optional(Config.nonEmptyString("PATH")),
-        stateless: C.optional(Config.boolean("STATELESS")),
-        enableJsonResponse: C.optional(Config.boolean("ENABLE_JSON_RESPONSE")),
-        maxBodyBytes: C.optional(C.integer("MAX_BODY_BYTES", 1)),
-        allowedOrigins: C.optional(C.list("ALLOWED_ORIGINS")),
-        allowedHosts: C.optional(C.list("ALLOWED_HOSTS")),
-        dnsRebindingProtection: C.optional(Config.boolean("DNS_REBINDING_PROTECTION")),
-        sessionIdleTimeout: C.optional(C.duration("SESSION_IDLE_TIMEOUT")),
-        maxSessions: C.optional(C.integer("MAX_SESSIONS", 1)),
-        keepAliveInterval: C.optional(C.duration("KEEP_ALIVE_INTERVAL")),
-        retryInterval: C.optional(C.duration("RETRY_INTERVAL")),
-        shutdownTimeout: C.optional(C.duration("SHUTDOWN_TIMEOUT")),
-        maxBufferedBytes: C.optional(C.integer("MAX_BUFFERED_BYTES", 1)),
-        headersTimeout: C.optional(C.duration("HEADERS_TIMEOUT")),
-        requestTimeout: C.optional(C.duration("REQUEST_TIMEOUT"))
-      }),
-      (fields): Options => C.compact(fields)
-    ),
-    "HTTP",
-    prefix
-  )
+  C.options({
+    ...C.listenerFields,
+    ...C.streamableFields,
+    path: C.optional(Config.nonEmptyString("PATH")),
+    dnsRebindingProtection: C.optional(Config.boolean("DNS_REBINDING_PROTECTION")),
+    headersTimeout: C.optional(C.duration("HEADERS_TIMEOUT")),
+    requestTimeout: C.optional(C.duration("REQUEST_TIMEOUT"))
+  }, "HTTP", prefix)
 
 /**
  * `layer` with its options read from `config` (default `config()`: the

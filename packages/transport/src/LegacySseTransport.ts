@@ -322,27 +322,16 @@ export const layer = (options: Options = {}): Layer.Layer<never, ListenError, Mc
  * Durations: `10s`, `500ms`, `2m`, `1h` or `10 seconds`; lists are comma-separated.
  */
 export const config = (prefix?: string): Config.Config<Options> =>
-  C.nest(
-    Config.map(
-      Config.all({
-        port: C.optional(C.port("PORT")),
-        host: C.optional(Config.nonEmptyString("HOST")),
-        ssePath: C.optional(Config.nonEmptyString("SSE_PATH")),
-        messagesPath: C.optional(Config.nonEmptyString("MESSAGES_PATH")),
-        maxBodyBytes: C.optional(C.integer("MAX_BODY_BYTES", 1)),
-        maxSessions: C.optional(C.integer("MAX_SESSIONS", 1)),
-        keepAliveInterval: C.optional(C.duration("KEEP_ALIVE_INTERVAL")),
-        shutdownTimeout: C.optional(C.duration("SHUTDOWN_TIMEOUT")),
-        maxBufferedBytes: C.optional(C.integer("MAX_BUFFERED_BYTES", 1)),
-        allowedOrigins: C.optional(C.list("ALLOWED_ORIGINS")),
-        allowedHosts: C.optional(C.list("ALLOWED_HOSTS")),
-        dnsRebindingProtection: C.optional(Config.boolean("DNS_REBINDING_PROTECTION"))
-      }),
-      (fields): Options => C.compact(fields)
-    ),
-    "LEGACY_SSE",
-    prefix
-  )
+  C.options({
+    ...C.listenerFields,
+    ...C.guardFields,
+    ...C.drainFields,
+    ssePath: C.optional(Config.nonEmptyString("SSE_PATH")),
+    messagesPath: C.optional(Config.nonEmptyString("MESSAGES_PATH")),
+    maxBodyBytes: C.optional(C.integer("MAX_BODY_BYTES", 1)),
+    maxSessions: C.optional(C.integer("MAX_SESSIONS", 1)),
+    keepAliveInterval: C.optional(C.duration("KEEP_ALIVE_INTERVAL"))
+  }, "LEGACY_SSE", prefix)
 
 /**
  * `layer` with its options read from `config` (default `config()`); a bad

@@ -431,18 +431,11 @@ export const run = (options: Options = {}): Effect.Effect<void, never, McpServer
  * when given. The streams are not configuration: add them with `Config.map`.
  */
 export const config = (prefix?: string): Config.Config<Options> =>
-  C.nest(
-    Config.map(
-      Config.all({
-        maxMessageBytes: C.optional(C.integer("MAX_MESSAGE_BYTES", 1)),
-        shutdownTimeout: C.optional(C.duration("SHUTDOWN_TIMEOUT")),
-        guardConsole: C.optional(Config.boolean("GUARD_CONSOLE"))
-      }),
-      (fields): Options => C.compact(fields)
-    ),
-    "STDIO",
-    prefix
-  )
+  C.options({
+    maxMessageBytes: C.optional(C.integer("MAX_MESSAGE_BYTES", 1)),
+    shutdownTimeout: C.optional(C.duration("SHUTDOWN_TIMEOUT")),
+    guardConsole: C.optional(Config.boolean("GUARD_CONSOLE"))
+  }, "STDIO", prefix)
 
 /** `run` with its options read from `options` (default `config()`); a bad value fails with a `ConfigError` naming the key. */
 export const runConfig = (

@@ -242,26 +242,9 @@ export const toHandler = <E>(
  * `HTTP_RETRY_INTERVAL`, `HTTP_SHUTDOWN_TIMEOUT`, `HTTP_MAX_BUFFERED_BYTES`.
  */
 export const config = (prefix?: string): Config.Config<Options> =>
-  C.nest(
-    Config.map(
-      Config.all({
-        stateless: C.optional(Config.boolean("STATELESS")),
-        enableJsonResponse: C.optional(Config.boolean("ENABLE_JSON_RESPONSE")),
-        maxBodyBytes: C.optional(C.integer("MAX_BODY_BYTES", 1)),
-        allowedOrigins: C.optional(C.list("ALLOWED_ORIGINS")),
-        allowedHosts: C.optional(C.list("ALLOWED_HOSTS")),
-        sessionIdleTimeout: C.optional(C.duration("SESSION_IDLE_TIMEOUT")),
-        maxSessions: C.optional(C.integer("MAX_SESSIONS", 1)),
-        keepAliveInterval: C.optional(C.duration("KEEP_ALIVE_INTERVAL")),
-        retryInterval: C.optional(C.duration("RETRY_INTERVAL")),
-        shutdownTimeout: C.optional(C.duration("SHUTDOWN_TIMEOUT")),
-        maxBufferedBytes: C.optional(C.integer("MAX_BUFFERED_BYTES", 1))
-      }),
-      (fields): Options => C.compact(fields)
-    ),
-    "HTTP",
-    prefix
-  )
+  C.options({
+    ...C.streamableFields
+  }, "HTTP", prefix)
 
 /** `make` with its options read from `options` (default `config()`); a bad value fails with a `ConfigError` naming the key. */
 export const makeConfig = (

@@ -320,26 +320,15 @@ export const layer = (options: Options = {}): Layer.Layer<never, ListenError, Mc
  * Durations: `10s`, `500ms`, `2m`, `1h` or `10 seconds`; lists are comma-separated.
  */
 export const config = (prefix?: string): Config.Config<Options> =>
-  C.nest(
-    Config.map(
-      Config.all({
-        port: C.optional(C.port("PORT")),
-        host: C.optional(Config.nonEmptyString("HOST")),
-        path: C.optional(Config.nonEmptyString("PATH")),
-        maxPayloadBytes: C.optional(C.integer("MAX_PAYLOAD_BYTES", 1)),
-        pingInterval: C.optional(C.duration("PING_INTERVAL")),
-        shutdownTimeout: C.optional(C.duration("SHUTDOWN_TIMEOUT")),
-        maxConnections: C.optional(C.integer("MAX_CONNECTIONS", 1)),
-        maxBufferedBytes: C.optional(C.integer("MAX_BUFFERED_BYTES", 1)),
-        allowedOrigins: C.optional(C.list("ALLOWED_ORIGINS")),
-        allowedHosts: C.optional(C.list("ALLOWED_HOSTS")),
-        dnsRebindingProtection: C.optional(Config.boolean("DNS_REBINDING_PROTECTION"))
-      }),
-      (fields): Options => C.compact(fields)
-    ),
-    "WEBSOCKET",
-    prefix
-  )
+  C.options({
+    ...C.listenerFields,
+    ...C.guardFields,
+    ...C.drainFields,
+    path: C.optional(Config.nonEmptyString("PATH")),
+    maxPayloadBytes: C.optional(C.integer("MAX_PAYLOAD_BYTES", 1)),
+    pingInterval: C.optional(C.duration("PING_INTERVAL")),
+    maxConnections: C.optional(C.integer("MAX_CONNECTIONS", 1))
+  }, "WEBSOCKET", prefix)
 
 /**
  * `layer` with its options read from `config` (default `config()`); a bad

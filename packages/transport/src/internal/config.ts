@@ -61,3 +61,51 @@ export const list = (name: string): Config.Config<ReadonlyArray<string>> =>
     Config.array(Config.string(), name),
     (items) => items.flatMap((item) => item.split(",")).map((item) => item.trim()).filter((item) => item !== "")
   )
+
+/**
+ * A namespaced Config of options: every field optional, the ones not set left
+ * out (so the options keep their defaults).
+ */
+export const options = <F extends Record<string, Config.Config<unknown>>>(
+  fields: F,
+  namespace: string,
+  prefix: string | undefined
+): Config.Config<{ [K in keyof F]?: Exclude<Config.Config.Success<F[K]>, undefined> }> =>
+  nest(Config.map(Config.all(fields), (values) => compact(values as Record<string, unknown>) as { [K in keyof F]?: Exclude<Config.Config.Success<F[K]>, undefined> }), namespace, prefix)
+
+/** Where a standalone server listens. */
+export const listenerFields = {
+  port: optional(port("PORT")),
+  host: optional(Config.nonEmptyString("HOST"))
+}
+
+/** The Origin/Host checks against DNS rebinding (`allowedOrigins`, `allowedHosts`). */
+export const originFields = {
+  allowedOrigins: optional(list("ALLOWED_ORIGINS")),
+  allowedHosts: optional(list("ALLOWED_HOSTS"))
+}
+
+/** Whether those checks are on. */
+export const guardFields = {
+  ...originFields,
+  dnsRebindingProtection: optional(Config.boolean("DNS_REBINDING_PROTECTION"))
+}
+
+/** The shutdown deadline and the bound of unread bytes per connection. */
+export const drainFields = {
+  shutdownTimeout: optional(duration("SHUTDOWN_TIMEOUT")),
+  maxBufferedBytes: optional(integer("MAX_BUFFERED_BYTES", 1))
+}
+
+/** What every Streamable HTTP front end (node:http, web handler) reads. */
+export const streamableFields = {
+  stateless: optional(Config.boolean("STATELESS")),
+  enableJsonResponse: optional(Config.boolean("ENABLE_JSON_RESPONSE")),
+  maxBodyBytes: optional(integer("MAX_BODY_BYTES", 1)),
+  sessionIdleTimeout: optional(duration("SESSION_IDLE_TIMEOUT")),
+  maxSessions: optional(integer("MAX_SESSIONS", 1)),
+  keepAliveInterval: optional(duration("KEEP_ALIVE_INTERVAL")),
+  retryInterval: optional(duration("RETRY_INTERVAL")),
+  ...originFields,
+  ...drainFields
+}
