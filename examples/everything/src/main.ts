@@ -29,8 +29,8 @@
  * @since 0.1.0
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { HttpTransport, StdioTransport } from "@emcee/transport"
-import { Cause, ConfigError, Duration, Effect, Option } from "effect"
+import { HttpTransport, Startup, StdioTransport } from "@emcee/transport"
+import { type Duration, Effect } from "effect"
 import { App } from "./server.js"
 
 /** Command-line options. */
@@ -51,13 +51,8 @@ const fail = (message: string): never => {
 }
 
 /** `5s`, `500ms`, `2m`, `1h` or a plain number of seconds; undefined otherwise. */
-const parseDuration = (text: string | undefined): Duration.Duration | undefined => {
-  const match = text === undefined ? null : /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text)
-  if (match === null) return undefined
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? "s").toLowerCase() as "ms" | "s" | "m" | "h"]
-  const millis = Number(match[1]) * unit
-  return Number.isFinite(millis) ? Duration.millis(millis) : undefined
-}
+const parseDuration = (text: string | undefined): Duration.Duration | undefined =>
+  text === undefined ? undefined : Startup.parseDuration(text)
 
 const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Args => {
   let http = false
@@ -127,35 +122,5 @@ const serveStdio = Effect.flatMap(StdioTransport.config(), (fromEnv) => StdioTra
 
 const program = args.http ? serveHttp : serveStdio
 
-/** A config error as `KEY: what is wrong`, keys as environment variables spell them. */
-const describeConfigError = (error: ConfigError.ConfigError): string =>
-  error._op === "And" || error._op === "Or"
-    ? `${describeConfigError(error.left)}; ${describeConfigError(error.right)}`
-    : `${error.path.join("_")}: ${error.message}`
-
-/** The one line explaining a start-up failure a user can fix (a port that is taken, a bad configuration value). */
-const userError = <E>(cause: Cause.Cause<E>): string | undefined => {
-  const failure = Option.getOrUndefined(Cause.failureOption(cause))
-  if (failure instanceof HttpTransport.ListenError) return failure.message
-  if (ConfigError.isConfigError(failure)) return `invalid configuration: ${describeConfigError(failure)}`
-  return undefined
-}
-
 // `runMain` would report a fatal error with `console.log`, on stdout: over stdio that is the protocol.
-program.pipe(
-  Effect.provide(App),
-  Effect.catchAllCause((cause) =>
-    Cause.isInterruptedOnly(cause)
-      ? Effect.failCause(cause)
-      : Effect.sync(() => {
-        const line = userError(cause)
-        process.stderr.write(
-          line !== undefined
-            ? `emcee everything: ${line}\n`
-            : `emcee everything: fatal error\n${Cause.pretty(cause, { renderErrorCause: true })}\n`
-        )
-        process.exitCode = 1
-      })
-  ),
-  NodeRuntime.runMain
-)
+program.pipe(Effect.provide(App), Startup.reportFatal("emcee everything"), NodeRuntime.runMain)

@@ -6,8 +6,8 @@
  */
 import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { McpServer } from "@emcee/core"
-import { HttpTransport, StdioTransport } from "@emcee/transport"
-import { Cause, ConfigError, Console, Data, Duration, Effect, Layer, Option } from "effect"
+import { HttpTransport, Startup, StdioTransport } from "@emcee/transport"
+import { Console, Data, Effect, Layer, Option } from "effect"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 
@@ -52,18 +52,8 @@ const host = Options.text("host").pipe(
   Options.optional
 )
 
-/**
- * Reads a duration as given on the command line: a number with a unit `ms`,
- * `s`, `m` or `h` (`500ms`, `5s`, `2m`, `1.5s`), or a plain number of seconds.
- * Undefined when the text is none of these.
- */
-export const parseDuration = (text: string): Duration.Duration | undefined => {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text)
-  if (match === null) return undefined
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? "s").toLowerCase() as "ms" | "s" | "m" | "h"]
-  const millis = Number(match[1]) * unit
-  return Number.isFinite(millis) ? Duration.millis(millis) : undefined
-}
+/** Reads a duration as given on the command line (see `Startup.parseDuration`). */
+export const parseDuration = Startup.parseDuration
 
 const shutdownTimeout = Options.text("shutdown-timeout").pipe(
   Options.withPseudoName("duration"),
@@ -83,40 +73,13 @@ const shutdownTimeout = Options.text("shutdown-timeout").pipe(
   Options.optional
 )
 
-/** A config error as `KEY: what is wrong`, keys as environment variables spell them. */
-const describeConfigError = (error: ConfigError.ConfigError): string =>
-  error._op === "And" || error._op === "Or"
-    ? `${describeConfigError(error.left)}; ${describeConfigError(error.right)}`
-    : `${error.path.join("_")}: ${error.message}`
-
-/**
- * The one line that explains a start-up failure a user can fix (a port that
- * is taken, a bad configuration value), if the failure is one.
- */
-const userError = <E>(cause: Cause.Cause<E>): string | undefined => {
-  const failure = Option.getOrUndefined(Cause.failureOption(cause))
-  if (failure instanceof HttpTransport.ListenError) return failure.message
-  if (ConfigError.isConfigError(failure)) return `invalid configuration: ${describeConfigError(failure)}`
-  return undefined
-}
-
 /**
  * Reports a failure of the app (a Layer that fails to build, a defect) on
- * stderr and sets exit code 1. Over stdio, stdout carries only protocol, and
- * `NodeRuntime.runMain` would log it with `console.log`, to stdout. A port
- * that is taken or a bad configuration value is one line.
+ * stderr and sets exit code 1 (`Startup.reportFatal`): over stdio, stdout
+ * carries only protocol. A port that is taken or a bad configuration value is
+ * one line.
  */
-const reportFatal = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A | void, never, R> =>
-  Effect.catchAllCause(effect, (cause) =>
-    Cause.isInterruptedOnly(cause)
-      ? Effect.failCause(cause as Cause.Cause<never>)
-      : Effect.sync(() => {
-        const line = userError(cause)
-        process.stderr.write(
-          line !== undefined ? `emcee serve: ${line}\n` : `emcee serve: the app failed\n${Cause.pretty(cause, { renderErrorCause: true })}\n`
-        )
-        process.exitCode = 1
-      }))
+const reportFatal = Startup.reportFatal("emcee serve", "the app failed")
 
 /**
  * The `serve` command. Transport options not given as flags are read from

@@ -36,15 +36,17 @@ export const port = (name: string): Config.Config<number> => integer(name, 0, 65
 
 const SHORT_UNITS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const
 
-/** `10 seconds`, `500 millis` (as `Config.duration` reads them) or the short `10s`, `500ms`, `2m`, `1h`. */
-export const parseDuration = (text: string): Duration.Duration | undefined => {
-  const short = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/i.exec(text)
-  if (short !== null) {
-    const millis = Number(short[1]) * SHORT_UNITS[short[2]!.toLowerCase() as keyof typeof SHORT_UNITS]
-    return Number.isFinite(millis) ? Duration.millis(millis) : undefined
-  }
-  return Option.getOrUndefined(Duration.decodeUnknown(text.trim()))
+/** The short form `10s`, `500ms`, `2m`, `1h`; with `bareSeconds`, a plain number of seconds too. */
+export const parseShortDuration = (text: string, bareSeconds: boolean): Duration.Duration | undefined => {
+  const short = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text)
+  if (short === null || (short[2] === undefined && !bareSeconds)) return undefined
+  const millis = Number(short[1]) * SHORT_UNITS[(short[2] ?? "s").toLowerCase() as keyof typeof SHORT_UNITS]
+  return Number.isFinite(millis) ? Duration.millis(millis) : undefined
 }
+
+/** `10 seconds`, `500 millis` (as `Config.duration` reads them) or the short `10s`, `500ms`, `2m`, `1h`. */
+export const parseDuration = (text: string): Duration.Duration | undefined =>
+  parseShortDuration(text, false) ?? Option.getOrUndefined(Duration.decodeUnknown(text.trim()))
 
 /** A duration: `10 seconds`, `500 millis`, `10s`, `500ms`, `2m`, `1h`. */
 export const duration = (name: string): Config.Config<Duration.Duration> =>
