@@ -88,6 +88,23 @@ export class UrlElicitationRequired extends Schema.TaggedError<UrlElicitationReq
   }
 }
 
+/**
+ * An error with a code of its own, answered as given: codes in the JSON-RPC
+ * range for implementation-defined server errors (-32000 to -32099) or the
+ * application's own. A middleware's declared failure is answered as one
+ * (code -32000, the encoded failure as `data`).
+ */
+export class ServerError extends Schema.TaggedError<ServerError>()("ServerError", {
+  code: Schema.Int,
+  message: Schema.String,
+  data: Schema.optional(Schema.Unknown)
+}) {
+  /** The protocol-error brand (see `ProtocolErrorTypeId`). */
+  get [ProtocolErrorTypeId](): ProtocolErrorTypeId {
+    return ProtocolErrorTypeId
+  }
+}
+
 /** Any error that is answered as a JSON-RPC error response. */
 export type ProtocolError =
   | ParseError
@@ -97,6 +114,7 @@ export type ProtocolError =
   | InternalError
   | ResourceNotFound
   | UrlElicitationRequired
+  | ServerError
 
 /**
  * True for the errors that `toJsonRpc` maps to a code: those carrying the
@@ -177,6 +195,8 @@ export const toJsonRpc = (error: ProtocolError): ErrorObject => {
       return { code: ErrorCode.ResourceNotFound, message: error.message, data: { uri: error.uri } }
     case "UrlElicitationRequired":
       return { code: ErrorCode.UrlElicitationRequired, message: error.message, data: { elicitations: error.elicitations } }
+    case "ServerError":
+      return error.data === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, data: error.data }
   }
 }
 

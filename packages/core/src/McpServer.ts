@@ -44,6 +44,7 @@ import type * as JsonRpc from "./JsonRpc.js"
 import type * as McpSchema from "./McpSchema.js"
 import type * as Middleware from "./Middleware.js"
 import type * as Prompt from "./Prompt.js"
+import type { RequestContext } from "./RequestContext.js"
 import type * as Resource from "./Resource.js"
 import type * as ResourceTemplate from "./ResourceTemplate.js"
 import type * as Tool from "./Tool.js"
@@ -87,13 +88,13 @@ export interface Registered<A> {
   readonly context: Context.Context<never>
 }
 
-/** Something `register` accepts. */
-export type Registrable<R> =
+/** Something `register` accepts; `R` is what it needs. */
+export type Registrable<R = unknown> =
   | Tool.Tool<string, R>
   | Resource.Resource<R>
   | ResourceTemplate.ResourceTemplate<R>
   | Prompt.Prompt<string, R>
-  | Middleware.Middleware<R>
+  | Middleware.Middleware<unknown, unknown, R>
 
 /** Lifecycle events of the server, for logs, metrics and audit. */
 export type Event =
@@ -192,7 +193,10 @@ export interface Service {
   readonly removeResourceTemplate: (uriTemplate: string) => Effect.Effect<boolean>
   readonly addPrompt: (prompt: Registered<Prompt.Any>) => Effect.Effect<void>
   readonly removePrompt: (name: string) => Effect.Effect<boolean>
-  readonly addMiddleware: (middleware: Registered<Middleware.Middleware<unknown>>) => Effect.Effect<void>
+  /** Adds global middleware, innermost of those registered so far. */
+  readonly addMiddleware: (middleware: Registered<Middleware.Any>) => Effect.Effect<void>
+  /** Removes global middleware; true when it was there. */
+  readonly removeMiddleware: (middleware: Middleware.Any) => Effect.Effect<boolean>
   /** Sends `notifications/resources/updated` to every session subscribed to `uri`. */
   readonly notifyResourceUpdated: (uri: string) => Effect.Effect<void>
   /** Sessions connected now. */
@@ -321,30 +325,85 @@ const registerOne = <R>(item: Registrable<R>): Effect.Effect<void, never, McpSer
         yield* Effect.addFinalizer(() => server.removePrompt(item.name))
         return
       case "Middleware":
-        return yield* server.addMiddleware({ value: item, context })
+        yield* server.addMiddleware({ value: item as Middleware.Any, context })
+        yield* Effect.addFinalizer(() => server.removeMiddleware(item as Middleware.Any))
+        return
+    }
+  })
+
+/**
+ * A stand-in for a service a middleware provides per request, in the
+ * context `register` outputs so that Layers behind it type-check. The
+ * handler never sees it (the middleware's value replaces it); reading it
+ * anywhere else is a defect that says so.
+ */
+const placeholder = (tag: Context.Tag<unknown, unknown>, middleware: string): unknown =>
+  new Proxy({}, {
+    get: (_, property) => {
+      if (property === "then" || typeof property === "symbol") return undefined
+      throw new Error(
+        `${tag.key} is provided per request by the middleware "${middleware}"; it was read outside a request that middleware serves`
+      )
     }
   })
 
 /**
  * Registers tools, resources, resource templates, prompts and global
- * middleware for the life of the Layer. The Layer requires whatever their
- * handlers require.
+ * middleware for the life of the Layer; closing the Layer's scope removes
+ * them.
+ *
+ * The Layer requires whatever the items need, less what its middleware
+ * provides (a tool that needs `Principal` registered beside an
+ * authentication middleware that provides it needs no Layer for it). It
+ * outputs what its middleware provides, so Layers of primitives registered
+ * separately can be given it: `McpServer.register(tool).pipe(Layer.provide(McpServer.register(auth)))`.
+ * At run time the handlers see the values the middleware provides per
+ * request.
+ *
+ * Global middleware runs in the order given, the first outermost;
+ * middleware of a later `register` runs inside that of earlier ones. To fix
+ * the order of middleware from different Layers, register them in one call.
  */
-export const register = <const Items extends ReadonlyArray<Registrable<unknown>>>(
+export const register = <const Items extends ReadonlyArray<Registrable>>(
   ...items: Items
-): Layer.Layer<never, never, McpServer | RequirementsOf<Items[number]>> =>
-  Layer.scopedDiscard(Effect.forEach(items, (item) => registerOne(item), { discard: true })) as Layer.Layer<
-    never,
-    never,
-    McpServer | RequirementsOf<Items[number]>
-  >
+): Layer.Layer<ProvidedBy<Items[number]>, never, McpServer | Remaining<Items[number]>> =>
+  Layer.scopedContext(
+    Effect.as(
+      Effect.forEach(items, (item) => registerOne(item), { discard: true }),
+      Context.unsafeMake(
+        new Map(
+          items.flatMap((item) =>
+            item._tag === "Middleware"
+              ? (item as Middleware.Any).provides.map((tag) => [tag.key, placeholder(tag, (item as Middleware.Any).name)] as const)
+              : []
+          )
+        )
+      )
+    )
+  ) as unknown as Layer.Layer<ProvidedBy<Items[number]>, never, McpServer | Remaining<Items[number]>>
 
-/** What a registrable item needs. */
-export type RequirementsOf<I> = I extends Registrable<infer R> ? R : never
+/** What a registrable item needs (less `RequestContext`, which the server provides to every handler). */
+export type RequirementsOf<I> = Exclude<
+  I extends Middleware.Middleware<infer _P, infer _E, infer R> ? R : I extends Registrable<infer R> ? R : never,
+  RequestContext
+>
+
+/** What a registrable item provides to the handlers behind it: the services its middleware provides. */
+export type ProvidedBy<I> = I extends Middleware.Middleware<infer P, infer _E, infer _R> ? P : never
 
 /**
- * Adds a primitive at runtime (clients are told with `list_changed`). It stays
- * until removed with `removeTool` / `removeResource` / `removePrompt`.
+ * What items registered together still need: what their primitives need
+ * less what their middleware provides, and what the middleware itself needs
+ * (a middleware never discharges its own requirements).
+ */
+export type Remaining<I> =
+  | Exclude<RequirementsOf<Exclude<I, Middleware.Any>>, ProvidedBy<I>>
+  | RequirementsOf<Extract<I, Middleware.Any>>
+
+/**
+ * Adds a primitive or global middleware at runtime (clients are told with
+ * `list_changed`). It stays until removed with `removeTool` /
+ * `removeResource` / `removePrompt` (middleware: `Service.removeMiddleware`).
  */
 export const add = <R>(item: Registrable<R>): Effect.Effect<void, never, McpServer | R> =>
   Effect.gen(function*() {
@@ -360,7 +419,7 @@ export const add = <R>(item: Registrable<R>): Effect.Effect<void, never, McpServ
       case "Prompt":
         return yield* server.addPrompt({ value: item as Prompt.Any, context })
       case "Middleware":
-        return yield* server.addMiddleware({ value: item, context })
+        return yield* server.addMiddleware({ value: item as Middleware.Any, context })
     }
   })
 

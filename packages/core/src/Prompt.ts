@@ -46,7 +46,8 @@ export interface Prompt<out Name extends string = string, out R = never> {
   readonly definition: McpSchema.Prompt
   readonly get: (args: unknown) => Effect.Effect<McpSchema.GetPromptResult, ProtocolError | unknown, R | RequestContext>
   readonly completers: { readonly [argument: string]: Completer<R> }
-  readonly middleware: ReadonlyArray<Middleware.Middleware<R>>
+  /** Middleware around `prompts/get` of this prompt only, outermost first. */
+  readonly middleware: ReadonlyArray<Middleware.Any>
 }
 
 /** Any prompt. */
@@ -97,15 +98,24 @@ export const argumentsOf = (schema: Schema.Schema.AnyNoContext): Array<McpSchema
 }
 
 /** Defines a prompt. Arguments that fail `args` answer -32602 (spec server/prompts "Error Handling"). */
-export const make = <const Name extends string, A extends Schema.Schema.AnyNoContext = typeof NoArgs, E = never, R = never, RC = never, RM = never>(
+export const make = <
+  const Name extends string,
+  A extends Schema.Schema.AnyNoContext = typeof NoArgs,
+  E = never,
+  R = never,
+  RC = never,
+  P = never,
+  RM = never
+>(
   options: Omit<McpSchema.Prompt, "name" | "arguments"> & {
     readonly name: Name
     readonly args?: A
     readonly render: (args: Schema.Schema.Type<A>) => Effect.Effect<Rendered, E, R>
     readonly complete?: { readonly [K in keyof Schema.Schema.Encoded<A>]?: Completer<RC> }
-    readonly middleware?: ReadonlyArray<Middleware.Middleware<RM>>
+    /** Middleware around this prompt only; what it provides (`P`) `render` may need without a Layer. */
+    readonly middleware?: ReadonlyArray<Middleware.Middleware<P, unknown, RM>>
   }
-): Prompt<Name, Exclude<R | RC | RM, RequestContext>> => {
+): Prompt<Name, Exclude<R, RequestContext | P> | Exclude<RC | RM, RequestContext>> => {
   const { render, args, complete, middleware, ...rest } = options
   const schema: Schema.Schema.AnyNoContext = args ?? NoArgs
   const decode = Schema.decodeUnknownEither(schema, { errors: "all" })
@@ -115,8 +125,8 @@ export const make = <const Name extends string, A extends Schema.Schema.AnyNoCon
     _tag: "Prompt",
     name: options.name,
     definition,
-    completers: (complete ?? {}) as Prompt<Name, Exclude<R | RC | RM, RequestContext>>["completers"],
-    middleware: (middleware ?? []) as Prompt<Name, Exclude<R | RC | RM, RequestContext>>["middleware"],
+    completers: (complete ?? {}) as Prompt<Name, never>["completers"],
+    middleware: middleware ?? [],
     get: (raw) => {
       // spec 2025-11-25 schema.json GetPromptRequestParams: `arguments` is an object of strings.
       if (raw !== undefined && (typeof raw !== "object" || raw === null || Array.isArray(raw))) {
@@ -135,5 +145,5 @@ export const make = <const Name extends string, A extends Schema.Schema.AnyNoCon
         return (description === undefined ? { messages: r.messages } : { description, messages: r.messages }) as McpSchema.GetPromptResult
       })
     }
-  } as Prompt<Name, Exclude<R | RC | RM, RequestContext>>
+  } as Prompt<Name, Exclude<R, RequestContext | P> | Exclude<RC | RM, RequestContext>>
 }

@@ -18,6 +18,7 @@ import { Effect } from "effect"
 import { base64 } from "./Content.js"
 import type { ProtocolError } from "./McpError.js"
 import type * as McpSchema from "./McpSchema.js"
+import type * as Middleware from "./Middleware.js"
 import type { RequestContext } from "./RequestContext.js"
 
 /** The contents a read handler returns, before `uri` and `mimeType` are filled in. */
@@ -42,6 +43,8 @@ export interface Resource<out R = never> {
   /** The entry for `resources/list`. */
   readonly definition: McpSchema.Resource
   readonly read: (uri: string) => Effect.Effect<McpSchema.ReadResourceResult, ProtocolError | unknown, R | RequestContext>
+  /** Middleware around `resources/read` of this resource only, outermost first. */
+  readonly middleware: ReadonlyArray<Middleware.Any>
 }
 
 /** Any resource. */
@@ -62,14 +65,19 @@ export const toReadResult = (uri: string, mimeType: string | undefined, result: 
 }
 
 /** Defines a resource. A failure of `read` answers -32603, or its own code for a protocol error. */
-export const make = <E, R>(
-  options: Definition & { readonly read: (uri: string) => Effect.Effect<ReadResult, E, R> }
-): Resource<Exclude<R, RequestContext>> => {
-  const { read, ...definition } = options
+export const make = <E, R, P = never, RM = never>(
+  options: Definition & {
+    readonly read: (uri: string) => Effect.Effect<ReadResult, E, R>
+    /** Middleware around this resource only; what it provides (`P`) `read` may need without a Layer. */
+    readonly middleware?: ReadonlyArray<Middleware.Middleware<P, unknown, RM>>
+  }
+): Resource<Exclude<R, RequestContext | P> | Exclude<RM, RequestContext>> => {
+  const { read, middleware, ...definition } = options
   return {
     _tag: "Resource",
     uri: definition.uri,
     definition: definition as McpSchema.Resource,
-    read: (uri) => Effect.map(read(uri), (result) => toReadResult(uri, definition.mimeType, result))
-  } as Resource<Exclude<R, RequestContext>>
+    read: (uri) => Effect.map(read(uri), (result) => toReadResult(uri, definition.mimeType, result)),
+    middleware: middleware ?? []
+  } as Resource<Exclude<R, RequestContext | P> | Exclude<RM, RequestContext>>
 }

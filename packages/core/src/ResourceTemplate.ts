@@ -23,6 +23,7 @@ import type { Completer } from "./Completion.js"
 import { compile } from "./internal/uriTemplate.js"
 import { InvalidParams, type ProtocolError } from "./McpError.js"
 import type * as McpSchema from "./McpSchema.js"
+import type * as Middleware from "./Middleware.js"
 import type { RequestContext } from "./RequestContext.js"
 import { toReadResult, type ReadResult } from "./Resource.js"
 import { formatIssues } from "./Tool.js"
@@ -38,6 +39,8 @@ export interface ResourceTemplate<out R = never> {
   readonly completers: { readonly [variable: string]: Completer<R> }
   /** Expands the template, e.g. to build `resource_link`s. */
   readonly expand: (values: Readonly<Record<string, string>>) => string
+  /** Middleware around `resources/read` of this template's resources only, outermost first. */
+  readonly middleware: ReadonlyArray<Middleware.Any>
 }
 
 /** Any resource template. */
@@ -47,15 +50,17 @@ export type Any = ResourceTemplate<unknown>
 export type ParamsSchema = Schema.Schema.AnyNoContext
 
 /** Defines a resource template. A URI whose variables fail `params` answers -32602. */
-export const make = <P extends ParamsSchema, E, R, RC = never>(
+export const make = <P extends ParamsSchema, E, R, RC = never, MP = never, RM = never>(
   options: Omit<McpSchema.ResourceTemplate, "uriTemplate"> & {
     readonly uriTemplate: string
     readonly params: P
     readonly read: (params: Schema.Schema.Type<P>, uri: string) => Effect.Effect<ReadResult, E, R>
     readonly complete?: { readonly [K in keyof Schema.Schema.Encoded<P>]?: Completer<RC> }
+    /** Middleware around reads of this template only; what it provides (`MP`) `read` may need without a Layer. */
+    readonly middleware?: ReadonlyArray<Middleware.Middleware<MP, unknown, RM>>
   }
-): ResourceTemplate<Exclude<R | RC, RequestContext>> => {
-  const { read, params, complete, ...definition } = options
+): ResourceTemplate<Exclude<R, RequestContext | MP> | Exclude<RC | RM, RequestContext>> => {
+  const { read, params, complete, middleware, ...definition } = options
   const template = compile(definition.uriTemplate)
   const decode = Schema.decodeUnknownEither(params, { errors: "all" })
   return {
@@ -63,7 +68,8 @@ export const make = <P extends ParamsSchema, E, R, RC = never>(
     definition: definition as McpSchema.ResourceTemplate,
     match: template.match,
     expand: template.expand,
-    completers: (complete ?? {}) as { readonly [variable: string]: Completer<Exclude<R | RC, RequestContext>> },
+    completers: (complete ?? {}) as { readonly [variable: string]: Completer<never> },
+    middleware: middleware ?? [],
     read: (uri, variables) => {
       const decoded = decode(variables)
       if (Either.isLeft(decoded)) {
@@ -71,5 +77,5 @@ export const make = <P extends ParamsSchema, E, R, RC = never>(
       }
       return Effect.map(read(decoded.right, uri), (result) => toReadResult(uri, definition.mimeType as string | undefined, result))
     }
-  } as ResourceTemplate<Exclude<R | RC, RequestContext>>
+  } as ResourceTemplate<Exclude<R, RequestContext | MP> | Exclude<RC | RM, RequestContext>>
 }

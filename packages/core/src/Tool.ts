@@ -65,14 +65,15 @@ export interface Tool<out Name extends string = string, out R = never> {
   readonly definition: McpSchema.Tool
   /** Decodes the arguments, runs the handler and builds the `CallToolResult`. */
   readonly call: (args: unknown) => Effect.Effect<McpSchema.CallToolResult, ProtocolError, R | RequestContext>
-  readonly middleware: ReadonlyArray<Middleware.Middleware<R>>
+  /** Middleware around this tool only, outermost first. */
+  readonly middleware: ReadonlyArray<Middleware.Any>
 }
 
 /** Any tool, whatever it needs. */
 export type Any = Tool<string, unknown>
 
 /** Metadata shared by both forms of `make`. */
-export interface Options<In extends InputSchema, R> {
+export interface Options<In extends InputSchema, P = never, RM = never> {
   readonly title?: string
   readonly description?: string
   /** The arguments; omitted means the tool takes none. */
@@ -81,8 +82,12 @@ export interface Options<In extends InputSchema, R> {
   readonly icons?: ReadonlyArray<McpSchema.Icon>
   readonly execution?: McpSchema.Tool["execution"]
   readonly _meta?: { readonly [key: string]: unknown }
-  /** Middleware around this tool only, innermost last. */
-  readonly middleware?: ReadonlyArray<Middleware.Middleware<R>>
+  /**
+   * Middleware around this tool only, outermost first. What it provides
+   * (`P`) the handler may need without a Layer for it; what it needs (`RM`)
+   * the tool needs.
+   */
+  readonly middleware?: ReadonlyArray<Middleware.Middleware<P, unknown, RM>>
 }
 
 /** The `failure` option of `make`. */
@@ -138,30 +143,32 @@ export function make<
   F extends FailureSchema = never,
   E = never,
   R = never,
+  P = never,
   RM = never
 >(
   name: Name,
-  options: Options<In, RM> & FailureOptions<F> & {
+  options: Options<In, P, RM> & FailureOptions<F> & {
     readonly output: Out
     readonly handler: (input: InputOf<In>) => Effect.Effect<Schema.Schema.Type<Out>, HandlerError<F, E>, R>
   }
-): Tool<Name, Exclude<R | RM, RequestContext>>
+): Tool<Name, Exclude<R, RequestContext | P> | Exclude<RM, RequestContext>>
 export function make<
   const Name extends string,
   In extends InputSchema = typeof EmptyInput,
   F extends FailureSchema = never,
   E = never,
   R = never,
+  P = never,
   RM = never
 >(
   name: Name,
-  options: Options<In, RM> & FailureOptions<F> & {
+  options: Options<In, P, RM> & FailureOptions<F> & {
     readonly handler: (input: InputOf<In>) => Effect.Effect<Result, HandlerError<F, E>, R>
   }
-): Tool<Name, Exclude<R | RM, RequestContext>>
+): Tool<Name, Exclude<R, RequestContext | P> | Exclude<RM, RequestContext>>
 export function make(
   name: string,
-  options: Options<InputSchema, unknown> & {
+  options: Options<InputSchema, unknown, unknown> & {
     readonly output?: OutputSchema
     readonly failure?: FailureSchema
     readonly handler: (input: unknown) => Effect.Effect<unknown, unknown, unknown>
@@ -562,7 +569,10 @@ const formatIssueTree = (root: ParseResult.ParseIssue): string => {
           issues.push(issue.issue)
           paths.push(path)
         } else if (Array.isArray(issue.issues)) {
-          const children = issue.issues as ReadonlyArray<ParseResult.ParseIssue>
+          const all = issue.issues as ReadonlyArray<ParseResult.ParseIssue>
+          // An optional field's `Expected undefined` says nothing the other member does not.
+          const defined = all.filter((child) => !(child._tag === "Type" && SchemaAST.isUndefinedKeyword(child.ast)))
+          const children = defined.length > 0 ? defined : all
           for (let i = children.length - 1; i >= 0; i--) {
             issues.push(children[i]!)
             paths.push(path)

@@ -84,7 +84,10 @@ describe("Prompts (spec server/prompts)", () => {
       for (const name of ["code_review", "greeting"]) {
         for (const args of ["x", 1, ["a"], null]) {
           const error = yield* Effect.flip(client.getPrompt(name, args as never))
-          expect(error).toMatchObject({ code: -32602, message: `"params.arguments" must be an object` })
+          expect(error).toMatchObject({
+            code: -32602,
+            message: `Invalid prompts/get params: arguments: Expected { readonly [x: string]: string }, actual ${JSON.stringify(args)}`
+          })
         }
       }
     }).pipe(Effect.provide(TestLayer)))

@@ -233,7 +233,10 @@ describe("Reliability (issue 6): no request can crash or stall a server", () => 
           for (const name of ["echo", "none", "guarded", "tree"]) {
             for (const args of ["a string", 5, [1], [], true, false, null]) {
               const response = onTheWire(yield* paths[path](served, call(++id, name, args)), id)
-              expect(errorOf(response)).toEqual({ code: -32602, message: "\"params.arguments\" must be an object" })
+              expect(errorOf(response)).toEqual({
+                code: -32602,
+                message: `Invalid tools/call params: arguments: Expected JsonObject, actual ${JSON.stringify(args)}`
+              })
             }
           }
           // Absent arguments are no arguments.
@@ -281,7 +284,7 @@ describe("Reliability (issue 6): no request can crash or stall a server", () => 
       for (const bad of [deep, huge]) {
         for (const path of ["run", "handle"] as const) {
           const get = onTheWire(yield* paths[path](served, { jsonrpc: "2.0", id: 1, method: "prompts/get", params: { name: "review", arguments: { code: bad } } }), 1, 1024)
-          expect(errorOf(get)).toMatchObject({ code: -32602, message: expect.stringMatching(/^Invalid arguments for prompt review: code: Expected string, actual /) })
+          expect(errorOf(get)).toMatchObject({ code: -32602, message: expect.stringMatching(/^Invalid prompts\/get params: arguments\.code: Expected string, actual /) })
           const complete = onTheWire(
             yield* paths[path](served, {
               jsonrpc: "2.0",

@@ -68,11 +68,11 @@ export const layer = (options: Options = {}): Layer.Layer<TestClient, McpClient.
 export const server = <const Items extends ReadonlyArray<McpServer.Registrable<unknown>>>(
   options: McpServer.Options,
   ...items: Items
-): Layer.Layer<McpServer.McpServer, never, McpServer.RequirementsOf<Items[number]>> =>
+): Layer.Layer<McpServer.McpServer, never, McpServer.Remaining<Items[number]>> =>
   McpServer.register(...items).pipe(Layer.provideMerge(McpServer.layer(options))) as Layer.Layer<
     McpServer.McpServer,
     never,
-    McpServer.RequirementsOf<Items[number]>
+    McpServer.Remaining<Items[number]>
   >
 
 /**
@@ -83,5 +83,5 @@ export const server = <const Items extends ReadonlyArray<McpServer.Registrable<u
 export const layerWith = <const Items extends ReadonlyArray<McpServer.Registrable<unknown>>>(
   options: McpServer.Options,
   ...items: Items
-): Layer.Layer<TestClient | McpServer.McpServer, McpClient.McpClientError, McpServer.RequirementsOf<Items[number]>> =>
+): Layer.Layer<TestClient | McpServer.McpServer, McpClient.McpClientError, McpServer.Remaining<Items[number]>> =>
   layer().pipe(Layer.provideMerge(server(options, ...items)))

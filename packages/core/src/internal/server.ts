@@ -1,36 +1,36 @@
-import { Cause, Context, DefaultServices, Deferred, Effect, Either, Exit, Fiber, FiberRef, PubSub, Runtime, RuntimeFlags, Schema, type Scope, Tracer } from "effect"
-import type { ClientSession, RequestOptions } from "../ClientSession.js"
-import type { Completer } from "../Completion.js"
+import {
+  Cause,
+  Clock,
+  Context,
+  DefaultServices,
+  Deferred,
+  Effect,
+  Exit,
+  Fiber,
+  FiberRef,
+  FiberRefs,
+  PubSub,
+  Runtime,
+  RuntimeFlags,
+  type Scope,
+  Tracer
+} from "effect"
+import type { RequestOptions } from "../ClientSession.js"
 import * as JsonRpc from "../JsonRpc.js"
-import * as Logging from "../Logging.js"
 import type * as McpServer from "../McpServer.js"
 import * as McpError from "../McpError.js"
 import * as McpSchema from "../McpSchema.js"
 import * as Metrics from "../Metrics.js"
-import * as Middleware from "../Middleware.js"
+import type * as Middleware from "../Middleware.js"
 import type * as Prompt from "../Prompt.js"
-import { RequestContext, type Request as RequestInfo } from "../RequestContext.js"
+import { RequestContext } from "../RequestContext.js"
 import type * as Resource from "../Resource.js"
 import type * as ResourceTemplate from "../ResourceTemplate.js"
 import type * as Tool from "../Tool.js"
-import { formatIssues } from "../Tool.js"
+import { runChain, type Route, type Session, type Table, type Target } from "./dispatch.js"
+import * as Protocol20251125 from "./protocol20251125.js"
 
 type JsonObject = JsonRpc.JsonObject
-type Handler = (request: JsonRpc.Request, session: Session, info: RequestInfo) => Effect.Effect<JsonObject, McpError.ProtocolError>
-
-/** Mutable state of one client session; the public view is `ClientSession`. */
-interface Session extends ClientSession {
-  protocolVersion: string
-  clientInfo: McpSchema.Implementation | undefined
-  clientCapabilities: McpSchema.ClientCapabilities
-  logLevel: McpSchema.LoggingLevel | undefined
-  initialized: boolean
-  /** The initialize request was answered (spec basic/lifecycle "Initialization"). */
-  initializeAnswered: boolean
-  readonly subscriptions: Set<string>
-  /** Spans are recorded: a tracer other than Effect's built-in one was installed when the session began. */
-  readonly traced: boolean
-}
 
 /**
  * Effect's built-in tracer, whose spans nobody exports: when it is the tracer, no spans are made.
@@ -39,132 +39,76 @@ interface Session extends ClientSession {
  */
 const nativeTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
 
-/** `Effect.withSpan` when the session is traced, else nothing: an unexported span costs ~10 µs. */
-const traced = <A, E, R>(
-  session: Session,
-  name: string,
-  options: { readonly attributes?: Record<string, unknown>; readonly kind?: "server" | "internal" }
-) =>
-(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  session.traced ? Effect.withSpan(effect, name, { ...options, captureStackTrace: false }) : effect
-
-const decodeInitialize = Schema.decodeUnknownEither(McpSchema.InitializeRequestParams)
-const decodeComplete = Schema.decodeUnknownEither(McpSchema.CompleteRequestParams)
-
 /** spec basic/utilities/pagination: cursors are opaque; ours are base64url of an offset. */
 const encodeCursor = (offset: number): string => Buffer.from(`o:${offset}`).toString("base64url")
-const decodeCursor = (cursor: unknown): number | undefined => {
+const decodeCursor = (cursor: string | undefined): number | undefined => {
   if (cursor === undefined) return 0
-  if (typeof cursor !== "string") return undefined
   const text = Buffer.from(cursor, "base64url").toString("utf8")
   if (!text.startsWith("o:")) return undefined
   const offset = Number(text.slice(2))
   return Number.isSafeInteger(offset) && offset >= 0 ? offset : undefined
 }
 
-const metaOf = (params: JsonObject | undefined): JsonObject | undefined => {
-  const meta = params?._meta
-  return typeof meta === "object" && meta !== null && !Array.isArray(meta) ? (meta as JsonObject) : undefined
-}
-
 const progressTokenOf = (params: JsonObject | undefined): McpSchema.ProgressToken | undefined => {
-  const token = metaOf(params)?.progressToken
+  const meta = params?._meta
+  if (typeof meta !== "object" || meta === null) return undefined
+  const token = (meta as JsonObject).progressToken
   return typeof token === "string" || typeof token === "number" ? token : undefined
 }
 
-const stringParam = (params: JsonObject | undefined, key: string): string | undefined => {
-  const value = params?.[key]
-  return typeof value === "string" ? value : undefined
-}
+/** The span attribute naming a request's target (OpenTelemetry semantic conventions for MCP). */
+const primitiveAttribute = { tool: "gen_ai.tool.name", prompt: "gen_ai.prompt.name", resource: "mcp.resource.uri" } as const
 
-const requireString = (params: JsonObject | undefined, key: string): Effect.Effect<string, McpError.InvalidParams> => {
-  const value = stringParam(params, key)
-  return value === undefined
-    ? Effect.fail(new McpError.InvalidParams({ message: `"params.${key}" must be a string` }))
-    : Effect.succeed(value)
-}
-
-/** spec 2025-11-25 schema.json CallToolRequestParams: `arguments` is absent or a JSON object (null, arrays and scalars are not). */
-const isArguments = (u: unknown): boolean => u === undefined || (typeof u === "object" && u !== null && !Array.isArray(u))
-
-const argumentsNotAnObject = () => new McpError.InvalidParams({ message: `"params.arguments" must be an object` })
+/** A target with no middleware and no services: where requests refused before any handler run. */
+const bareTarget: Target = { context: Context.empty(), middleware: [], span: undefined, tool: undefined }
 
 /**
- * `tool.call(args)`, which never throws: a `Tool` need not come from
- * `Tool.make`, and a throw here would escape the request's fiber (on the fast
- * path, into the transport's callback). A throw is a defect, answered -32603.
- */
-const callTool = (tool: Tool.Any, args: unknown): Effect.Effect<JsonObject, McpError.ProtocolError> => {
-  try {
-    return tool.call(args) as unknown as Effect.Effect<JsonObject, McpError.ProtocolError>
-  } catch (e) {
-    return Effect.die(e)
-  }
-}
-
-/** Failures that are not protocol errors become -32603; the cause is logged, never sent. */
-const orInternal = <A, R>(effect: Effect.Effect<A, unknown, R>, what: string): Effect.Effect<A, McpError.ProtocolError, R> =>
-  Effect.catchAll(effect, (error) =>
-    McpError.isProtocolError(error)
-      ? Effect.fail(error)
-      : Effect.zipRight(
-        Effect.logError(`${what} failed`, error),
-        // The error's own message may carry internals (hosts, credentials, paths): it is logged, not sent.
-        Effect.fail(new McpError.InternalError({ message: `${what} failed` }))
-      ))
-
-/**
- * The fiber's context with a registered item's services over it, per
- * registered context: the last parent it was merged with and the result.
- * Contexts are immutable, so a hit is exact; one transport runtime means
- * nearly every request hits, leaving one copy (adding `RequestContext`).
+ * The request fiber's context: the transport's, under the target's composed
+ * services (merged once per transport runtime and target: contexts are
+ * immutable, so a cache hit is exact), plus `RequestContext` and the
+ * request's span. One copy per request.
  */
 const mergedContexts = new WeakMap<Context.Context<never>, { parent: Context.Context<never>; merged: Context.Context<never> }>()
 
-const registeredContext = (parent: Context.Context<never>, context: Context.Context<never>, info: RequestInfo): Context.Context<never> => {
-  let entry = mergedContexts.get(context)
+const requestContext = (
+  parent: Context.Context<never>,
+  target: Context.Context<never>,
+  info: Middleware.Request,
+  span: Tracer.Span | undefined
+): Context.Context<never> => {
+  let entry = mergedContexts.get(target)
   if (entry === undefined || entry.parent !== parent) {
-    entry = { parent, merged: Context.merge(parent, context) }
-    mergedContexts.set(context, entry)
+    entry = { parent, merged: Context.merge(parent, target) }
+    mergedContexts.set(target, entry)
   }
-  return Context.add(entry.merged, RequestContext, info) as Context.Context<never>
+  const map = new Map(entry.merged.unsafeMap)
+  map.set(RequestContext.key, info)
+  if (span !== undefined) map.set(Tracer.ParentSpan.key, span)
+  return Context.unsafeMake(map)
 }
 
-/**
- * Runs a registered handler with the services captured when it was
- * registered and the request's `RequestContext` over the fiber's own (what
- * `Effect.provide` does, in fewer steps: this is the per-request hot path).
- * `after` runs once the fiber's context is back, whatever the outcome, as
- * `Effect.onExit` would; it returns undefined when it has nothing to run.
- */
-const withRegistered = <A, E>(
-  effect: Effect.Effect<A, E, unknown>,
-  context: Context.Context<never>,
-  info: RequestInfo,
-  after?: (exit: Exit.Exit<A, E>) => Effect.Effect<unknown> | undefined
-): Effect.Effect<A, E> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.withFiberRuntime<A, E>((fiber) => {
-      const parent = fiber.currentContext
-      const back = (exit: Exit.Exit<A, E>): Effect.Effect<A, E> =>
-        Effect.flatMap(FiberRef.set(FiberRef.currentContext, parent), () => {
-          const then = after?.(exit)
-          return then === undefined ? exit : Effect.onExit(exit, () => then)
-        })
-      return Effect.zipRight(
-        FiberRef.set(FiberRef.currentContext, registeredContext(parent, context, info)),
-        Effect.matchCauseEffect(restore(effect as Effect.Effect<A, E>), {
-          onSuccess: (value) => back(Exit.succeed(value)),
-          onFailure: (cause) => back(Exit.failCause(cause))
-        })
-      )
-    })
+/** A request span, made without an Effect step: the fiber starts inside it and its observer ends it. */
+const startSpan = (
+  runtime: Runtime.Runtime<never>,
+  name: string,
+  attributes: ReadonlyArray<readonly [string, unknown]>
+): { readonly span: Tracer.Span; readonly clock: Clock.Clock } | undefined => {
+  if (!FiberRefs.getOrDefault(runtime.fiberRefs, FiberRef.currentTracerEnabled)) return undefined
+  const services = FiberRefs.getOrDefault(runtime.fiberRefs, DefaultServices.currentServices)
+  const tracer = Context.get(services, Tracer.Tracer)
+  const clock = Context.get(services, Clock.Clock)
+  const span = tracer.span(
+    name,
+    Context.getOption(runtime.context, Tracer.ParentSpan),
+    Context.empty(),
+    [],
+    clock.unsafeCurrentTimeNanos(),
+    "server",
+    { captureStackTrace: false }
   )
-
-const methodsBeforeInitialize = new Set(["initialize", "ping"])
-
-/** The span attribute naming a request's target (OpenTelemetry semantic conventions for MCP). */
-const primitiveAttribute = { tool: "gen_ai.tool.name", prompt: "gen_ai.prompt.name", resource: "mcp.resource.uri" } as const
+  for (const [key, value] of attributes) span.attribute(key, value)
+  return { span, clock }
+}
 
 export const make = (options: McpServer.Options): Effect.Effect<McpServer.Service, never, Scope.Scope> =>
   Effect.gen(function*() {
@@ -188,14 +132,73 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       ...(options.websiteUrl === undefined ? {} : { websiteUrl: options.websiteUrl })
     } as McpSchema.Implementation
 
+    // --- registries: what was registered, and its composed target
+
     const tools = new Map<string, McpServer.Registered<Tool.Any>>()
     const resources = new Map<string, McpServer.Registered<Resource.Any>>()
     const templates = new Map<string, McpServer.Registered<ResourceTemplate.Any>>()
     const prompts = new Map<string, McpServer.Registered<Prompt.Any>>()
-    const middleware: Array<Middleware.Middleware<never>> = []
+    const compiledTools = new Map<string, Protocol20251125.Compiled<Tool.Any>>()
+    const compiledResources = new Map<string, Protocol20251125.Compiled<Resource.Any>>()
+    const compiledTemplates = new Map<string, Protocol20251125.Compiled<ResourceTemplate.Any>>()
+    const compiledPrompts = new Map<string, Protocol20251125.Compiled<Prompt.Any>>()
+    /** Global middleware, outermost first, in the order registered. */
+    const middleware: Array<McpServer.Registered<Middleware.Any>> = []
     const sessions = new Set<Session>()
     /** Encoded list pages, dropped whenever the registry they list changes. */
     const listCache = new Map<string, JsonObject>()
+
+    // --- composition, once per registration (spec-independent)
+
+    /** The global chain: its middleware, the services they were registered with, and what they provide. */
+    let global = { middleware: [] as ReadonlyArray<Middleware.Any>, context: Context.empty(), provides: [] as ReadonlyArray<Context.Tag<unknown, unknown>> }
+    let globalTarget: Target = bareTarget
+
+    const withoutTags = (context: Context.Context<never>, tags: ReadonlyArray<Context.Tag<unknown, unknown>>) =>
+      tags.length === 0 ? context : Context.omit(...tags)(context) as Context.Context<never>
+
+    const compile = <A extends { readonly middleware: ReadonlyArray<Middleware.Any> }>(
+      registered: McpServer.Registered<A>,
+      span: Target["span"],
+      tool: string | undefined
+    ): Protocol20251125.Compiled<A> => {
+      const own = registered.value.middleware
+      const services = Context.merge(global.context, registered.context)
+      return {
+        value: registered.value,
+        target: {
+          context: withoutTags(services, [...global.provides, ...own.flatMap((m) => m.provides)]),
+          middleware: own.length === 0 ? global.middleware : [...global.middleware, ...own],
+          span,
+          tool
+        },
+        completion: { context: withoutTags(services, global.provides), middleware: global.middleware, span: undefined, tool: undefined }
+      }
+    }
+
+    const compileTool = (t: McpServer.Registered<Tool.Any>) =>
+      compile(t, { name: `tool ${t.value.name}`, attributes: { "gen_ai.tool.name": t.value.name } }, t.value.name)
+    const compileResource = (r: McpServer.Registered<Resource.Any>) =>
+      compile(r, { name: `resource ${r.value.uri}`, attributes: { "mcp.resource.uri": r.value.uri } }, undefined)
+    const compileTemplate = (t: McpServer.Registered<ResourceTemplate.Any>) =>
+      compile(t, { name: `resource ${t.value.definition.uriTemplate}`, attributes: { "mcp.resource.uri": t.value.definition.uriTemplate } }, undefined)
+    const compilePrompt = (p: McpServer.Registered<Prompt.Any>) =>
+      compile(p, { name: `prompt ${p.value.name}`, attributes: { "gen_ai.prompt.name": p.value.name } }, undefined)
+
+    /** Composes every target again: the global middleware changed. */
+    const recompileAll = () => {
+      const values = middleware.map((m) => m.value)
+      global = {
+        middleware: values,
+        context: middleware.reduce((context, m) => Context.merge(context, m.context), Context.empty() as Context.Context<never>),
+        provides: values.flatMap((m) => m.provides)
+      }
+      globalTarget = { context: withoutTags(global.context, global.provides), middleware: global.middleware, span: undefined, tool: undefined }
+      for (const [name, t] of tools) compiledTools.set(name, compileTool(t))
+      for (const [uri, r] of resources) compiledResources.set(uri, compileResource(r))
+      for (const [uri, t] of templates) compiledTemplates.set(uri, compileTemplate(t))
+      for (const [name, p] of prompts) compiledPrompts.set(name, compilePrompt(p))
+    }
 
     // --- registry changes (spec server/tools, server/resources, server/prompts "List Changed Notification")
 
@@ -206,13 +209,29 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         return Effect.forEach(sessions, (s) => (s.initialized ? s.notify(method) : Effect.void), { discard: true })
       })
 
-    const put = <A>(map: Map<string, A>, key: string, value: A, kind: "tools" | "resources" | "prompts") =>
+    const put = <A>(
+      map: Map<string, McpServer.Registered<A>>,
+      compiled: Map<string, Protocol20251125.Compiled<A>>,
+      compileOne: (registered: McpServer.Registered<A>) => Protocol20251125.Compiled<A>,
+      key: string,
+      value: McpServer.Registered<A>,
+      kind: "tools" | "resources" | "prompts"
+    ) =>
       Effect.suspend(() => {
         map.set(key, value)
+        compiled.set(key, compileOne(value))
         return listChanged(kind)
       })
-    const remove = <A>(map: Map<string, A>, key: string, kind: "tools" | "resources" | "prompts") =>
-      Effect.suspend(() => (map.delete(key) ? Effect.as(listChanged(kind), true) : Effect.succeed(false)))
+    const remove = <A>(
+      map: Map<string, McpServer.Registered<A>>,
+      compiled: Map<string, Protocol20251125.Compiled<A>>,
+      key: string,
+      kind: "tools" | "resources" | "prompts"
+    ) =>
+      Effect.suspend(() => {
+        compiled.delete(key)
+        return map.delete(key) ? Effect.as(listChanged(kind), true) : Effect.succeed(false)
+      })
 
     // --- capabilities (spec basic/lifecycle "Capability Negotiation")
 
@@ -233,9 +252,9 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
 
     // --- lists with opaque cursors (spec server/utilities/pagination)
 
-    const page = (kind: string, field: string, items: () => ReadonlyArray<unknown>, params: JsonObject | undefined) =>
+    const page = (kind: string, field: string, items: () => ReadonlyArray<unknown>, cursor: string | undefined) =>
       Effect.suspend((): Effect.Effect<JsonObject, McpError.InvalidParams> => {
-        const offset = decodeCursor(params?.cursor)
+        const offset = decodeCursor(cursor)
         if (offset === undefined) return Effect.fail(new McpError.InvalidParams({ message: "Invalid cursor" }))
         const key = `${kind}:${offset}`
         const cached = listCache.get(key)
@@ -249,360 +268,137 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         return Effect.succeed(result)
       })
 
-    // --- completion (spec server/utilities/completion)
+    // --- the method table of the revision sessions negotiate
 
-    const complete = (params: JsonObject | undefined, info: RequestInfo): Effect.Effect<JsonObject, McpError.ProtocolError> =>
-      Effect.gen(function*() {
-        const decoded = decodeComplete(params ?? {})
-        if (Either.isLeft(decoded)) {
-          return yield* Effect.fail(new McpError.InvalidParams({ message: `Invalid completion/complete params: ${formatIssues(decoded.left)}` }))
-        }
-        const { argument, context, ref } = decoded.right
-        let completer: Completer<unknown> | undefined
-        let registered: McpServer.Registered<unknown> | undefined
-        if (ref.type === "ref/prompt") {
-          const prompt = prompts.get(ref.name)
-          if (prompt === undefined) return yield* Effect.fail(new McpError.InvalidParams({ message: `Unknown prompt: ${ref.name}` }))
-          completer = prompt.value.completers[argument.name]
-          registered = prompt
-        } else {
-          const template = templates.get(ref.uri)
-          if (template === undefined) {
-            return yield* Effect.fail(new McpError.InvalidParams({ message: `Unknown resource template: ${ref.uri}` }))
-          }
-          completer = template.value.completers[argument.name]
-          registered = template
-        }
-        if (completer === undefined) return { completion: { values: [], total: 0, hasMore: false } }
-        const values = yield* orInternal(
-          withRegistered(completer({ value: argument.value, arguments: context?.arguments ?? {} }), registered.context, info),
-          "completion"
-        )
-        return {
-          completion: { values: values.slice(0, 100), total: values.length, hasMore: values.length > 100 }
-        }
-      })
-
-    // --- the method table
-
-    const methods = new Map<string, Handler>()
-
-    // spec basic/lifecycle "Initialization" and "Version Negotiation"
-    methods.set("initialize", (request, session) =>
-      Effect.suspend((): Effect.Effect<JsonObject, McpError.ProtocolError> => {
-        if (session.initializeAnswered) return Effect.fail(new McpError.InvalidRequest({ message: "The session is already initialized" }))
-        const decoded = decodeInitialize(request.params ?? {})
-        if (Either.isLeft(decoded)) {
-          return Effect.fail(new McpError.InvalidParams({ message: `Invalid initialize params: ${formatIssues(decoded.left)}` }))
-        }
-        const requested = decoded.right.protocolVersion
-        session.protocolVersion = (McpSchema.SUPPORTED_PROTOCOL_VERSIONS as ReadonlyArray<string>).includes(requested)
-          ? requested
-          : McpSchema.LATEST_PROTOCOL_VERSION
-        session.clientCapabilities = decoded.right.capabilities
-        session.clientInfo = decoded.right.clientInfo
-        session.initializeAnswered = true
-        return Effect.succeed({
-          protocolVersion: session.protocolVersion,
-          capabilities: capabilities(),
-          serverInfo,
-          ...(options.instructions === undefined ? {} : { instructions: options.instructions })
-        })
-      }))
-
-    // spec basic/utilities/ping
-    methods.set("ping", () => Effect.succeed({}))
-
-    // spec server/tools "Listing Tools"
-    methods.set("tools/list", (request) => page("tools", "tools", () => [...tools.values()].map((t) => t.value.definition), request.params))
-
-    // spec server/tools "Calling Tools"
-    methods.set("tools/call", (request, session, info) => {
-      // Plain code, no generator: this is the hot path of a tool server.
-      const name = stringParam(request.params, "name")
-      if (name === undefined) return Effect.fail(new McpError.InvalidParams({ message: `"params.name" must be a string` }))
-      const tool = tools.get(name)
-      if (tool === undefined) return Effect.fail(new McpError.InvalidParams({ message: `Unknown tool: ${McpError.clip(name)}` }))
-      const args = request.params?.arguments
-      // A malformed request is a protocol error (spec 2025-11-25 server/tools "Error Handling"), before any middleware.
-      if (!isArguments(args)) return Effect.fail(argumentsNotAnObject())
-      const start = performance.now()
-      const call = callTool(tool.value, args)
-      const run = tool.value.middleware.length === 0 ? call : Middleware.compose(tool.value.middleware, {
-        id: request.id,
-        method: request.method,
-        params: request.params ?? {},
-        primitive: { kind: "tool", name },
-        session
-      }, call)
-      const record = (exit: Exit.Exit<JsonObject, McpError.ProtocolError>) => {
-        const outcome = Exit.isSuccess(exit) ? (exit.value.isError === true ? "tool_error" : "ok") : "error"
-        Metrics.unsafeRecordToolCall(name, outcome)
-        return publish({ _tag: "ToolCalled", session, tool: name, outcome, millis: performance.now() - start })
-      }
-      if (!session.traced) return withRegistered(run, tool.context, info, record)
-      return withRegistered(run, tool.context, info).pipe(
-        traced(session, `tool ${name}`, { attributes: { "gen_ai.tool.name": name } }),
-        Effect.onExit((exit) => record(exit) ?? Effect.void)
-      )
+    const methods: Table = Protocol20251125.make({
+      tools: compiledTools,
+      resources: compiledResources,
+      templates: compiledTemplates,
+      prompts: compiledPrompts,
+      global: () => globalTarget,
+      capabilities,
+      serverInfo,
+      instructions: options.instructions,
+      page
     })
 
-    // spec server/resources "Listing Resources", "Resource Templates", "Reading Resources"
-    methods.set("resources/list", (request) =>
-      page("resources", "resources", () => [...resources.values()].map((r) => r.value.definition), request.params))
-    methods.set("resources/templates/list", (request) =>
-      page("resources/templates", "resourceTemplates", () => [...templates.values()].map((t) => t.value.definition), request.params))
-    methods.set("resources/read", (request, session, info) =>
-      Effect.gen(function*() {
-        const uri = yield* requireString(request.params, "uri")
-        const resource = resources.get(uri)
-        if (resource !== undefined) {
-          return yield* withRegistered(orInternal(resource.value.read(uri), `resources/read ${uri}`), resource.context, info).pipe(
-            traced(session, `resource ${uri}`, { attributes: { "mcp.resource.uri": uri } })
-          )
-        }
-        for (const template of templates.values()) {
-          const variables = template.value.match(uri)
-          if (variables === undefined) continue
-          return yield* withRegistered(orInternal(template.value.read(uri, variables), `resources/read ${uri}`), template.context, info).pipe(
-            traced(session, `resource ${template.value.definition.uriTemplate}`, { attributes: { "mcp.resource.uri": uri } })
-          )
-        }
-        return yield* Effect.fail(new McpError.ResourceNotFound({ uri }))
-      }))
-
-    // spec server/resources "Subscriptions"
-    methods.set("resources/subscribe", (request, session) =>
-      Effect.map(requireString(request.params, "uri"), (uri) => {
-        session.subscriptions.add(uri)
-        return {}
-      }))
-    methods.set("resources/unsubscribe", (request, session) =>
-      Effect.map(requireString(request.params, "uri"), (uri) => {
-        session.subscriptions.delete(uri)
-        return {}
-      }))
-
-    // spec server/prompts "Listing Prompts", "Getting a Prompt"
-    methods.set("prompts/list", (request) => page("prompts", "prompts", () => [...prompts.values()].map((p) => p.value.definition), request.params))
-    methods.set("prompts/get", (request, session, info) =>
-      Effect.gen(function*() {
-        const name = yield* requireString(request.params, "name")
-        const prompt = prompts.get(name)
-        if (prompt === undefined) return yield* Effect.fail(new McpError.InvalidParams({ message: `Unknown prompt: ${name}` }))
-        const mwRequest: Middleware.Request = {
-          id: request.id,
-          method: request.method,
-          params: request.params ?? {},
-          primitive: { kind: "prompt", name },
-          session
-        }
-        return yield* withRegistered(
-          Middleware.compose(
-            prompt.value.middleware,
-            mwRequest,
-            orInternal(prompt.value.get(request.params?.arguments), `prompts/get ${name}`) as unknown as Effect.Effect<JsonObject, McpError.ProtocolError>
-          ),
-          prompt.context,
-          info
-        ).pipe(traced(session, `prompt ${name}`, { attributes: { "gen_ai.prompt.name": name } }))
-      }))
-
-    // spec server/utilities/completion
-    methods.set("completion/complete", (request, _session, info) => complete(request.params, info))
-
-    // spec server/utilities/logging "Setting Log Level"
-    methods.set("logging/setLevel", (request, session) => {
-      const level = request.params?.level
-      if (!Logging.isLevel(level)) {
-        return Effect.fail(new McpError.InvalidParams({ message: `"params.level" must be one of ${Logging.levels.join(", ")}` }))
-      }
-      session.logLevel = level
-      return Effect.succeed({})
-    })
-
-    // --- dispatch
-
-    const primitiveOf = (request: JsonRpc.Request): Middleware.Primitive | undefined => {
-      switch (request.method) {
-        case "tools/call": {
-          const name = stringParam(request.params, "name")
-          return name === undefined ? undefined : { kind: "tool", name }
-        }
-        case "prompts/get": {
-          const name = stringParam(request.params, "name")
-          return name === undefined ? undefined : { kind: "prompt", name }
-        }
-        case "resources/read": {
-          const uri = stringParam(request.params, "uri")
-          return uri === undefined ? undefined : { kind: "resource", name: uri }
-        }
-        default:
-          return undefined
-      }
-    }
-
-    const withGlobalMiddleware = (mwRequest: Middleware.Request, effect: Effect.Effect<JsonObject, McpError.ProtocolError>) =>
-      middleware.length === 0 ? effect : Middleware.compose(middleware, mwRequest, effect)
+    // --- the one dispatch path
 
     /**
-     * Serves one request. `onEnd` (synchronous) runs once it is over, whatever
-     * the outcome, after the request metrics; `interruptible` makes the
-     * handling interruptible (a request on a fiber of its own).
+     * Serves one request on a fiber of its own, started now on `runtime`
+     * with its final context (the transport's, the target's composed
+     * services, `RequestContext`, the request's span): look up the method,
+     * decode its params, route it to its target, run the target's middleware
+     * chain around the handler. The fiber's observer makes the response,
+     * metrics, events and span ends, so no Effect step of the server runs
+     * around the chain. Every request of every transport comes here.
+     *
+     * `onEnd` runs once it is over, whatever the outcome, before `onExit`.
+     * Returns the fiber (already done when the handler was synchronous).
      */
-    const dispatch = (
-      request: JsonRpc.Request,
-      session: Session,
-      onEnd?: () => void,
-      interruptible = false
-    ): Effect.Effect<JsonRpc.Response> => {
-      const handler = methods.get(request.method)
-      const metricMethod = handler === undefined ? "unknown" : request.method
-      const primitive = primitiveOf(request)
-      const start = performance.now()
-      let effect: Effect.Effect<JsonObject, McpError.ProtocolError, RequestContext>
-      if (handler === undefined) {
-        effect = Effect.fail(new McpError.MethodNotFound({ method: request.method }))
-      } else if (!session.initializeAnswered && !methodsBeforeInitialize.has(request.method)) {
-        effect = Effect.fail(new McpError.InvalidRequest({ message: `Send initialize before ${request.method} (spec basic/lifecycle)` }))
-      } else {
-        const context: RequestInfo = {
-          requestId: request.id,
-          method: request.method,
-          params: request.params ?? {},
-          session,
-          progressToken: progressTokenOf(request.params)
-        }
-        const handled = handler(request, session, context)
-        effect = middleware.length === 0 ? handled : withGlobalMiddleware({
-          id: request.id,
-          method: request.method,
-          params: request.params ?? {},
-          primitive,
-          session
-        }, handled)
-      }
-      const responded = effect.pipe(
-        Effect.matchCauseEffect({
-          onSuccess: (result) => {
-            const response = JsonRpc.success(request.id, result) as JsonRpc.Response
-            return session.traced ? Effect.as(Effect.annotateCurrentSpan("mcp.outcome", "ok"), response) : Effect.succeed(response)
-          },
-          onFailure: (cause) => {
-            if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
-            const error = McpError.fromCause(cause)
-            const log = Cause.failureOption(cause)._tag === "None"
-              ? Effect.logError(`${request.method} died`, cause)
-              : Effect.void
-            return log.pipe(
-              Effect.zipRight(Effect.annotateCurrentSpan({ "mcp.outcome": "error", "rpc.jsonrpc.error_code": error.code })),
-              Effect.as(JsonRpc.failure(request.id, error.code, error.message, error.data))
-            )
-          }
-        })
-      ) as Effect.Effect<JsonRpc.Response, never, RequestContext>
-      const record = (outcome: string) => Metrics.unsafeRecordRequest(metricMethod, outcome, (performance.now() - start) / 1000)
-      if (!session.traced) {
-        // One uninterruptible step for metrics and `onEnd` (what `Effect.onExit` + `Effect.ensuring` did in three).
-        return Effect.uninterruptibleMask((restore) =>
-          Effect.matchCauseEffect(interruptible ? Effect.interruptible(responded) : restore(responded), {
-            onSuccess: (response) => {
-              record("error" in response ? "error" : "ok")
-              onEnd?.()
-              return Effect.succeed(response)
-            },
-            onFailure: (cause) => {
-              record("cancelled")
-              onEnd?.()
-              return Effect.failCause(cause)
-            }
-          })
-        ) as Effect.Effect<JsonRpc.Response>
-      }
-      const tracedDispatch = responded.pipe(
-        traced(session, primitive === undefined ? request.method : `${request.method} ${primitive.name}`, {
-          kind: "server",
-          attributes: {
-            "mcp.method.name": request.method,
-            "jsonrpc.request.id": String(request.id),
-            ...(session.sessionId === undefined ? {} : { "mcp.session.id": session.sessionId }),
-            ...(primitive === undefined ? {} : { [primitiveAttribute[primitive.kind]]: primitive.name })
-          }
-        }),
-        Effect.onExit((exit) => Effect.sync(() => record(Exit.isSuccess(exit) ? ("error" in exit.value ? "error" : "ok") : "cancelled")))
-      ) as Effect.Effect<JsonRpc.Response>
-      if (onEnd === undefined) return tracedDispatch
-      return Effect.ensuring(interruptible ? Effect.interruptible(tracedDispatch) : tracedDispatch, Effect.sync(onEnd))
-    }
-
-    /**
-     * A tool call on a fiber of its own that starts with the tool's final
-     * context (its services and the `RequestContext` over the runtime's), so
-     * no Effect step of the server runs around the handler: metrics, the
-     * ToolCalled event and the response are made by the fiber's observer.
-     * Only for what needs nothing more (no middleware, no tracing, an
-     * initialized session and a known tool); undefined otherwise, and the
-     * caller takes the general path, which gives the same results.
-     */
-    const runToolCall = (
+    const serve = (
       request: JsonRpc.Request,
       session: Session,
       runtime: Runtime.Runtime<never>,
-      onEnd: () => void,
+      onEnd: (() => void) | undefined,
       onExit: (exit: Exit.Exit<JsonRpc.Response>) => void
-    ): Fiber.RuntimeFiber<JsonObject, McpError.ProtocolError> | undefined => {
-      if (session.traced || middleware.length > 0 || !session.initializeAnswered) return undefined
-      const name = stringParam(request.params, "name")
-      const tool = name === undefined ? undefined : tools.get(name)
-      if (tool === undefined || tool.value.middleware.length > 0) return undefined
-      const params = request.params ?? {}
-      // Not an object: the general path answers -32602.
-      if (!isArguments(params.arguments)) return undefined
-      const info: RequestInfo = { requestId: request.id, method: request.method, params, session, progressToken: progressTokenOf(params) }
+    ): Fiber.RuntimeFiber<JsonObject, McpError.ProtocolError> => {
       const start = performance.now()
-      Metrics.unsafeAdd(Metrics.inFlight, 1)
+      const entry = methods.get(request.method)
+      const params = request.params ?? {}
+      let route: Route
+      if (entry === undefined) {
+        route = { target: bareTarget, primitive: undefined, effect: Effect.fail(new McpError.MethodNotFound({ method: request.method })) }
+      } else if (!session.initializeAnswered && !entry.beforeInitialize) {
+        const error = new McpError.InvalidRequest({ message: `Send initialize before ${request.method} (spec basic/lifecycle)` })
+        route = { target: bareTarget, primitive: undefined, effect: Effect.fail(error) }
+      } else {
+        const decoded = entry.decode(params)
+        if (decoded._tag === "Left") {
+          route = { target: bareTarget, primitive: undefined, effect: Effect.fail(new McpError.InvalidParams({ message: decoded.left })) }
+        } else {
+          try {
+            route = entry.handle(decoded.right as never, session)
+          } catch (e) {
+            route = { target: bareTarget, primitive: undefined, effect: Effect.die(e) }
+          }
+        }
+      }
+      const { primitive, target } = route
+      const info: Middleware.Request = {
+        id: request.id,
+        requestId: request.id,
+        method: request.method,
+        params,
+        session,
+        progressToken: progressTokenOf(params),
+        primitive
+      }
+      const traced = session.traced
+        ? startSpan(runtime, primitive === undefined ? request.method : `${request.method} ${primitive.name}`, [
+          ["mcp.method.name", request.method],
+          ["jsonrpc.request.id", String(request.id)],
+          ...(session.sessionId === undefined ? [] : [["mcp.session.id", session.sessionId] as const]),
+          ...(primitive === undefined ? [] : [[primitiveAttribute[primitive.kind], primitive.name] as const])
+        ])
+        : undefined
+      const handler = traced === undefined || target.span === undefined
+        ? route.effect
+        : Effect.withSpan(route.effect, target.span.name, { attributes: target.span.attributes, captureStackTrace: false })
+      const inline = entry?.inline === true
       const fiber = Runtime.runFork(
         Runtime.make({
-          context: registeredContext(runtime.context, tool.context, info),
+          context: requestContext(runtime.context, target.context, info, traced?.span),
           fiberRefs: runtime.fiberRefs,
-          // A request is cancellable even when the transport's runtime was captured in an uninterruptible region.
-          runtimeFlags: RuntimeFlags.enable(runtime.runtimeFlags, RuntimeFlags.Interruption)
+          // A request is cancellable even when the transport's runtime was captured in an uninterruptible
+          // region; `initialize` never is (spec basic/utilities/cancellation).
+          runtimeFlags: inline
+            ? RuntimeFlags.disable(runtime.runtimeFlags, RuntimeFlags.Interruption)
+            : RuntimeFlags.enable(runtime.runtimeFlags, RuntimeFlags.Interruption)
         }),
-        callTool(tool.value, params.arguments)
+        target.middleware.length === 0 ? handler : runChain(target.middleware, info, handler)
       )
       fiber.addObserver((exit) => {
         let response: Exit.Exit<JsonRpc.Response>
-        let toolOutcome: "ok" | "tool_error" | "error"
-        let outcome: string
+        let outcome: "ok" | "error" | "cancelled"
+        let errorCode: number | undefined
         if (Exit.isSuccess(exit)) {
-          toolOutcome = exit.value.isError === true ? "tool_error" : "ok"
           outcome = "ok"
           response = Exit.succeed(JsonRpc.success(request.id, exit.value) as JsonRpc.Response)
         } else if (Cause.isInterruptedOnly(exit.cause)) {
-          toolOutcome = "error"
           outcome = "cancelled"
           response = exit as Exit.Exit<never>
         } else {
-          toolOutcome = "error"
           outcome = "error"
           const error = McpError.fromCause(exit.cause)
+          errorCode = error.code
           if (Cause.failureOption(exit.cause)._tag === "None") {
             Runtime.runFork(runtime, Effect.logError(`${request.method} died`, exit.cause))
           }
           response = Exit.succeed(JsonRpc.failure(request.id, error.code, error.message, error.data))
         }
         const millis = performance.now() - start
-        Metrics.unsafeRecordToolCall(name!, toolOutcome)
-        const published = publish({ _tag: "ToolCalled", session, tool: name!, outcome: toolOutcome, millis })
-        if (published !== undefined) Runtime.runFork(runtime, published)
-        Metrics.unsafeRecordRequest(request.method, outcome, millis / 1000)
-        onEnd()
+        Metrics.unsafeRecordRequest(entry === undefined ? "unknown" : request.method, outcome, millis / 1000)
+        const tool = target.tool
+        if (tool !== undefined) {
+          const toolOutcome = outcome === "ok" ? ((exit as Exit.Success<JsonObject, never>).value.isError === true ? "tool_error" : "ok") : "error"
+          Metrics.unsafeRecordToolCall(tool, toolOutcome)
+          const published = publish({ _tag: "ToolCalled", session, tool, outcome: toolOutcome, millis })
+          if (published !== undefined) Runtime.runFork(runtime, published)
+        }
+        if (traced !== undefined) {
+          const { clock, span } = traced
+          if (outcome !== "cancelled") span.attribute("mcp.outcome", outcome)
+          if (errorCode !== undefined) span.attribute("rpc.jsonrpc.error_code", errorCode)
+          span.end(clock.unsafeCurrentTimeNanos(), response)
+        }
+        onEnd?.()
         onExit(response)
       })
       return fiber
     }
 
-    // --- connections
+    // --- connections: sessions over the dispatch path (spec basic/lifecycle)
 
     const connect = (connectOptions: McpServer.ConnectOptions): Effect.Effect<McpServer.Connection, never, Scope.Scope> =>
       Effect.gen(function*() {
@@ -723,53 +519,55 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
               )
           })
 
-        const onRequest = (message: JsonRpc.Request): Effect.Effect<JsonRpc.Response | undefined> =>
-          Effect.suspend(() => {
-            if (inFlight.has(message.id)) {
-              return Effect.succeed(
-                JsonRpc.failure(message.id, JsonRpc.ErrorCode.InvalidRequest, `Invalid Request: id ${McpError.preview(message.id)} is already in use`)
-              )
-            }
-            // initialize runs inline: it must not be cancelled (spec basic/utilities/cancellation), and
-            // a client that pipelines notifications/initialized right behind it must find it answered.
-            if (message.method === "initialize") return dispatch(message, session)
-            // Transports run every request on a fiber of its own, so that fiber is the request:
-            // `notifications/cancelled` interrupts it (and no response is sent). No extra fork per
-            // request. It is interruptible even when the transport called from an uninterruptible region.
-            return Effect.withFiberRuntime<JsonRpc.Response | undefined>((fiber) => {
-              inFlight.set(message.id, fiber)
-              Metrics.unsafeAdd(Metrics.inFlight, 1)
-              return dispatch(message, session, () => {
-                inFlight.delete(message.id)
-                Metrics.unsafeAdd(Metrics.inFlight, -1)
-              }, true)
-            })
-          })
-
-        const endRequest = (id: JsonRpc.RequestId) => {
-          inFlight.delete(id)
-          Metrics.unsafeAdd(Metrics.inFlight, -1)
+        /**
+         * Starts serving a request; undefined when it was answered at once
+         * (a duplicate id). A request is registered in `inFlight` while it
+         * runs, so `notifications/cancelled` interrupts its fiber (and no
+         * response is sent); `initialize` runs inline and is never
+         * registered: it must not be cancelled (spec
+         * basic/utilities/cancellation), and a client that pipelines
+         * `notifications/initialized` right behind it must find it answered.
+         */
+        const start = (
+          message: JsonRpc.Request,
+          runtime: Runtime.Runtime<never>,
+          onExit: (exit: Exit.Exit<JsonRpc.Response>) => void
+        ): Fiber.RuntimeFiber<unknown, unknown> | undefined => {
+          const id = message.id
+          if (inFlight.has(id)) {
+            onExit(Exit.succeed(JsonRpc.failure(id, JsonRpc.ErrorCode.InvalidRequest, `Invalid Request: id ${McpError.preview(id)} is already in use`)))
+            return undefined
+          }
+          if (message.method === "initialize") return serve(message, session, runtime, undefined, onExit)
+          Metrics.unsafeAdd(Metrics.inFlight, 1)
+          let done = false
+          // Read by `onEnd`, which runs before `serve` returns when the handler was synchronous.
+          const started: { fiber?: Fiber.RuntimeFiber<unknown, unknown> } = {}
+          const fiber = serve(message, session, runtime, () => {
+            done = true
+            if (started.fiber !== undefined && inFlight.get(id) === started.fiber) inFlight.delete(id)
+            Metrics.unsafeAdd(Metrics.inFlight, -1)
+          }, onExit)
+          started.fiber = fiber
+          // A synchronous handler's fiber has already ended (and reported) here.
+          if (!done) inFlight.set(id, fiber)
+          return fiber
         }
 
         const run = (message: JsonRpc.Request, runtime: Runtime.Runtime<never>, onExit: (exit: Exit.Exit<JsonRpc.Response>) => void): void => {
-          if (message.method === "tools/call" && !inFlight.has(message.id)) {
-            const fiber = runToolCall(message, session, runtime, () => endRequest(message.id), onExit)
-            if (fiber !== undefined) {
-              // spec basic/utilities/cancellation: registered while it runs, so `notifications/cancelled`
-              // interrupts it; a synchronous handler's fiber has already ended (and unregistered) here.
-              if (fiber.unsafePoll() === null) inFlight.set(message.id, fiber)
-              return
-            }
-          }
-          // `onRequest` answers every request (its `undefined` is only in its type).
-          Runtime.runFork(runtime, onRequest(message)).addObserver(onExit as (exit: Exit.Exit<JsonRpc.Response | undefined>) => void)
+          start(message, runtime, onExit)
         }
 
         const handle = (message: unknown): Effect.Effect<JsonRpc.Response | undefined> => {
           const classified = JsonRpc.classify(message)
           switch (classified._tag) {
             case "Request":
-              return onRequest(classified.message)
+              // The same path as `run`, on the caller's runtime; interrupting the caller cancels the request.
+              return Effect.flatMap(Effect.runtime<never>(), (runtime) =>
+                Effect.async<JsonRpc.Response>((resume) => {
+                  const fiber = start(classified.message, runtime, resume)
+                  return fiber === undefined ? undefined : Effect.sync(() => fiber.unsafeInterruptAsFork(fiber.id()))
+                }))
             case "Notification":
               return Effect.as(onNotification(classified.message), undefined)
             case "Response":
@@ -781,7 +579,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
 
         // Waits for what is in flight now, then looks again (requests may arrive meanwhile). The
         // recursion is suspended: building `loop()` eagerly overflowed the stack whenever anything
-        // was in flight. `yieldNow` lets `onRequest` remove finished fibers before the next look.
+        // was in flight. `yieldNow` lets finished fibers leave `inFlight` before the next look.
         const drain = Effect.suspend(function loop(): Effect.Effect<void> {
           const fibers = [...inFlight.values()]
           return fibers.length === 0
@@ -803,20 +601,27 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       options,
       serverInfo,
       connect,
-      addTool: (tool) => put(tools, tool.value.name, tool, "tools"),
-      removeTool: (name) => remove(tools, name, "tools"),
-      addResource: (resource) => put(resources, resource.value.uri, resource, "resources"),
-      removeResource: (uri) => remove(resources, uri, "resources"),
-      addResourceTemplate: (template) => put(templates, template.value.definition.uriTemplate, template, "resources"),
-      removeResourceTemplate: (uriTemplate) => remove(templates, uriTemplate, "resources"),
-      addPrompt: (prompt) => put(prompts, prompt.value.name, prompt, "prompts"),
-      removePrompt: (name) => remove(prompts, name, "prompts"),
+      addTool: (tool) => put(tools, compiledTools, compileTool, tool.value.name, tool, "tools"),
+      removeTool: (name) => remove(tools, compiledTools, name, "tools"),
+      addResource: (resource) => put(resources, compiledResources, compileResource, resource.value.uri, resource, "resources"),
+      removeResource: (uri) => remove(resources, compiledResources, uri, "resources"),
+      addResourceTemplate: (template) =>
+        put(templates, compiledTemplates, compileTemplate, template.value.definition.uriTemplate, template, "resources"),
+      removeResourceTemplate: (uriTemplate) => remove(templates, compiledTemplates, uriTemplate, "resources"),
+      addPrompt: (prompt) => put(prompts, compiledPrompts, compilePrompt, prompt.value.name, prompt, "prompts"),
+      removePrompt: (name) => remove(prompts, compiledPrompts, name, "prompts"),
       addMiddleware: (registered) =>
         Effect.sync(() => {
-          const { context, value } = registered
-          middleware.push(
-            Middleware.make(value.name, (request, next) => Effect.provide(value.apply(request, next), context) as Effect.Effect<JsonObject, McpError.ProtocolError>)
-          )
+          middleware.push(registered)
+          recompileAll()
+        }),
+      removeMiddleware: (value) =>
+        Effect.sync(() => {
+          const index = middleware.findIndex((m) => m.value === value)
+          if (index === -1) return false
+          middleware.splice(index, 1)
+          recompileAll()
+          return true
         }),
       notifyResourceUpdated,
       sessions: () => [...sessions],

@@ -1,0 +1,274 @@
+/**
+ * The method table of MCP 2025-11-25 (and of the older revisions it
+ * negotiates: 2025-06-18, 2025-03-26, 2024-11-05): one entry per method the
+ * server answers, each with its params and result Schemas and its handler.
+ * Sessions are assumed (spec basic/lifecycle): `initialize` starts one.
+ */
+import { Effect } from "effect"
+import type { Completer } from "../Completion.js"
+import type * as JsonRpc from "../JsonRpc.js"
+import * as McpError from "../McpError.js"
+import * as McpSchema from "../McpSchema.js"
+import type * as Prompt from "../Prompt.js"
+import type * as Resource from "../Resource.js"
+import type * as ResourceTemplate from "../ResourceTemplate.js"
+import type * as Tool from "../Tool.js"
+import { failed, isRecord, isRequestMeta, method, orInternal, type Route, type Table, table, type Target } from "./dispatch.js"
+
+type JsonObject = JsonRpc.JsonObject
+
+/** A registered primitive with its composed target. */
+export interface Compiled<A> {
+  readonly value: A
+  readonly target: Target
+  /** Where completions of a prompt's or template's arguments run: its services, the global chain. */
+  readonly completion: Target
+}
+
+/** What the table's handlers read: the registries and the server's own facts. */
+export interface Registry {
+  readonly tools: ReadonlyMap<string, Compiled<Tool.Any>>
+  readonly resources: ReadonlyMap<string, Compiled<Resource.Any>>
+  readonly templates: ReadonlyMap<string, Compiled<ResourceTemplate.Any>>
+  readonly prompts: ReadonlyMap<string, Compiled<Prompt.Any>>
+  /** The target of requests that address no primitive: the global chain. */
+  readonly global: () => Target
+  readonly capabilities: () => McpSchema.ServerCapabilities
+  readonly serverInfo: McpSchema.Implementation
+  readonly instructions: string | undefined
+  /** One page of a list (spec server/utilities/pagination). */
+  readonly page: (kind: string, field: string, items: () => ReadonlyArray<unknown>, cursor: string | undefined) => Effect.Effect<JsonObject, McpError.InvalidParams>
+}
+
+/** `tools/call` params as Schema decodes them, checked without its interpreter (the hot path). */
+const fastCallTool = (params: unknown): McpSchema.CallToolRequestParams | undefined =>
+  isRecord(params) && typeof params.name === "string" && (params.arguments === undefined || isRecord(params.arguments)) &&
+    params.task === undefined && isRequestMeta(params._meta)
+    ? params as McpSchema.CallToolRequestParams
+    : undefined
+
+/** Params of the list methods: `cursor` absent or a string. */
+const fastPaginated = (params: unknown): McpSchema.PaginatedRequestParams | undefined =>
+  isRecord(params) && (params.cursor === undefined || typeof params.cursor === "string") && isRequestMeta(params._meta)
+    ? params as McpSchema.PaginatedRequestParams
+    : undefined
+
+const run = (target: Target, effect: Effect.Effect<JsonObject, McpError.ProtocolError>, primitive?: Route["primitive"]): Route => ({
+  target,
+  primitive,
+  effect
+})
+
+/**
+ * `tool.call(args)`, which never throws: a `Tool` need not come from
+ * `Tool.make`, and a throw would escape the request's fiber into the
+ * transport's callback. A throw is a defect, answered -32603.
+ */
+const callTool = (tool: Tool.Any, args: unknown): Effect.Effect<JsonObject, McpError.ProtocolError> => {
+  try {
+    return tool.call(args) as unknown as Effect.Effect<JsonObject, McpError.ProtocolError>
+  } catch (e) {
+    return Effect.die(e)
+  }
+}
+
+/** The 2025-11-25 table over `registry`. */
+export const make = (registry: Registry): Table =>
+  table(
+    // spec basic/lifecycle "Initialization" and "Version Negotiation"
+    method("initialize", {
+      params: McpSchema.InitializeRequestParams,
+      result: McpSchema.InitializeResult,
+      beforeInitialize: true,
+      inline: true,
+      handle: (params, session) => {
+        if (session.initializeAnswered) {
+          return failed(registry.global(), new McpError.InvalidRequest({ message: "The session is already initialized" }))
+        }
+        session.protocolVersion = (McpSchema.SUPPORTED_PROTOCOL_VERSIONS as ReadonlyArray<string>).includes(params.protocolVersion)
+          ? params.protocolVersion
+          : McpSchema.LATEST_PROTOCOL_VERSION
+        session.clientCapabilities = params.capabilities
+        session.clientInfo = params.clientInfo
+        session.initializeAnswered = true
+        return run(
+          registry.global(),
+          Effect.succeed({
+            protocolVersion: session.protocolVersion,
+            capabilities: registry.capabilities(),
+            serverInfo: registry.serverInfo,
+            ...(registry.instructions === undefined ? {} : { instructions: registry.instructions })
+          } as JsonObject)
+        )
+      }
+    }),
+
+    // spec basic/utilities/ping
+    method("ping", {
+      params: McpSchema.RequestParams,
+      result: McpSchema.EmptyResult,
+      fast: (params) => (isRecord(params) && isRequestMeta(params._meta) ? params : undefined),
+      beforeInitialize: true,
+      handle: () => run(registry.global(), Effect.succeed({}))
+    }),
+
+    // spec server/tools "Listing Tools"
+    method("tools/list", {
+      params: McpSchema.PaginatedRequestParams,
+      result: McpSchema.ListToolsResult,
+      fast: fastPaginated,
+      handle: (params) =>
+        run(registry.global(), registry.page("tools", "tools", () => [...registry.tools.values()].map((t) => t.value.definition), params.cursor))
+    }),
+
+    // spec server/tools "Calling Tools"
+    method("tools/call", {
+      params: McpSchema.CallToolRequestParams,
+      result: McpSchema.CallToolResult,
+      fast: fastCallTool,
+      handle: (params) => {
+        const primitive = { kind: "tool", name: params.name } as const
+        const tool = registry.tools.get(params.name)
+        if (tool === undefined) {
+          return failed(registry.global(), new McpError.InvalidParams({ message: `Unknown tool: ${McpError.clip(params.name)}` }), primitive)
+        }
+        return run(tool.target, callTool(tool.value, params.arguments), primitive)
+      }
+    }),
+
+    // spec server/resources "Listing Resources", "Resource Templates", "Reading Resources"
+    method("resources/list", {
+      params: McpSchema.PaginatedRequestParams,
+      result: McpSchema.ListResourcesResult,
+      fast: fastPaginated,
+      handle: (params) =>
+        run(
+          registry.global(),
+          registry.page("resources", "resources", () => [...registry.resources.values()].map((r) => r.value.definition), params.cursor)
+        )
+    }),
+    method("resources/templates/list", {
+      params: McpSchema.PaginatedRequestParams,
+      result: McpSchema.ListResourceTemplatesResult,
+      fast: fastPaginated,
+      handle: (params) =>
+        run(
+          registry.global(),
+          registry.page(
+            "resources/templates",
+            "resourceTemplates",
+            () => [...registry.templates.values()].map((t) => t.value.definition),
+            params.cursor
+          )
+        )
+    }),
+    method("resources/read", {
+      params: McpSchema.ReadResourceRequestParams,
+      result: McpSchema.ReadResourceResult,
+      handle: (params) => {
+        const uri = params.uri
+        const primitive = { kind: "resource", name: uri } as const
+        const resource = registry.resources.get(uri)
+        if (resource !== undefined) {
+          return run(resource.target, orInternal(resource.value.read(uri), `resources/read ${McpError.clip(uri)}`) as unknown as Route["effect"], primitive)
+        }
+        for (const template of registry.templates.values()) {
+          const variables = template.value.match(uri)
+          if (variables === undefined) continue
+          return run(
+            template.target,
+            orInternal(template.value.read(uri, variables), `resources/read ${McpError.clip(uri)}`) as unknown as Route["effect"],
+            primitive
+          )
+        }
+        return failed(registry.global(), new McpError.ResourceNotFound({ uri }), primitive)
+      }
+    }),
+
+    // spec server/resources "Subscriptions"
+    method("resources/subscribe", {
+      params: McpSchema.SubscribeRequestParams,
+      result: McpSchema.EmptyResult,
+      handle: (params, session) =>
+        run(registry.global(), Effect.sync(() => {
+          session.subscriptions.add(params.uri)
+          return {}
+        }))
+    }),
+    method("resources/unsubscribe", {
+      params: McpSchema.UnsubscribeRequestParams,
+      result: McpSchema.EmptyResult,
+      handle: (params, session) =>
+        run(registry.global(), Effect.sync(() => {
+          session.subscriptions.delete(params.uri)
+          return {}
+        }))
+    }),
+
+    // spec server/prompts "Listing Prompts", "Getting a Prompt"
+    method("prompts/list", {
+      params: McpSchema.PaginatedRequestParams,
+      result: McpSchema.ListPromptsResult,
+      fast: fastPaginated,
+      handle: (params) =>
+        run(registry.global(), registry.page("prompts", "prompts", () => [...registry.prompts.values()].map((p) => p.value.definition), params.cursor))
+    }),
+    method("prompts/get", {
+      params: McpSchema.GetPromptRequestParams,
+      result: McpSchema.GetPromptResult,
+      handle: (params) => {
+        const primitive = { kind: "prompt", name: params.name } as const
+        const prompt = registry.prompts.get(params.name)
+        if (prompt === undefined) {
+          return failed(registry.global(), new McpError.InvalidParams({ message: `Unknown prompt: ${McpError.clip(params.name)}` }), primitive)
+        }
+        return run(
+          prompt.target,
+          orInternal(prompt.value.get(params.arguments), `prompts/get ${McpError.clip(params.name)}`) as unknown as Route["effect"],
+          primitive
+        )
+      }
+    }),
+
+    // spec server/utilities/completion
+    method("completion/complete", {
+      params: McpSchema.CompleteRequestParams,
+      result: McpSchema.CompleteResult,
+      handle: ({ argument, context, ref }) => {
+        let completer: Completer<unknown> | undefined
+        let target: Target
+        if (ref.type === "ref/prompt") {
+          const prompt = registry.prompts.get(ref.name)
+          if (prompt === undefined) return failed(registry.global(), new McpError.InvalidParams({ message: `Unknown prompt: ${McpError.clip(ref.name)}` }))
+          completer = prompt.value.completers[argument.name]
+          target = prompt.completion
+        } else {
+          const template = registry.templates.get(ref.uri)
+          if (template === undefined) {
+            return failed(registry.global(), new McpError.InvalidParams({ message: `Unknown resource template: ${McpError.clip(ref.uri)}` }))
+          }
+          completer = template.value.completers[argument.name]
+          target = template.completion
+        }
+        if (completer === undefined) return run(target, Effect.succeed({ completion: { values: [], total: 0, hasMore: false } }))
+        return run(
+          target,
+          Effect.map(
+            orInternal(completer({ value: argument.value, arguments: context?.arguments ?? {} }), "completion"),
+            (values) => ({ completion: { values: values.slice(0, 100), total: values.length, hasMore: values.length > 100 } })
+          ) as unknown as Route["effect"]
+        )
+      }
+    }),
+
+    // spec server/utilities/logging "Setting Log Level"
+    method("logging/setLevel", {
+      params: McpSchema.SetLevelRequestParams,
+      result: McpSchema.EmptyResult,
+      handle: (params, session) =>
+        run(registry.global(), Effect.sync(() => {
+          session.logLevel = params.level
+          return {}
+        }))
+    })
+  )
