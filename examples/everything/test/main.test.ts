@@ -155,4 +155,26 @@ describe.concurrent("the everything example's command line", { timeout: 90_000 }
     expect((await running.exited).code).toBe(0)
     await call
   })
+
+  for (const mode of ["--one-port", "--mount"]) {
+    it(`${mode}: MCP on /mcp next to the example's @effect/platform route and the operational routes; SIGTERM exits 0`, async () => {
+      const running = start([mode, "--port", "0", "--json-response", "--shutdown-timeout", "1s"])
+      const url = (await running.waitFor(/listening on (http:\/\/\S+)/, "stderr"))[1]!
+      const base = url.replace(/\/mcp$/, "")
+      const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" }
+      const init = await fetch(url, { method: "POST", headers, body: JSON.stringify(initialize(1)) })
+      expect(init.status).toBe(200)
+      expect(await init.json()).toMatchObject({ id: 1, result: { serverInfo: { name: "emcee-everything" } } })
+      expect(await (await fetch(`${base}/hello`)).text()).toBe("hello from emcee everything\n")
+      expect((await fetch(`${base}/health/ready`)).status).toBe(200)
+      expect(await (await fetch(`${base}/metrics`)).text()).toContain("mcp_sessions_active")
+      // Only the one-port mode serves the legacy HTTP+SSE endpoint.
+      const legacy = await fetch(`${base}/sse`, { headers: { accept: "text/event-stream" } })
+      expect(legacy.status).toBe(mode === "--one-port" ? 200 : 404)
+      await legacy.body?.cancel()
+      running.kill("SIGTERM")
+      expect((await running.exited).code).toBe(0)
+      expect(running.stdout()).toBe("")
+    })
+  }
 })

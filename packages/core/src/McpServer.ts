@@ -146,11 +146,11 @@ export interface Connection {
   readonly handle: (message: unknown) => Effect.Effect<JsonRpc.Response | undefined>
   /**
    * Serves one request (already classified by the transport) on a fiber of
-   * its own, started now on `runtime`; `onExit` gets what
-   * `Runtime.runCallback(runtime)(handle(request))` would report. The fast
-   * path of a transport: a tool call without middleware or tracing runs its
-   * handler on a fiber that starts with the handler's final context, with
-   * no Effect step of the server's around it.
+   * its own, started now on `runtime` with its final context, and calls
+   * `onExit` with its response (or the interruption, when the client
+   * cancelled it: no response is sent). `handle` takes the same path; this
+   * is its form for transports that live in callbacks (no Effect step
+   * around the request).
    */
   readonly run: (
     request: JsonRpc.Request,

@@ -17,22 +17,28 @@
  * service); closing the stream ends the session and cancels its in-flight
  * requests.
  *
- * Mount it next to Streamable HTTP on one port through HttpTransport's
- * `routes`, or run it on its own server with `make` / `layer`.
+ * Three ways to serve it:
+ * - next to Streamable HTTP on one port: `HttpTransport.layer({ legacySse: true })`
+ *   (HttpTransport then shuts both down under one deadline);
+ * - in an @effect/platform server of your own: `makeHandler(...)` gives its
+ *   `router`, an `HttpRouter` with the two endpoints, to concatenate with
+ *   your routes (mount it at the root: the `endpoint` event names
+ *   `messagesPath` as given);
+ * - on a node:http server of its own: `make` / `layer`.
  *
  * @example
- * import { Effect, Layer } from "effect"
- * const Both = Layer.scopedDiscard(Effect.gen(function*() {
- *   const legacy = yield* LegacySseTransport.makeHandler({ ssePath: "/sse", messagesPath: "/messages" })
- *   yield* HttpTransport.make({ port: 3000, routes: legacy.routes })
- *   // Runs first on shutdown: legacy requests in flight finish before the HTTP server closes sockets.
- *   yield* Effect.addFinalizer(() => legacy.close)
- * }))
+ * import { HttpRouter } from "@effect/platform"
+ * import { Effect } from "effect"
+ * const routes = Effect.map(
+ *   LegacySseTransport.makeHandler({ ssePath: "/sse", messagesPath: "/messages" }),
+ *   (legacy) => HttpRouter.concat(legacy.router, myRoutes)
+ * )
  *
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import * as HttpRouter from "@effect/platform/HttpRouter"
 import { JsonRpc, McpSchema, McpServer } from "@emcee/core"
 import { Config, type ConfigError, Duration, Effect, Exit, Layer, Runtime, Scope } from "effect"
 import { withDeadline } from "./internal/deadline.js"
@@ -41,6 +47,9 @@ import * as Guard from "./internal/guard.js"
 import * as C from "./internal/config.js"
 import { closeOnce, ListenError, listen, urlHost } from "./internal/listen.js"
 import * as NodeAdapter from "./internal/httpNode.js"
+import * as PlatformAdapter from "./internal/httpPlatform.js"
+import type { Incoming, Reply } from "./internal/httpProtocol.js"
+import * as Sse from "./internal/sse.js"
 
 /** Options of the route handler. */
 export interface HandlerOptions extends Guard.Options {
@@ -77,9 +86,20 @@ export interface Stats {
   readonly inFlight: number
 }
 
-/** The two endpoints as a route function. */
+/** The two endpoints, for an @effect/platform server or a node:http one. */
 export interface Handler {
-  /** Serves the request when its path is one of ours and returns true; usable as HttpTransport's `routes`. */
+  /**
+   * The two endpoints as an @effect/platform `HttpRouter` (GET `ssePath`,
+   * POST `messagesPath`; other methods on them get 405). The platform server
+   * writes the responses; the SSE stream ends when the session does, and a
+   * client that goes away ends its session.
+   */
+  readonly router: HttpRouter.HttpRouter
+  /**
+   * Serves the request on node:http when its path is one of ours and returns
+   * true. Prefer `router`, or `HttpTransport`'s `legacySse` option (which
+   * also orders the shutdown); this stays for servers built on node:http.
+   */
   readonly routes: (req: IncomingMessage, res: ServerResponse) => boolean
   readonly stats: () => Stats
   /** Graceful shutdown (as closing the scope does); idempotent. */
@@ -97,21 +117,28 @@ export interface Running {
 
 interface Session {
   readonly id: string
-  readonly res: ServerResponse
+  sink: Sse.Sink | undefined
   readonly scope: Scope.CloseableScope
   connection: McpServer.Connection | undefined
   timer: ReturnType<typeof setInterval> | undefined
   closed: boolean
 }
 
+/** One request to either endpoint, whatever server it reached. */
+interface View {
+  readonly incoming: Incoming
+  readonly isSse: boolean
+  readonly sessionId: string | null
+  /** The DNS-rebinding check's verdict: a reason for a 403, or undefined. */
+  readonly forbidden: () => string | undefined
+}
+
 const TRANSPORT_ERROR = -32000
 const SESSION_NOT_FOUND = -32001
 
-const fail = (res: ServerResponse, status: number, code: number, message: string, extra: Record<string, string> = {}) => {
-  if (res.headersSent) return
+const fail = (reply: Reply, status: number, code: number, message: string, extra: Record<string, string> = {}) => {
   const body = JSON.stringify(JsonRpc.failure(null, code, message))
-  res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), ...extra })
-  res.end(body)
+  reply.send(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), ...extra }, body)
 }
 
 const isJsonContentType = (contentType: string | undefined): boolean =>
@@ -133,19 +160,14 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
     const keepAliveMillis = millis(options.keepAliveInterval, 15_000)
     const shutdownMillis = millis(options.shutdownTimeout, 10_000)
     const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024
-    const guard = Guard.make(options)
+    const guard = Guard.makeCheck(options)
     const sessions = new Map<string, Session>()
     let inFlight = 0
     let closing = false
 
+    /** Writes to the stream; a client that stopped reading past the bound is let go (the sink closes, ending the session). */
     const write = (session: Session, chunk: string) => {
-      if (session.closed || session.res.destroyed) return
-      // Backpressure: a client that stopped reading is let go rather than buffered for without bound.
-      if (session.res.writableLength > maxBufferedBytes) {
-        session.res.destroy()
-        return
-      }
-      session.res.write(chunk)
+      if (!session.closed) session.sink?.write(chunk)
     }
 
     /** One `message` event; a message that cannot be serialized is dropped (a response becomes -32603). */
@@ -160,22 +182,20 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
         session.closed = true
         sessions.delete(session.id)
         if (session.timer !== undefined) clearInterval(session.timer)
-        if (!session.res.writableEnded) session.res.end()
+        if (session.sink !== undefined && !session.sink.closed()) session.sink.end()
         // Ends the McpServer session: in-flight requests are cancelled.
         return Scope.close(session.scope, Exit.void)
       })
 
-    const openStream = (req: IncomingMessage, res: ServerResponse) => {
-      if (sessions.size >= maxSessions) return fail(res, 503, TRANSPORT_ERROR, "Service Unavailable: too many sessions", { "retry-after": "1" })
-      const accept = req.headers.accept
+    const openStream = (view: View, reply: Reply) => {
+      if (sessions.size >= maxSessions) return fail(reply, 503, TRANSPORT_ERROR, "Service Unavailable: too many sessions", { "retry-after": "1" })
+      const accept = view.incoming.header("accept")
       if (accept !== undefined && !/text\/event-stream|text\/\*|\*\/\*/.test(accept)) {
-        return fail(res, 406, TRANSPORT_ERROR, "Not Acceptable: Accept must list text/event-stream")
+        return fail(reply, 406, TRANSPORT_ERROR, "Not Acceptable: Accept must list text/event-stream")
       }
-      const session: Session = { id: randomUUID(), res, scope: Effect.runSync(Scope.make()), connection: undefined, timer: undefined, closed: false }
+      const session: Session = { id: randomUUID(), sink: undefined, scope: Effect.runSync(Scope.make()), connection: undefined, timer: undefined, closed: false }
       sessions.set(session.id, session)
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" })
-      res.flushHeaders()
-      res.on("close", () => runFork(closeSession(session)))
+      session.sink = reply.stream({ ...Sse.headers }, () => runFork(closeSession(session)))
       // Every server-to-client message, responses included, is a `message` event on this stream.
       const send = (message: JsonRpc.Message) => Effect.sync(() => writeMessage(session, message))
       runCallback(Scope.extend(server.connect({ send, sessionId: session.id }), session.scope), {
@@ -192,84 +212,117 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
       })
     }
 
-    const post = (req: IncomingMessage, res: ServerResponse, url: URL) => {
-      const id = url.searchParams.get("sessionId")
+    /** Checks a POST; returns the session when its body should be read, undefined when it was answered. */
+    const beginPost = (view: View, reply: Reply): Session | undefined => {
+      const id = view.sessionId
       if (id === null || id === "") {
-        req.resume()
-        return fail(res, 400, TRANSPORT_ERROR, "Bad Request: the sessionId query parameter is required")
+        fail(reply, 400, TRANSPORT_ERROR, "Bad Request: the sessionId query parameter is required")
+        return undefined
       }
       const session = sessions.get(id)
       if (session === undefined || session.connection === undefined) {
-        req.resume()
-        return fail(res, 404, SESSION_NOT_FOUND, "Session not found")
+        fail(reply, 404, SESSION_NOT_FOUND, "Session not found")
+        return undefined
       }
-      if (!isJsonContentType(req.headers["content-type"])) {
-        req.resume()
-        return fail(res, 415, TRANSPORT_ERROR, "Unsupported Media Type: Content-Type must be application/json")
+      if (!isJsonContentType(view.incoming.header("content-type"))) {
+        fail(reply, 415, TRANSPORT_ERROR, "Unsupported Media Type: Content-Type must be application/json")
+        return undefined
       }
-      const version = req.headers["mcp-protocol-version"]
-      if (typeof version === "string" && !supportedVersions.has(version)) {
-        req.resume()
-        return fail(res, 400, TRANSPORT_ERROR, `Bad Request: unsupported MCP-Protocol-Version: ${version}`)
+      const version = view.incoming.header("mcp-protocol-version")
+      if (version !== undefined && !supportedVersions.has(version)) {
+        fail(reply, 400, TRANSPORT_ERROR, `Bad Request: unsupported MCP-Protocol-Version: ${version}`)
+        return undefined
       }
-      const connection = session.connection
-      NodeAdapter.readBody(req, maxBodyBytes, (body) => {
-        const parsed = JsonRpc.parse(body)
-        if (!parsed.ok) return fail(res, 400, JsonRpc.ErrorCode.ParseError, parsed.response.error.message)
-        const value = parsed.value
-        const classified = JsonRpc.classify(value)
-        if (classified._tag === "Invalid") {
-          const text = JSON.stringify(classified.response)
-          res.writeHead(400, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) })
-          return res.end(text)
-        }
-        const accepted = () => {
-          if (res.headersSent) return
-          res.writeHead(202, { "content-type": "text/plain", "content-length": "8" })
-          res.end("Accepted")
-        }
-        if (classified._tag !== "Request") {
-          // Handled before the 202, so the client's next message (sent after the 202) is handled after it.
-          return runCallback(connection.handle(value), { onExit: accepted })
-        }
-        if (closing) return fail(res, 503, TRANSPORT_ERROR, "Service Unavailable: the server is shutting down")
-        accepted()
-        inFlight++
-        runCallback(
-          Effect.flatMap(connection.handle(value), (response) =>
-            response === undefined ? Effect.void : Effect.sync(() => writeMessage(session, response))),
-          { onExit: () => inFlight-- }
-        )
-      }, (error) => fail(res, error.status, error.code, error.message, { connection: "close" }))
+      return session
+    }
+
+    /** Serves a POSTed message: 202 at once for a request (the response goes on the stream). */
+    const postBody = (session: Session, body: string | NodeAdapter.BodyError, reply: Reply) => {
+      if (typeof body !== "string") return fail(reply, body.status, body.code, body.message, { connection: "close" })
+      const connection = session.connection!
+      const parsed = JsonRpc.parse(body)
+      if (!parsed.ok) return fail(reply, 400, JsonRpc.ErrorCode.ParseError, parsed.response.error.message)
+      const value = parsed.value
+      const classified = JsonRpc.classify(value)
+      if (classified._tag === "Invalid") {
+        const text = JSON.stringify(classified.response)
+        return reply.send(400, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) }, text)
+      }
+      const accepted = () => reply.send(202, { "content-type": "text/plain", "content-length": "8" }, "Accepted")
+      if (classified._tag !== "Request") {
+        // Handled before the 202, so the client's next message (sent after the 202) is handled after it.
+        return runCallback(connection.handle(value), { onExit: accepted })
+      }
+      if (closing) return fail(reply, 503, TRANSPORT_ERROR, "Service Unavailable: the server is shutting down")
+      accepted()
+      inFlight++
+      runCallback(
+        Effect.flatMap(connection.handle(value), (response) =>
+          response === undefined ? Effect.void : Effect.sync(() => writeMessage(session, response))),
+        { onExit: () => inFlight-- }
+      )
+    }
+
+    /** Serves a request to either endpoint; returns the session when a POST body should be read next. */
+    const begin = (view: View, reply: Reply): Session | undefined => {
+      const wanted = view.isSse ? "GET" : "POST"
+      if (view.incoming.method !== wanted) {
+        fail(reply, 405, TRANSPORT_ERROR, "Method Not Allowed", { allow: wanted })
+        return undefined
+      }
+      if (closing) {
+        fail(reply, 503, TRANSPORT_ERROR, "Service Unavailable: the server is shutting down", { connection: "close" })
+        return undefined
+      }
+      // spec 2025-11-25 basic/transports "Security Warning" 1.: invalid Origin (or Host) -> 403.
+      const forbidden = view.forbidden()
+      if (forbidden !== undefined) {
+        fail(reply, 403, TRANSPORT_ERROR, forbidden)
+        return undefined
+      }
+      if (view.isSse) {
+        openStream(view, reply)
+        return undefined
+      }
+      return beginPost(view, reply)
     }
 
     const routes = (req: IncomingMessage, res: ServerResponse): boolean => {
       const url = new URL(req.url ?? "/", "http://localhost")
       const isSse = url.pathname === ssePath
       if (!isSse && url.pathname !== messagesPath) return false
-      const method = req.method ?? "GET"
-      const wanted = isSse ? "GET" : "POST"
-      if (method !== wanted) {
-        req.resume()
-        fail(res, 405, TRANSPORT_ERROR, "Method Not Allowed", { allow: wanted })
+      const view: View = {
+        incoming: NodeAdapter.incoming(req),
+        isSse,
+        sessionId: url.searchParams.get("sessionId"),
+        forbidden: () => guard(Guard.nodeView(req))
+      }
+      const reply = NodeAdapter.reply(res, () => false, maxBufferedBytes)
+      const session = begin(view, reply)
+      if (session === undefined) {
+        // Answered without reading a body: drain it so keep-alive stays usable.
+        if (req.method !== "GET") req.resume()
         return true
       }
-      if (closing) {
-        req.resume()
-        fail(res, 503, TRANSPORT_ERROR, "Service Unavailable: the server is shutting down", { connection: "close" })
-        return true
-      }
-      // spec 2025-11-25 basic/transports "Security Warning" 1.: invalid Origin (or Host) -> 403.
-      const forbidden = guard(req)
-      if (forbidden !== undefined) {
-        req.resume()
-        fail(res, 403, TRANSPORT_ERROR, forbidden)
-        return true
-      }
-      if (isSse) openStream(req, res)
-      else post(req, res, url)
+      NodeAdapter.readBody(req, maxBodyBytes, (body) => postBody(session, body, reply), (error) => postBody(session, error, reply))
       return true
     }
+
+    const app = PlatformAdapter.respond(
+      maxBufferedBytes,
+      (request, reply) => {
+        const url = new URL(request.url, "http://localhost")
+        return begin({
+          incoming: PlatformAdapter.incoming(request),
+          isSse: url.pathname === ssePath,
+          sessionId: url.searchParams.get("sessionId"),
+          forbidden: () => guard(PlatformAdapter.guardView(request))
+        }, reply)
+      },
+      maxBodyBytes,
+      postBody
+    )
+    const router = HttpRouter.empty.pipe(HttpRouter.all(ssePath as HttpRouter.PathInput, app), HttpRouter.all(messagesPath as HttpRouter.PathInput, app))
 
     let closed: Effect.Effect<void> | undefined
     const close = Effect.suspend(() => {
@@ -285,6 +338,7 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
     yield* Effect.addFinalizer(() => close)
 
     return {
+      router,
       routes,
       close,
       stats: () => ({ sessions: sessions.size, inFlight })
@@ -299,7 +353,7 @@ export const make = (options: Options = {}): Effect.Effect<Running, ListenError,
     const http: Server = createServer((req, res) => {
       if (handler.routes(req, res)) return
       req.resume()
-      fail(res, 404, TRANSPORT_ERROR, "Not Found")
+      fail(NodeAdapter.reply(res, () => false, 0), 404, TRANSPORT_ERROR, "Not Found")
     })
     const port = yield* listen(http, host, options.port)
     const stop = closeOnce(http, handler.close)

@@ -18,6 +18,10 @@
  *   keep-alive, and graceful shutdown: new connections get 503, in-flight
  *   requests get `shutdownTimeout` to finish, then sockets close with 1001.
  *
+ * To share the port of Streamable HTTP, use HttpTransport's `webSocket`
+ * option (upgrades on the MCP path, one shutdown for both); `makeHandler`
+ * attaches to any other node:http server.
+ *
  * @example
  * import { Layer } from "effect"
  * const App = WebSocketTransport.layer({ port: 3001, path: "/ws" }).pipe(

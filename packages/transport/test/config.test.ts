@@ -4,14 +4,16 @@
  * key; and a port that is taken a typed `ListenError` with a one-line message.
  */
 import { createServer } from "node:net"
+import { HttpApp, HttpRouter, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { McpServer } from "@emcee/core"
-import { Cause, ConfigError, ConfigProvider, Duration, Effect, Exit, Layer, Option } from "effect"
+import { McpClient, McpServer } from "@emcee/core"
+import { Cause, Config, ConfigError, ConfigProvider, Duration, Effect, Exit, Layer, Option } from "effect"
 import * as EventStore from "../src/EventStore.js"
 import * as HttpTransport from "../src/HttpTransport.js"
 import * as LegacySseTransport from "../src/LegacySseTransport.js"
 import * as StdioTransport from "../src/StdioTransport.js"
 import * as WebHandler from "../src/WebHandler.js"
+import * as WebSocketClientTransport from "../src/WebSocketClientTransport.js"
 import * as WebSocketTransport from "../src/WebSocketTransport.js"
 import { echo } from "./fixtures/httpApp.js"
 
@@ -62,7 +64,9 @@ describe("HttpTransport config", () => {
           HTTP_SHUTDOWN_TIMEOUT: "1.5s",
           HTTP_MAX_BUFFERED_BYTES: "4096",
           HTTP_HEADERS_TIMEOUT: "3s",
-          HTTP_REQUEST_TIMEOUT: "1h"
+          HTTP_REQUEST_TIMEOUT: "1h",
+          HTTP_WEBSOCKET: "true",
+          HTTP_LEGACY_SSE: "false"
         }))
       )
       expect(options).toEqual({
@@ -82,7 +86,9 @@ describe("HttpTransport config", () => {
         shutdownTimeout: Duration.millis(1500),
         maxBufferedBytes: 4096,
         headersTimeout: Duration.seconds(3),
-        requestTimeout: Duration.hours(1)
+        requestTimeout: Duration.hours(1),
+        webSocket: true,
+        legacySse: false
       })
     }))
 
@@ -118,6 +124,23 @@ describe("HttpTransport config", () => {
       expect(response.status).toBe(200)
       const body = (yield* Effect.promise(() => response.json())) as { result: { serverInfo: { name: string } } }
       expect(body.result.serverInfo.name).toBe("config-test")
+    }).pipe(Effect.scoped))
+
+  it.live("layerConfig with HTTP_WEBSOCKET and HTTP_LEGACY_SSE serves both on the one port, and an app added with Config.map", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const app = HttpRouter.empty.pipe(HttpRouter.get("/hello", HttpServerResponse.text("hello")))
+      yield* Layer.build(HttpTransport.layerConfig(Config.map(HttpTransport.config(), (options) => ({ ...options, app }))).pipe(Layer.provide(App))).pipe(
+        Effect.withConfigProvider(env({ HTTP_PORT: String(port), HTTP_WEBSOCKET: "true", HTTP_LEGACY_SSE: "true" }))
+      )
+      const sse = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/sse`, { headers: { accept: "text/event-stream" } }))
+      expect(sse.headers.get("content-type")).toBe("text/event-stream")
+      yield* Effect.promise(() => sse.body!.cancel())
+      const hello = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/hello`).then((r) => r.text()))
+      expect(hello).toBe("hello")
+      const transport = yield* WebSocketClientTransport.make(`ws://127.0.0.1:${port}/mcp`)
+      const client = yield* McpClient.make({ transport, clientInfo: { name: "config-test", version: "1.0.0" } })
+      expect((yield* client.listTools()).tools.length).toBeGreaterThan(0)
     }).pipe(Effect.scoped))
 
   it.live("make with config() and HTTP_PORT=0 picks a free port", () =>
@@ -249,6 +272,24 @@ describe("the other transports' config", () => {
       expect(response.status).toBe(200)
       const error = yield* WebHandler.makeConfig().pipe(Effect.withConfigProvider(env({ HTTP_MAX_BODY_BYTES: "big" })), Effect.flip)
       expect(keysOf(error)).toEqual(["HTTP_MAX_BODY_BYTES"])
+    }).pipe(Effect.provide(App), Effect.scoped))
+
+  it.effect("HttpTransport.toHttpAppConfig reads the HTTP_* keys of the endpoint; a bad one is a ConfigError naming it", () =>
+    Effect.gen(function*() {
+      const app = yield* HttpTransport.toHttpAppConfig().pipe(Effect.withConfigProvider(env({ HTTP_STATELESS: "true" })))
+      const response = yield* Effect.promise(() =>
+        HttpApp.toWebHandler(app)(
+          new Request("http://localhost/mcp", {
+            method: "POST",
+            headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+            body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" })
+          })
+        )
+      )
+      // Stateless: a ping without initialize or a session is served.
+      expect(response.status).toBe(200)
+      const error = yield* HttpTransport.toHttpAppConfig().pipe(Effect.withConfigProvider(env({ HTTP_MAX_SESSIONS: "none" })), Effect.flip)
+      expect(keysOf(error)).toEqual(["HTTP_MAX_SESSIONS"])
     }).pipe(Effect.provide(App), Effect.scoped))
 
   it.effect("EventStore.memoryConfig reads EVENT_STORE_* keys", () =>

@@ -5,7 +5,9 @@
  * against it, standalone and mounted next to Streamable HTTP, and raw HTTP
  * for the error paths.
  */
-import { request as httpRequest } from "node:http"
+import { createServer, request as httpRequest } from "node:http"
+import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { McpClient, McpServer, Tool } from "@emcee/core"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
@@ -119,6 +121,27 @@ describe("LegacySseTransport (spec 2025-11-25 basic/transports \"Backwards Compa
       expect(legacy.stats().sessions).toBe(1)
       expect(http.stats().sessions).toBe(1)
     }).pipe(Effect.provide(App)))
+
+  it.live("serves from a user's @effect/platform server through its `router`, next to the user's routes", () =>
+    Effect.gen(function*() {
+      const legacy = yield* LegacySseTransport.makeHandler({})
+      const server = yield* HttpServer.HttpServer
+      yield* HttpServer.serveEffect(HttpRouter.concat(legacy.router, HttpRouter.empty.pipe(HttpRouter.get("/hello", HttpServerResponse.text("hello")))))
+      yield* Effect.addFinalizer(() => legacy.close)
+      const port = server.address._tag === "TcpAddress" ? server.address.port : 0
+      const client = yield* sdkClient(`http://127.0.0.1:${port}/sse`)
+      const result = yield* Effect.promise(() => client.callTool({ name: "slow", arguments: { ms: 5 } }))
+      expect(result.content).toEqual([{ type: "text", text: "slept 5 ms" }])
+      expect(legacy.stats().sessions).toBe(1)
+      expect(yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/hello`).then((r) => r.text()))).toBe("hello")
+      const wrongMethod = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/sse`, { method: "POST" }))
+      expect(wrongMethod.status).toBe(405)
+      // A client that goes away ends its session.
+      yield* Effect.promise(() => client.close())
+      const until = performance.now() + 2_000
+      while (legacy.stats().sessions > 0 && performance.now() < until) yield* Effect.sleep(10)
+      expect(legacy.stats().sessions).toBe(0)
+    }).pipe(Effect.scoped, Effect.provide(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })), Effect.provide(App)))
 
   it.scopedLive("sends the endpoint event first, answers POSTs 202 and every message, responses included, as an SSE message event", () =>
     Effect.gen(function*() {
