@@ -130,12 +130,12 @@ export const table = (...methods: ReadonlyArray<AnyMethod>): Table => new Map(me
 /** A plain object (not null, not an array), as `Schema.Record` wants. */
 export const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
-/** `_meta` of request params: absent, or an object whose `progressToken` is absent, a string or an integer. */
+/** `_meta` of request params: absent, or an object whose `progressToken` is absent, a string or a (safe) integer, as `Schema.Int`. */
 export const isRequestMeta = (meta: unknown): boolean => {
   if (meta === undefined) return true
   if (!isRecord(meta)) return false
   const token = meta.progressToken
-  return token === undefined || typeof token === "string" || Number.isInteger(token)
+  return token === undefined || typeof token === "string" || Number.isSafeInteger(token)
 }
 
 // --- running a chain
