@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Tool, Tracing } from "@emcee/core"
 import * as TestClient from "@emcee/testing/TestClient"
+import * as api from "@opentelemetry/api"
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks"
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Effect, Schema } from "effect"
 
@@ -59,4 +61,42 @@ describe("Tracing (OpenTelemetry semantic conventions for MCP)", () => {
       Effect.provide(Tracing.layer({ serviceName: "traced", spanProcessor: new SimpleSpanProcessor(exporter) }))
     )
   })
+
+  it.scoped("the active OpenTelemetry context follows the span when a context manager is registered, and costs nothing when none is", () => {
+    let active: Array<string | undefined> = []
+    const probe = Tool.make("probe", {
+      handler: () => Effect.sync(() => {
+        active.push(api.trace.getActiveSpan()?.spanContext().spanId)
+        return "ok"
+      })
+    })
+    const run = (options: { readonly propagateContext?: boolean }) => {
+      // Closing the Layer shuts the exporter down: one per run.
+      const exporter = new InMemorySpanExporter()
+      return Effect.gen(function*() {
+        active = []
+        const client = yield* TestClient.TestClient
+        yield* client.callTool("probe")
+        const handler = exporter.getFinishedSpans().find((s) => s.name === "tool probe")!
+        return { active: active[0], handler: handler.spanContext().spanId }
+      }).pipe(
+        Effect.provide(TestClient.layerWith({ name: "traced", version: "1" }, probe)),
+        Effect.provide(Tracing.layer({ serviceName: "traced", spanProcessor: new SimpleSpanProcessor(exporter), ...options })),
+        Effect.scoped
+      )
+    }
+    return Effect.gen(function*() {
+      // No context manager: nothing outside Effect could read the context, so none is made.
+      expect((yield* run({})).active).toBeUndefined()
+      const manager = new AsyncLocalStorageContextManager().enable()
+      api.context.setGlobalContextManager(manager)
+      yield* Effect.addFinalizer(() => Effect.sync(() => api.context.disable()))
+      // A registered manager (as the Node SDK's auto-instrumentation does): the handler's span is active.
+      const propagated = yield* run({})
+      expect(propagated.active).toBe(propagated.handler)
+      // Turned off explicitly.
+      expect((yield* run({ propagateContext: false })).active).toBeUndefined()
+    })
+  })
 })
+
