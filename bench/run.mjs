@@ -33,6 +33,7 @@ import {
   fmtInt,
   fmtMs,
   fmtRatio,
+  fmtUs,
   handshake,
   http,
   initializeRequest,
@@ -42,6 +43,7 @@ import {
   pinned,
   pinning,
   pool,
+  processCpuUs,
   sanityCheck,
   selectEntries,
   startHttpServer,
@@ -95,16 +97,31 @@ const benchHttp = async (pin) => {
         const { sessionId } = await handshake(server.url, entry)
         await sanityCheck(server.url, sessionId)
         const opts = { name: entry.name, url: server.url, sessionId, connections: cfg.connections, pin }
+        let warmupRequests = 0
         if (cfg.warmup > 0) {
           const w = await runLoad(generator, { ...opts, seconds: cfg.warmup })
           r.warmupErrors += loadErrors(w)
+          warmupRequests = w.requests
         }
+        const cpuBefore = processCpuUs(server.child.pid)
         const m = await runLoad(generator, { ...opts, seconds: cfg.duration })
-        r.rounds.push(m)
+        const cpuAfter = processCpuUs(server.child.pid)
+        // Server CPU per request: steadier than req/s when other work shares the machine.
+        m.cpuUsPerRequest = cpuBefore === undefined || cpuAfter === undefined || m.requests === 0 ? undefined : (cpuAfter - cpuBefore) / m.requests
+        // Tracing rows: the server reports the spans its exporter received in GET /__mem; none
+        // means tracing was not on, and the row would measure the untraced path.
+        let spans
+        if (entry.expectSpans) {
+          const { spans: n } = await getMem(`http://127.0.0.1:${server.port}`)
+          if (!(n > 0)) throw new Error(`expected exported spans, GET /__mem reported spans = ${n}`)
+          spans = { spans: n, perRequest: n / (warmupRequests + m.requests) }
+        }
+        r.rounds.push({ ...m, spans })
         r.cmd = m.cmd
         const errs = loadErrors(m)
         log(
-          `[http] round ${round + 1} ${entry.name}: ${fmtInt(m.rps)} req/s, p50 ${fmtMs(m.p50us)}, p99 ${fmtMs(m.p99us)}` +
+          `[http] round ${round + 1} ${entry.name}: ${fmtInt(m.rps)} req/s, p50 ${fmtMs(m.p50us)}, p99 ${fmtMs(m.p99us)}, server CPU ${fmtUs(m.cpuUsPerRequest)}/req` +
+            (spans ? `, ${fmtInt(spans.spans)} spans exported (${spans.perRequest.toFixed(2)}/request)` : "") +
             (errs > 0 ? `, ERRORS ${errs} (non2xx ${m.non2xx}, socket ${m.socketErrors}, bad body ${m.badBodies}) e.g. ${m.sample}` : "")
         )
       } catch (err) {
@@ -122,6 +139,7 @@ const benchHttp = async (pin) => {
       rps: median(r.rounds.map((x) => x.rps)),
       p50us: median(r.rounds.map((x) => x.p50us)),
       p99us: median(r.rounds.map((x) => x.p99us)),
+      cpuUs: median(r.rounds.map((x) => x.cpuUsPerRequest).filter((x) => x !== undefined)),
       errors: r.rounds.reduce((a, x) => a + loadErrors(x), 0)
     })
   }
@@ -131,19 +149,22 @@ const benchHttp = async (pin) => {
   const lines = [
     "## HTTP: `tools/call echo` over Streamable HTTP (POST /mcp, JSON response)",
     "",
-    "| server | req/s | p50 | p99 | ratio vs raw | ratio vs SDK | errors |",
-    "|---|---:|---:|---:|---:|---:|---:|"
+    "| server | req/s | p50 | p99 | ratio vs raw | ratio vs SDK | server CPU / req | CPU ratio vs raw | errors |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   ]
+  const rawCpu = summary.get("raw-node")?.cpuUs
   for (const [name, s] of summary) {
     const r = results.get(name)
     if (r.rounds.length === 0) {
-      lines.push(`| ${name} | FAILED | | | | | ${r.failures.length} failure(s) |`)
+      lines.push(`| ${name} | FAILED | | | | | | | ${r.failures.length} failure(s) |`)
       failed = true
       continue
     }
     const errCell = s.errors > 0 || r.failures.length > 0 ? `**${s.errors}${r.failures.length ? ` + ${r.failures.length} failed round(s)` : ""}**` : "0"
     if (s.errors > 0 || r.failures.length > 0) failed = true
-    lines.push(`| ${name} | ${fmtInt(s.rps)} | ${fmtMs(s.p50us)} | ${fmtMs(s.p99us)} | ${fmtRatio(s.rps, rawRps)} | ${fmtRatio(s.rps, sdkRps)} | ${errCell} |`)
+    lines.push(
+      `| ${name} | ${fmtInt(s.rps)} | ${fmtMs(s.p50us)} | ${fmtMs(s.p99us)} | ${fmtRatio(s.rps, rawRps)} | ${fmtRatio(s.rps, sdkRps)} | ${fmtUs(s.cpuUs)} | ${fmtRatio(rawCpu, s.cpuUs)} | ${errCell} |`
+    )
   }
   lines.push(
     "",
@@ -151,11 +172,19 @@ const benchHttp = async (pin) => {
     `- load generator: ${generator === "wrk" ? `${wrkVersion()} (-t1, --latency, Lua script with unique JSON-RPC ids and per-response body check)` : "autocannon 8 (fallback: wrk not found or BENCH_LOADGEN=autocannon; latency has 1 ms resolution)"}`,
     `- ${pinLine(pin)}`,
     "- errors = non-2xx + socket errors/timeouts + 2xx responses that did not echo the text (or carried a JSON-RPC error / isError), over measured rounds",
+    "- server CPU / req = the server process's user + system CPU time (/proc/<pid>/stat) during the measured phase ÷ requests, median over rounds; CPU ratio vs raw = raw-node's ÷ this one (comparable with the req/s ratio, and less sensitive to other load on the machine)",
+    "- per-round server CPU µs/req: " + [...results].map(([n, r]) => `${n} [${r.rounds.map((x) => (x.cpuUsPerRequest === undefined ? "n/a" : x.cpuUsPerRequest.toFixed(1))).join(", ")}]`).join("; "),
     "- per-round req/s: " + [...results].map(([n, r]) => `${n} [${r.rounds.map((x) => fmtInt(x.rps)).join(", ")}]`).join("; ")
   )
   for (const [name, r] of results) {
     const entry = selected.find((e) => e.name === name)
     lines.push(`- ${name}: ${entry?.note ?? ""}${r.cmd ? `; load: \`${r.cmd}\`` : ""}`)
+    const traced = r.rounds.filter((x) => x.spans)
+    if (traced.length > 0) {
+      lines.push(
+        `  - spans exported (GET /__mem after each round): ${traced.map((x) => `${fmtInt(x.spans.spans)} (${x.spans.perRequest.toFixed(2)}/request)`).join(", ")}`
+      )
+    }
     if (r.warmupErrors > 0) lines.push(`  - **${r.warmupErrors} error(s) during warmup**`)
     for (const f of r.failures) lines.push(`  - **failure:** ${f}`)
     const firstBad = r.rounds.find((x) => loadErrors(x) > 0)
@@ -270,7 +299,8 @@ const benchSessions = async (pin) => {
   const n = Math.max(1, Math.floor(envNumber("BENCH_SESSIONS", 10_000)))
   const concurrency = Math.max(1, Math.floor(envNumber("BENCH_SESSION_CONCURRENCY", 16)))
   const { selected: all, skipped } = selectEntries(httpServers)
-  const selected = all.filter((e) => e.needsSession)
+  const named = (process.env.BENCH_SERVERS ?? "").split(",").map((x) => x.trim())
+  const selected = all.filter((e) => e.needsSession && (!e.httpOnly || named.includes(e.name)))
   for (const s of skipped) log(`[sessions] skipping ${s.name}: ${s.reason}`)
   const lines = [
     `## sessions: retained memory per idle session (${n.toLocaleString("en-US")} sessions)`,

@@ -1,7 +1,7 @@
 // Shared runner helpers: process management, a tiny keep-alive HTTP client, MCP handshake,
 // statistics and formatting. Everything targets 127.0.0.1 only.
 import { spawn, spawnSync } from "node:child_process"
-import { createWriteStream, existsSync, mkdirSync } from "node:fs"
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs"
 import { Agent, request as httpRequest } from "node:http"
 import { createServer } from "node:net"
 import os from "node:os"
@@ -86,6 +86,24 @@ export const machineInfo = () => {
 }
 
 // ---------------------------------------------------------------- processes
+
+let clockTicks
+/**
+ * CPU time (user + system, all threads) a process has used so far, in µs, from
+ * /proc/<pid>/stat; undefined where there is no /proc. Unlike wall-clock throughput it does
+ * not count time the process waited for a core, so it is steadier on a shared machine.
+ */
+export const processCpuUs = (pid) => {
+  try {
+    clockTicks ??= Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    // Fields after the parenthesised command name (which may contain spaces): utime, stime are 14, 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks
+  } catch {
+    return undefined
+  }
+}
 
 const children = new Set()
 
@@ -313,6 +331,7 @@ export const median = (xs) => {
 
 export const fmtInt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "n/a")
 export const fmtMs = (us) => (Number.isFinite(us) ? `${(us / 1000).toFixed(2)} ms` : "n/a")
+export const fmtUs = (us) => (Number.isFinite(us) ? `${us.toFixed(1)} µs` : "n/a")
 export const fmtRatio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : "n/a")
 export const fmtBytes = (n) => {
   if (!Number.isFinite(n)) return "n/a"

@@ -8,8 +8,12 @@
 // requires:     a file (relative to the repo root) that must exist, otherwise the entry is
 //               skipped with a message (used for emcee entries written later).
 // optIn:        only run when named in BENCH_SERVERS.
+// httpOnly:     a configuration variant of another entry: the sessions mode skips it unless it
+//               is named in BENCH_SERVERS.
+// expectSpans:  the server exports tracing spans and reports their count as `spans` in
+//               GET /__mem; the runner reads it after each round and fails the round if it is 0.
 
-/** @typedef {{ name: string, cmd: string, args: string[], env?: Record<string, string>, needsSession: boolean, requires?: string, optIn?: boolean, note?: string }} HttpServerEntry */
+/** @typedef {{ name: string, cmd: string, args: string[], env?: Record<string, string>, needsSession: boolean, requires?: string, optIn?: boolean, httpOnly?: boolean, expectSpans?: boolean, note?: string }} HttpServerEntry */
 /** @typedef {{ name: string, cmd: string, args: string[], env?: Record<string, string>, requires?: string, note?: string }} StdioServerEntry */
 
 /** @type {HttpServerEntry[]} */
@@ -44,6 +48,62 @@ export const httpServers = [
     needsSession: true,
     requires: "bench/servers/emcee.mjs",
     note: "emcee Streamable HTTP, stateful"
+  },
+  {
+    name: "emcee-middleware",
+    httpOnly: true,
+    cmd: "node",
+    args: ["--expose-gc", "bench/servers/emcee.mjs"],
+    env: { EMCEE_MIDDLEWARE: "1" },
+    needsSession: true,
+    requires: "bench/servers/emcee.mjs",
+    note: "emcee + one global Middleware.logging (McpServer.register(Middleware.logging, echo))"
+  },
+  {
+    name: "emcee-tracing",
+    httpOnly: true,
+    cmd: "node",
+    args: ["--expose-gc", "bench/servers/emcee.mjs"],
+    env: { EMCEE_TRACING: "1" },
+    needsSession: true,
+    expectSpans: true,
+    requires: "bench/servers/emcee.mjs",
+    note: "emcee + Tracing.layer with a BatchSpanProcessor over a counting, discarding SpanExporter (no network)"
+  },
+  {
+    name: "emcee-both",
+    httpOnly: true,
+    cmd: "node",
+    args: ["--expose-gc", "bench/servers/emcee.mjs"],
+    env: { EMCEE_MIDDLEWARE: "1", EMCEE_TRACING: "1" },
+    needsSession: true,
+    expectSpans: true,
+    requires: "bench/servers/emcee.mjs",
+    note: "emcee + Middleware.logging + Tracing.layer (as emcee-middleware and emcee-tracing together)"
+  },
+  // Opt-in diagnostic rows (for bench/profile.mjs and before/after comparisons): they split
+  // the rows above into the general request path and what runs on it.
+  {
+    name: "emcee-noop-middleware",
+    httpOnly: true,
+    cmd: "node",
+    args: ["--expose-gc", "bench/servers/emcee.mjs"],
+    env: { EMCEE_MIDDLEWARE: "noop" },
+    needsSession: true,
+    optIn: true,
+    requires: "bench/servers/emcee.mjs",
+    note: "emcee + one global pass-through middleware: the general dispatch path without logging"
+  },
+  {
+    name: "emcee-native-spans",
+    httpOnly: true,
+    cmd: "node",
+    args: ["--expose-gc", "bench/servers/emcee.mjs"],
+    env: { EMCEE_TRACING: "native" },
+    needsSession: true,
+    optIn: true,
+    requires: "bench/servers/emcee.mjs",
+    note: "emcee with spans forced on (McpServer.layer({ tracing: true })) and Effect's built-in tracer: Effect-side span cost without OpenTelemetry"
   }
 ]
 

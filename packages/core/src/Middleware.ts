@@ -37,7 +37,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, type Context, Duration, Effect, Schema } from "effect"
+import { Cause, type Context, Duration, Effect, FiberRef, LogLevel, Schema } from "effect"
 import type { JsonObject, RequestId } from "./JsonRpc.js"
 import { describe, InternalError, isProtocolError, type ProtocolError, ServerError } from "./McpError.js"
 import type { Request as RequestInfo, RequestContext } from "./RequestContext.js"
@@ -225,20 +225,28 @@ const describeRequest = (request: Request): string =>
 /**
  * Logs every request with its outcome and duration through Effect's logger
  * (which a stdio server sends to stderr, never stdout), annotated with
- * `mcp.method` and `jsonrpc.request.id`. Costs almost nothing when the log
- * level filters its lines out.
+ * `mcp.method` and `jsonrpc.request.id`: successes and cancellations at
+ * debug level, failures as warnings. A line the minimum log level filters
+ * out is never built, so a production server at `Info` pays one check per
+ * request.
  */
 export const logging: Middleware = make("logging", (request, next) =>
-  Effect.suspend(() => {
+  Effect.withFiberRuntime((fiber) => {
+    const minimum = fiber.getFiberRef(FiberRef.currentMinimumLogLevel)
+    const debug = LogLevel.greaterThanEqual(LogLevel.Debug, minimum)
+    const warning = LogLevel.greaterThanEqual(LogLevel.Warning, minimum)
+    if (!debug && !warning) return next
     const start = performance.now()
-    const elapsed = () => `${(performance.now() - start).toFixed(2)}ms`
+    const line = (outcome: string) => `${describeRequest(request)} ${outcome} ${(performance.now() - start).toFixed(2)}ms`
     const annotate = Effect.annotateLogs({ "mcp.method": request.method, "jsonrpc.request.id": String(request.id) })
     return Effect.onExit(next, (exit) =>
       exit._tag === "Success"
-        ? annotate(Effect.logDebug(`${describeRequest(request)} ok in ${elapsed()}`))
+        ? debug ? annotate(Effect.logDebug(line("ok in"))) : Effect.void
         : Cause.isInterruptedOnly(exit.cause)
-        ? annotate(Effect.logDebug(`${describeRequest(request)} cancelled after ${elapsed()}`))
-        : annotate(Effect.logWarning(`${describeRequest(request)} failed in ${elapsed()}`, Cause.squash(exit.cause))))
+        ? debug ? annotate(Effect.logDebug(line("cancelled after"))) : Effect.void
+        : warning
+        ? annotate(Effect.logWarning(line("failed in"), Cause.squash(exit.cause)))
+        : Effect.void)
   }))
 
 /**
