@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Tool, Tracing } from "@emcee/core"
+import { Middleware, Tool, Tracing } from "@emcee/core"
 import * as TestClient from "@emcee/testing/TestClient"
 import * as api from "@opentelemetry/api"
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks"
@@ -98,5 +98,28 @@ describe("Tracing (OpenTelemetry semantic conventions for MCP)", () => {
       expect((yield* run({ propagateContext: false })).active).toBeUndefined()
     })
   })
-})
 
+  it.scopedLive("behind middleware the handler span starts when the handler does: middleware spans are its siblings, handler spans its children", () => {
+    const exporter = new InMemorySpanExporter()
+    const around = Middleware.make("around", (_request, next) =>
+      Effect.zipRight(Effect.sleep("5 millis").pipe(Effect.withSpan("middleware.before")), next))
+    return Effect.gen(function*() {
+      const client = yield* TestClient.TestClient
+      yield* client.callTool("echo", { text: "hi" })
+      const spans = exporter.getFinishedSpans()
+      const find = (name: string) => spans.find((s) => s.name === name)!
+      const [request, handler, inner] = [find("tools/call echo"), find("tool echo"), find("echo.inner")]
+      // The middleware runs for every request (initialize too): the one in this request's trace.
+      const before = spans.find((s) => s.name === "middleware.before" && s.spanContext().traceId === request.spanContext().traceId)!
+      expect(parentOf(handler)).toBe(request.spanContext().spanId)
+      expect(parentOf(before)).toBe(request.spanContext().spanId)
+      expect(parentOf(inner)).toBe(handler.spanContext().spanId)
+      const nanos = (t: readonly [number, number]) => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1])
+      expect(nanos(handler.startTime) >= nanos(before.endTime)).toBe(true)
+      expect(request.attributes).toMatchObject({ "mcp.outcome": "ok", "gen_ai.tool.name": "echo" })
+    }).pipe(
+      Effect.provide(TestClient.layerWith({ name: "traced", version: "1" }, around, Middleware.logging, echo)),
+      Effect.provide(Tracing.layer({ serviceName: "traced", spanProcessor: new SimpleSpanProcessor(exporter) }))
+    )
+  })
+})
