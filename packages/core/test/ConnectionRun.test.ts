@@ -1,6 +1,7 @@
 /**
- * `Connection.run`, the transports' fast entry point, must answer exactly as
- * `handle` does: every check, cancellation, defect handling and event.
+ * `Connection.run`, the transports' callback entry point to the one dispatch
+ * path (`handle` is its Effect form): every check, cancellation, defect
+ * handling and event, seen from a callback.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { type JsonRpc, McpServer, RequestContext, Tool } from "@emcee/core"
@@ -27,8 +28,8 @@ const call = (conn: McpServer.Connection, runtime: Runtime.Runtime<never>, id: J
 
 const initialize = { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "c", version: "1" } } }
 
-describe("Connection.run (the transports' fast path)", () => {
-  it.scopedLive("answers like handle: lifecycle gate, RequestContext, defects as -32603, duplicate ids, cancellation, events", () =>
+describe("Connection.run (the transports' callback entry point)", () => {
+  it.scopedLive("answers every request: lifecycle gate, RequestContext, defects as -32603, duplicate ids, cancellation, events", () =>
     Effect.gen(function*() {
       const { interrupted, tools } = yield* make
       const layer = McpServer.register(...tools).pipe(Layer.provideMerge(McpServer.layer({ name: "run", version: "1" })))

@@ -25,6 +25,7 @@
  */
 import { McpServer } from "@emcee/core"
 import { Config, type ConfigError, Duration, Effect, Exit, type Layer, ManagedRuntime, Option, Scope } from "effect"
+import { type BodyError, decodeUtf8, tooLarge } from "./internal/body.js"
 import * as C from "./internal/config.js"
 import { millis } from "./internal/millis.js"
 import * as EventStore from "./EventStore.js"
@@ -135,10 +136,9 @@ const incoming = (request: Request): Protocol.Incoming => ({
   header: (name) => request.headers.get(name) ?? undefined
 })
 
-const readBody = async (request: Request, maxBytes: number): Promise<string | { status: number; code: number; message: string }> => {
-  const tooLarge = { status: 413, code: -32000, message: `Payload Too Large: the limit is ${maxBytes} bytes` }
+const readBody = async (request: Request, maxBytes: number): Promise<string | BodyError> => {
   const declared = request.headers.get("content-length")
-  if (declared !== null && Number(declared) > maxBytes) return tooLarge
+  if (declared !== null && Number(declared) > maxBytes) return tooLarge(maxBytes)
   if (request.body === null) return ""
   const reader = request.body.getReader()
   const chunks: Array<Uint8Array> = []
@@ -149,21 +149,11 @@ const readBody = async (request: Request, maxBytes: number): Promise<string | { 
     size += value.byteLength
     if (size > maxBytes) {
       await reader.cancel().catch(() => undefined)
-      return tooLarge
+      return tooLarge(maxBytes)
     }
     chunks.push(value)
   }
-  const bytes = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, at)
-    at += chunk.byteLength
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes)
-  } catch {
-    return { status: 400, code: -32700, message: "Parse error: the body is not valid UTF-8" }
-  }
+  return decodeUtf8(chunks, size)
 }
 
 /**

@@ -3,6 +3,7 @@
  * IncomingMessage/ServerResponse pair into the protocol's `Incoming` and
  * `Reply`, and reads POST bodies under a size limit.
  */
+import { type BodyError, notUtf8, tooLarge, unreadable } from "./body.js"
 import { isUtf8 } from "node:buffer"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { Incoming, Reply } from "./httpProtocol.js"
@@ -79,12 +80,7 @@ export const reply = (res: ServerResponse, closing: () => boolean, maxBufferedBy
   }
 })
 
-/** Why a body could not be read. */
-export interface BodyError {
-  readonly status: number
-  readonly code: number
-  readonly message: string
-}
+export type { BodyError } from "./body.js"
 
 /**
  * Reads the whole body as UTF-8 text, refusing more than `maxBytes`
@@ -97,12 +93,10 @@ export const readBody = (
   onBody: (text: string) => void,
   onError: (error: BodyError) => void
 ) => {
-  // Made only when needed: this runs for every POST.
-  const tooLarge = (): BodyError => ({ status: 413, code: -32000, message: `Payload Too Large: the limit is ${maxBytes} bytes` })
   const declared = req.headers["content-length"]
   if (declared !== undefined && Number(declared) > maxBytes) {
     req.resume()
-    onError(tooLarge())
+    onError(tooLarge(maxBytes))
     return
   }
   const chunks: Array<Buffer> = []
@@ -114,7 +108,7 @@ export const readBody = (
     if (size > maxBytes) {
       failed = true
       chunks.length = 0
-      onError(tooLarge())
+      onError(tooLarge(maxBytes))
       return
     }
     chunks.push(chunk)
@@ -123,7 +117,7 @@ export const readBody = (
     if (failed) return
     const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
     if (!isUtf8(bytes)) {
-      onError({ status: 400, code: -32700, message: "Parse error: the body is not valid UTF-8" })
+      onError(notUtf8)
       return
     }
     onBody(bytes.toString("utf8"))
@@ -131,6 +125,6 @@ export const readBody = (
   req.on("error", () => {
     if (failed) return
     failed = true
-    onError({ status: 400, code: -32000, message: "Bad Request: the body could not be read" })
+    onError(unreadable)
   })
 }

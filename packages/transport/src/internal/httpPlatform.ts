@@ -17,7 +17,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Chunk, Deferred, Effect, Exit, FiberId, Option, Predicate, Stream } from "effect"
 import type * as Guard from "./guard.js"
-import type { BodyError } from "./httpNode.js"
+import { type BodyError, decodeUtf8, tooLarge, unreadable } from "./body.js"
 import type * as Protocol from "./httpProtocol.js"
 import type { Sink } from "./sse.js"
 
@@ -170,7 +170,6 @@ export const reply = (
   }
 }
 
-const tooLarge = (maxBytes: number): BodyError => ({ status: 413, code: -32000, message: `Payload Too Large: the limit is ${maxBytes} bytes` })
 
 /**
  * Reads the whole body as UTF-8 text: a body over `maxBytes` is a 413
@@ -194,21 +193,8 @@ export const readBody = (request: HttpServerRequest.HttpServerRequest, maxBytes:
           }
         })
       ),
-      Effect.map((): string | BodyError => {
-        if (size > maxBytes) return tooLarge(maxBytes)
-        const bytes = new Uint8Array(size)
-        let at = 0
-        for (const chunk of chunks) {
-          bytes.set(chunk, at)
-          at += chunk.byteLength
-        }
-        try {
-          return new TextDecoder("utf-8", { fatal: true }).decode(bytes)
-        } catch {
-          return { status: 400, code: -32700, message: "Parse error: the body is not valid UTF-8" }
-        }
-      }),
-      Effect.catchAll(() => Effect.succeed<BodyError>({ status: 400, code: -32000, message: "Bad Request: the body could not be read" }))
+      Effect.map((): string | BodyError => (size > maxBytes ? tooLarge(maxBytes) : decodeUtf8(chunks, size))),
+      Effect.catchAll(() => Effect.succeed<BodyError>(unreadable))
     )
   })
 
