@@ -31,7 +31,13 @@ export const ErrorCode = {
   /** spec 2025-11-25 server/resources "Error Handling" */
   ResourceNotFound: -32002,
   /** spec 2025-11-25 client/elicitation "URL Elicitation Required Error" */
-  UrlElicitationRequired: -32042
+  UrlElicitationRequired: -32042,
+  /** spec 2026-07-28 basic/index "Error Codes": HeaderMismatch */
+  HeaderMismatch: -32020,
+  /** spec 2026-07-28 basic/index "Error Codes": MissingRequiredClientCapability */
+  MissingRequiredClientCapability: -32021,
+  /** spec 2026-07-28 basic/index "Error Codes": UnsupportedProtocolVersion */
+  UnsupportedProtocolVersion: -32022
 } as const
 
 /** A JSON object as carried in `params` and `result`. */

@@ -1,11 +1,13 @@
 /**
  * Log messages to the client (spec 2025-11-25 server/utilities/logging):
  * `notifications/message`, filtered by the level the client set with
- * `logging/setLevel`.
+ * `logging/setLevel`, or under 2026-07-28 by the request's own
+ * `io.modelcontextprotocol/logLevel` (none sent when it set none).
  *
  * @since 0.1.0
  */
 import { Effect } from "effect"
+import { isStateless } from "./McpSchema.js"
 import type * as McpSchema from "./McpSchema.js"
 import { RequestContext } from "./RequestContext.js"
 
@@ -40,6 +42,7 @@ export const log = (
   logger?: string
 ): Effect.Effect<void, never, RequestContext> =>
   Effect.flatMap(RequestContext, ({ requestId, session }) =>
-    passes(level, session.logLevel)
+    // spec 2026-07-28 server/utilities/logging: no `notifications/message` for a request that set no level.
+    (session.logLevel === undefined && isStateless(session.protocolVersion) ? false : passes(level, session.logLevel))
       ? session.notify("notifications/message", logger === undefined ? { level, data } : { level, logger, data }, requestId)
       : Effect.void)

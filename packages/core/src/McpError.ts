@@ -105,6 +105,24 @@ export class ServerError extends Schema.TaggedError<ServerError>()("ServerError"
   }
 }
 
+/**
+ * The request's protocol version is not one this server speaks (spec
+ * 2026-07-28 basic/versioning "Protocol Version Negotiation"): -32022 with
+ * the versions it does (`supported`) and the one asked for (`requested`).
+ */
+export class UnsupportedProtocolVersion extends Schema.TaggedError<UnsupportedProtocolVersion>()("UnsupportedProtocolVersion", {
+  supported: Schema.Array(Schema.String),
+  requested: Schema.String
+}) {
+  override get message() {
+    return "Unsupported protocol version"
+  }
+  /** The protocol-error brand (see `ProtocolErrorTypeId`). */
+  get [ProtocolErrorTypeId](): ProtocolErrorTypeId {
+    return ProtocolErrorTypeId
+  }
+}
+
 /** Any error that is answered as a JSON-RPC error response. */
 export type ProtocolError =
   | ParseError
@@ -115,6 +133,7 @@ export type ProtocolError =
   | ResourceNotFound
   | UrlElicitationRequired
   | ServerError
+  | UnsupportedProtocolVersion
 
 /**
  * True for the errors that `toJsonRpc` maps to a code: those carrying the
@@ -195,6 +214,8 @@ export const toJsonRpc = (error: ProtocolError): ErrorObject => {
       return { code: ErrorCode.ResourceNotFound, message: error.message, data: { uri: error.uri } }
     case "UrlElicitationRequired":
       return { code: ErrorCode.UrlElicitationRequired, message: error.message, data: { elicitations: error.elicitations } }
+    case "UnsupportedProtocolVersion":
+      return { code: ErrorCode.UnsupportedProtocolVersion, message: error.message, data: { supported: error.supported, requested: error.requested } }
     case "ServerError":
       return error.data === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, data: error.data }
   }

@@ -29,6 +29,28 @@ export const LATEST_PROTOCOL_VERSION = "2025-11-25" as const
 /** @see spec 2025-11-25 basic/lifecycle — "Version Negotiation" (newest first) */
 export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"] as const
 
+/**
+ * The stateless revision: no `initialize`, every request carries its version
+ * and client capabilities in `_meta` (spec 2026-07-28 basic/versioning).
+ */
+export const STATELESS_PROTOCOL_VERSION = "2026-07-28" as const
+
+/** Every revision this server speaks, newest first: what `server/discover` and -32022 list. */
+export const ALL_PROTOCOL_VERSIONS = [STATELESS_PROTOCOL_VERSION, ...SUPPORTED_PROTOCOL_VERSIONS] as const
+
+/** True for a revision served statelessly, per request (2026-07-28). */
+export const isStateless = (protocolVersion: string): boolean => protocolVersion === STATELESS_PROTOCOL_VERSION
+
+/** The `_meta` keys of the 2026-07-28 per-request and per-result protocol fields (spec 2026-07-28 basic/index "_meta"). */
+export const MetaKey = {
+  protocolVersion: "io.modelcontextprotocol/protocolVersion",
+  clientInfo: "io.modelcontextprotocol/clientInfo",
+  clientCapabilities: "io.modelcontextprotocol/clientCapabilities",
+  logLevel: "io.modelcontextprotocol/logLevel",
+  serverInfo: "io.modelcontextprotocol/serverInfo",
+  subscriptionId: "io.modelcontextprotocol/subscriptionId"
+} as const
+
 // =============================================================================
 // Building blocks (not spec definitions themselves)
 // =============================================================================
@@ -1507,3 +1529,23 @@ export const ServerResult = Schema.Union(
   Result
 ).annotations({ identifier: "ServerResult" })
 export type ServerResult = typeof ServerResult.Type
+
+// =============================================================================
+// 2026-07-28 — the stateless revision (definitions new in it)
+// =============================================================================
+
+/** @see spec 2026-07-28 server/utilities/caching — "Cache Scope Field" */
+export const CacheScope = Schema.Literal("public", "private").annotations({ identifier: "CacheScope" })
+export type CacheScope = typeof CacheScope.Type
+
+/** @see spec 2026-07-28 server/discover — "DiscoverResult" */
+export const DiscoverResult = open({
+  _meta: Meta,
+  resultType: Schema.String,
+  supportedVersions: Schema.Array(Schema.String),
+  capabilities: ServerCapabilities,
+  instructions: Schema.optional(Schema.String),
+  ttlMs: Schema.Int.pipe(Schema.nonNegative()),
+  cacheScope: CacheScope
+}).annotations({ identifier: "DiscoverResult" })
+export type DiscoverResult = typeof DiscoverResult.Type

@@ -68,6 +68,14 @@ export interface Options {
    * otherwise, since nothing would export them.
    */
   readonly tracing?: boolean
+  /**
+   * Caching hints of cacheable 2026-07-28 results (`server/discover`, the
+   * lists, `resources/read`; spec 2026-07-28 server/utilities/caching):
+   * how long a client may consider them fresh and whether shared caches may
+   * keep them. Default 0 ms (always revalidate) and `private` (safe when
+   * results depend on who asks).
+   */
+  readonly cache?: { readonly ttlMs?: number; readonly cacheScope?: McpSchema.CacheScope }
   /** Default timeout of server-to-client requests; default 60 s. */
   readonly clientRequestTimeoutMillis?: number
   /**

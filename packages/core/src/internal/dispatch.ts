@@ -80,6 +80,18 @@ export interface AnyMethod extends Omit<Method<unknown>, "handle"> {
 export type Table = ReadonlyMap<string, AnyMethod>
 
 /**
+ * A protocol revision as the dispatch path serves it: its method table and
+ * what it adds to every result and error (2026-07-28: `resultType`,
+ * `serverInfo`, caching hints, its own error codes). Undefined hooks cost
+ * nothing on the hot path.
+ */
+export interface Revision {
+  readonly methods: Table
+  readonly complete?: (method: string, result: JsonObject) => JsonObject
+  readonly errorCode?: (code: number) => number
+}
+
+/**
  * A method entry. `fast`, when given, accepts exactly what `params` accepts
  * and returns the value unchanged (open MCP objects decode to a copy of
  * themselves) or returns undefined to leave the input to Schema, which also

@@ -28,8 +28,10 @@ import { RequestContext } from "../RequestContext.js"
 import type * as Resource from "../Resource.js"
 import type * as ResourceTemplate from "../ResourceTemplate.js"
 import type * as Tool from "../Tool.js"
-import { runChain, type Route, type Session, type Table, type Target } from "./dispatch.js"
+import { isRecord, type Revision, runChain, type Route, type Session, type Target } from "./dispatch.js"
 import * as Protocol20251125 from "./protocol20251125.js"
+import * as Protocol20260728 from "./protocol20260728.js"
+import * as Logging from "../Logging.js"
 
 type JsonObject = JsonRpc.JsonObject
 
@@ -303,9 +305,9 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         return Effect.succeed(result)
       })
 
-    // --- the method table of the revision sessions negotiate
+    // --- the revisions: 2025-11-25 (and what it negotiates) with sessions, 2026-07-28 per request
 
-    const methods: Table = Protocol20251125.make({
+    const methods = Protocol20251125.make({
       tools: compiledTools,
       resources: compiledResources,
       templates: compiledTemplates,
@@ -315,6 +317,19 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       serverInfo,
       instructions: options.instructions,
       page
+    })
+    const legacy: Revision = { methods }
+    const stateless: Revision = Protocol20260728.make({
+      legacy: methods,
+      global: () => globalTarget,
+      // No `subscriptions/listen` yet, so no `listChanged` or `subscribe` (spec 2026-07-28 basic/patterns/subscriptions).
+      capabilities: () => {
+        const { prompts: p, resources: r, tools: t, ...rest } = capabilities()
+        return { ...rest, ...(p === undefined ? {} : { prompts: {} }), ...(r === undefined ? {} : { resources: {} }), ...(t === undefined ? {} : { tools: {} }) }
+      },
+      serverInfo,
+      instructions: options.instructions,
+      cache: { ttlMs: options.cache?.ttlMs ?? 0, cacheScope: options.cache?.cacheScope ?? "private" }
     })
 
     // --- the one dispatch path
@@ -336,10 +351,11 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       session: Session,
       runtime: Runtime.Runtime<never>,
       onEnd: (() => void) | undefined,
-      onExit: (exit: Exit.Exit<JsonRpc.Response>) => void
+      onExit: (exit: Exit.Exit<JsonRpc.Response>) => void,
+      revision: Revision = legacy
     ): Fiber.RuntimeFiber<JsonObject, McpError.ProtocolError> => {
       const start = performance.now()
-      const entry = methods.get(request.method)
+      const entry = revision.methods.get(request.method)
       const params = request.params ?? {}
       let route: Route
       if (entry === undefined) {
@@ -409,18 +425,19 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         let errorCode: number | undefined
         if (Exit.isSuccess(exit)) {
           outcome = "ok"
-          response = Exit.succeed(JsonRpc.success(request.id, exit.value) as JsonRpc.Response)
+          const result = revision.complete === undefined ? exit.value : revision.complete(request.method, exit.value)
+          response = Exit.succeed(JsonRpc.success(request.id, result) as JsonRpc.Response)
         } else if (Cause.isInterruptedOnly(exit.cause)) {
           outcome = "cancelled"
           response = exit as Exit.Exit<never>
         } else {
           outcome = "error"
           const error = McpError.fromCause(exit.cause)
-          errorCode = error.code
+          errorCode = revision.errorCode === undefined ? error.code : revision.errorCode(error.code)
           if (Cause.failureOption(exit.cause)._tag === "None") {
             Runtime.runFork(runtime, Effect.logError(`${request.method} died`, exit.cause))
           }
-          response = Exit.succeed(JsonRpc.failure(request.id, error.code, error.message, error.data))
+          response = Exit.succeed(JsonRpc.failure(request.id, errorCode, error.message, error.data))
         }
         const millis = performance.now() - start
         Metrics.unsafeRecordRequest(entry === undefined ? "unknown" : request.method, outcome, millis / 1000)
@@ -566,6 +583,51 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
           })
 
         /**
+         * The session of one 2026-07-28 request, from its `_meta` (spec 2026-07-28 basic/index
+         * "Per-request protocol fields"), or the error that refuses it: -32022 for a version this
+         * server does not serve statelessly, -32602 for missing or malformed fields.
+         */
+        const statelessSession = (version: unknown, meta: JsonObject): Session | JsonRpc.ErrorObject => {
+          if (typeof version !== "string" || !McpSchema.isStateless(version)) {
+            return McpError.toJsonRpc(
+              new McpError.UnsupportedProtocolVersion({ supported: [McpSchema.STATELESS_PROTOCOL_VERSION], requested: String(version) })
+            )
+          }
+          const capabilities = meta[McpSchema.MetaKey.clientCapabilities]
+          const clientInfo = meta[McpSchema.MetaKey.clientInfo]
+          const logLevel = meta[McpSchema.MetaKey.logLevel]
+          const invalid = !isRecord(capabilities)
+            ? `"_meta.${McpSchema.MetaKey.clientCapabilities}" must be an object`
+            : clientInfo !== undefined && !(isRecord(clientInfo) && typeof clientInfo.name === "string" && typeof clientInfo.version === "string")
+            ? `"_meta.${McpSchema.MetaKey.clientInfo}" must be an Implementation (name and version)`
+            : logLevel !== undefined && !Logging.isLevel(logLevel)
+            ? `"_meta.${McpSchema.MetaKey.logLevel}" must be one of ${Logging.levels.join(", ")}`
+            : undefined
+          if (invalid !== undefined) return { code: JsonRpc.ErrorCode.InvalidParams, message: `Invalid params: ${invalid}` }
+          return {
+            sessionId: undefined,
+            protocolVersion: version,
+            clientInfo: clientInfo as McpSchema.Implementation | undefined,
+            clientCapabilities: capabilities as McpSchema.ClientCapabilities,
+            logLevel: logLevel as McpSchema.LoggingLevel | undefined,
+            initialized: true,
+            initializeAnswered: true,
+            subscriptions: new Set(),
+            traced: session.traced,
+            notify,
+            // Multi round-trip requests (spec 2026-07-28 basic/patterns/mrtr) replace server-to-client requests.
+            request: (method) =>
+              Effect.fail(
+                new McpError.ClientError({
+                  method,
+                  code: JsonRpc.ErrorCode.MethodNotFound,
+                  message: `${method} from a handler is not available under ${version} yet (multi round-trip requests)`
+                })
+              )
+          }
+        }
+
+        /**
          * Starts serving a request; undefined when it was answered at once
          * (a duplicate id). A request is registered in `inFlight` while it
          * runs, so `notifications/cancelled` interrupts its fiber (and no
@@ -584,16 +646,32 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
             onExit(Exit.succeed(JsonRpc.failure(id, JsonRpc.ErrorCode.InvalidRequest, `Invalid Request: id ${McpError.preview(id)} is already in use`)))
             return undefined
           }
-          if (message.method === "initialize") return serve(message, session, runtime, undefined, onExit)
+          // spec 2026-07-28 basic/versioning "Backward Compatibility": a request carrying the per-request
+          // protocol version is served statelessly under that revision; one without it, by the session.
+          const meta = message.params?._meta
+          const version = isRecord(meta) ? meta[McpSchema.MetaKey.protocolVersion] : undefined
+          let served: Session = session
+          let revision = legacy
+          if (version !== undefined) {
+            const perRequest = statelessSession(version, meta as JsonObject)
+            if (!("sessionId" in perRequest)) {
+              onExit(Exit.succeed(JsonRpc.failure(id, perRequest.code, perRequest.message, perRequest.data)))
+              return undefined
+            }
+            served = perRequest
+            revision = stateless
+          } else if (message.method === "initialize") {
+            return serve(message, session, runtime, undefined, onExit)
+          }
           Metrics.unsafeAdd(Metrics.inFlight, 1)
           let done = false
           // Read by `onEnd`, which runs before `serve` returns when the handler was synchronous.
           const started: { fiber?: Fiber.RuntimeFiber<unknown, unknown> } = {}
-          const fiber = serve(message, session, runtime, () => {
+          const fiber = serve(message, served, runtime, () => {
             done = true
             if (started.fiber !== undefined && inFlight.get(id) === started.fiber) inFlight.delete(id)
             Metrics.unsafeAdd(Metrics.inFlight, -1)
-          }, onExit)
+          }, onExit, revision)
           started.fiber = fiber
           // A synchronous handler's fiber has already ended (and reported) here.
           if (!done) inFlight.set(id, fiber)

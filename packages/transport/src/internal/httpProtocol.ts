@@ -14,6 +14,7 @@ import { Cause, type Duration, Effect, Exit, Metric, Runtime, Scope } from "effe
 import type * as EventStore from "../EventStore.js"
 import { withDeadline } from "./deadline.js"
 import { millis } from "./millis.js"
+import * as RequestHeaders from "./requestHeaders.js"
 import * as Sse from "./sse.js"
 
 /** What the protocol reads from a request. Header names are lower case. */
@@ -179,6 +180,34 @@ const readableId = (body: string): JsonRpc.RequestId | undefined => {
   return classified._tag === "Request" ? classified.message.id : undefined
 }
 
+/**
+ * The HTTP status of a 2026-07-28 error response (spec 2026-07-28
+ * basic/transports/streamable-http "Protocol Version Header", "Server
+ * Validation"; basic/index "Per-request protocol fields"): an unsupported
+ * version, a missing client capability and a header mismatch are 400, an
+ * unknown method is 404; other errors are answered 200 as results are.
+ */
+const modernStatus = (code: number): number =>
+  code === JsonRpc.ErrorCode.UnsupportedProtocolVersion || code === JsonRpc.ErrorCode.MissingRequiredClientCapability ||
+    code === JsonRpc.ErrorCode.HeaderMismatch
+    ? 400
+    : code === JsonRpc.ErrorCode.MethodNotFound
+    ? 404
+    : 200
+
+/** The -32022 body for an `MCP-Protocol-Version` this server does not speak. */
+const unsupportedVersion = (requested: string, id: JsonRpc.RequestId | undefined): string =>
+  JSON.stringify(JsonRpc.failure(id, JsonRpc.ErrorCode.UnsupportedProtocolVersion, "Unsupported protocol version", {
+    supported: McpSchema.ALL_PROTOCOL_VERSIONS,
+    requested
+  }))
+
+/** The request says it speaks the stateless revision (2026-07-28). */
+const isStatelessVersion = (incoming: Incoming): boolean => {
+  const version = incoming.header("mcp-protocol-version")
+  return version !== undefined && McpSchema.isStateless(version)
+}
+
 const isInitialize = (message: unknown): boolean =>
   (message as { method?: unknown }).method === "initialize" && (message as { id?: unknown }).id !== undefined
 
@@ -205,6 +234,10 @@ interface Exchange {
   stream: LogicalStream | undefined
   /** Stateless exchanges write SSE without ids (there is no session to resume). */
   sink: Sse.Sink | undefined
+  /** A 2026-07-28 request: its protocol errors have HTTP statuses of their own (spec 2026-07-28 streamable-http). */
+  readonly modern?: boolean
+  /** Runs when the client closes the response stream (2026-07-28: that cancels the request). */
+  onClose?: () => void
 }
 
 /** One `Mcp-Session-Id` (spec basic/transports "Session Management"). */
@@ -388,7 +421,7 @@ export const make = (
         const headers = exchange.extraHeaders === undefined ? { ...Sse.headers } : { ...Sse.headers, ...exchange.extraHeaders }
         if (session === undefined) {
           // Stateless: no session to resume in, so no event ids.
-          exchange.sink = openSink(exchange.reply, headers, () => {})
+          exchange.sink = openSink(exchange.reply, headers, () => exchange.onClose?.())
           return Effect.void
         }
         const stream = newStream(session, "post")
@@ -430,7 +463,7 @@ export const make = (
         // A response always serializes (`encode` turns an unserializable result into -32603).
         const body = JsonRpc.encode(response)!
         exchange.reply.send(
-          200,
+          exchange.modern === true && "error" in response ? modernStatus(response.error.code) : 200,
           exchange.extraHeaders === undefined
             ? { "content-type": JSON_HEADERS, "content-length": String(Buffer.byteLength(body)) }
             : { "content-type": JSON_HEADERS, "content-length": String(Buffer.byteLength(body)), ...exchange.extraHeaders },
@@ -728,6 +761,68 @@ export const make = (
     }
 
     /**
+     * Serves a 2026-07-28 request (spec 2026-07-28 basic/transports/streamable-http): no session
+     * (an `Mcp-Session-Id` is ignored), the headers checked against the body first, the response
+     * as JSON or, when the request sends progress or log messages first, an SSE stream whose
+     * closing cancels the request.
+     */
+    const postModern = (incoming: Incoming, message: unknown, classified: JsonRpc.Classified, reply: Reply, release: () => void) => {
+      if (classified._tag !== "Request") {
+        // spec "Sending Messages" 5.: a notification is accepted with 202 (2026-07-28 defines none over HTTP).
+        reply.send(202, { "content-length": "0" }, undefined)
+        release()
+        return
+      }
+      const request = classified.message
+      const why = RequestHeaders.mismatch(incoming.header, request)
+      if (why !== undefined) {
+        fail(reply, 400, JsonRpc.ErrorCode.HeaderMismatch, why, undefined, request.id)
+        release()
+        return
+      }
+      const meta = request.params?._meta as JsonRpc.JsonObject
+      if (typeof meta[McpSchema.MetaKey.clientCapabilities] !== "object" || meta[McpSchema.MetaKey.clientCapabilities] === null) {
+        // spec 2026-07-28 basic/index "Per-request protocol fields": a missing required field is -32602 and 400.
+        fail(reply, 400, JsonRpc.ErrorCode.InvalidParams, `Invalid params: "_meta.${McpSchema.MetaKey.clientCapabilities}" is required`, undefined, request.id)
+        release()
+        return
+      }
+      const exchange: Exchange = {
+        requestId: request.id,
+        reply,
+        session: undefined,
+        extraHeaders: undefined,
+        state: "json",
+        stream: undefined,
+        sink: undefined,
+        modern: true
+      }
+      const send = (msg: JsonRpc.Message, related?: JsonRpc.RequestId) =>
+        related === request.id && exchange.state !== "finished" ? sendOnExchange(exchange, msg) : Effect.void
+      const serve = Effect.scoped(
+        Effect.gen(function*() {
+          const connection = yield* server.connect({ send })
+          const response = yield* connection.handle(message)
+          yield* finish(exchange, response)
+        })
+      )
+      let cancel: (() => void) | undefined = undefined
+      const interrupt = Runtime.runCallback(runtime)(serve, {
+        onExit: (exit) => {
+          if (cancel !== undefined) statelessRuns.delete(cancel)
+          if (Exit.isFailure(exit)) abandon(exchange)
+          release()
+        }
+      })
+      if (exchange.state !== "finished") {
+        cancel = () => interrupt()
+        statelessRuns.add(cancel)
+        // spec 2026-07-28 "Cancellation": closing the response stream cancels the request.
+        exchange.onClose = cancel
+      }
+    }
+
+    /**
      * Serves a POST body. Nothing here may throw into the HTTP server's
      * callbacks (an exception there ends the process): whatever escapes is
      * logged and answered with 500 and a -32603 error naming the request id.
@@ -759,15 +854,17 @@ export const make = (
         release()
         return
       }
+      const version = incoming.header("mcp-protocol-version")
+      // spec 2026-07-28 basic/versioning "Backward Compatibility": the stateless revision is served per request.
+      if (version !== undefined && McpSchema.isStateless(version)) return postModern(incoming, message, classified, reply, release)
       const init = classified._tag === "Request" && classified.message.method === "initialize"
-      if (!init) {
-        // spec "Protocol Version Header": an invalid or unsupported version is a 400.
-        const version = incoming.header("mcp-protocol-version")
-        if (version !== undefined && !supportedVersions.has(version)) {
-          fail(reply, 400, TRANSPORT_ERROR, `Bad Request: unsupported MCP-Protocol-Version: ${version} (supported: ${McpSchema.SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`)
-          release()
-          return
-        }
+      // spec "Protocol Version Header": an invalid or unsupported version is a 400, with the
+      // 2026-07-28 error a modern client recognizes (-32022, supported and requested).
+      if (!init && version !== undefined && !supportedVersions.has(version)) {
+        reply.send(400, { "content-type": JSON_HEADERS }, unsupportedVersion(version, classified._tag === "Request" ? classified.message.id : undefined))
+        countRejection(400)
+        release()
+        return
       }
       if (options.stateless) return postStateless(incoming, message, classified, reply, release)
       const session = context.session
@@ -925,7 +1022,8 @@ export const make = (
             return undefined
           }
           let session: Session | undefined
-          if (!options.stateless) {
+          // spec 2026-07-28 streamable-http "Earlier Streamable HTTP Revisions": an Mcp-Session-Id on a 2026-07-28 request is ignored.
+          if (!options.stateless && !isStatelessVersion(incoming)) {
             const found = checkSession(incoming, reply)
             if (found === false) return undefined
             session = found
@@ -949,7 +1047,8 @@ export const make = (
             fail(reply, 406, TRANSPORT_ERROR, "Not Acceptable: Accept must list text/event-stream")
             return undefined
           }
-          if (options.stateless) {
+          if (options.stateless || isStatelessVersion(incoming)) {
+            // spec 2026-07-28 streamable-http "Earlier Streamable HTTP Revisions": no GET stream (405).
             fail(reply, 405, TRANSPORT_ERROR, "Method Not Allowed: no server-initiated stream in stateless mode", { allow: "POST" })
             return undefined
           }
@@ -963,7 +1062,7 @@ export const make = (
         }
         case "DELETE": {
           // spec "Session Management" 5.
-          if (options.stateless) {
+          if (options.stateless || isStatelessVersion(incoming)) {
             fail(reply, 405, TRANSPORT_ERROR, "Method Not Allowed: no sessions in stateless mode", { allow: "POST" })
             return undefined
           }
