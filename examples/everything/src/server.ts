@@ -145,6 +145,18 @@ const toolWithLogging = Tool.make("test_tool_with_logging", {
     })
 })
 
+// spec 2026-07-28 server/utilities/logging: log messages only when the request set
+// `io.modelcontextprotocol/logLevel` (the 2026-07-28 conformance scenarios call this tool without it).
+const loggingTool = Tool.make("test_logging_tool", {
+  description: "Emits log messages at info and warning; under 2026-07-28 only requests that set a log level get them",
+  handler: () =>
+    Effect.gen(function*() {
+      yield* Logging.log("info", "test_logging_tool ran", "test_logging_tool")
+      yield* Logging.log("warning", "test_logging_tool warns", "test_logging_tool")
+      return "Logged at info and warning"
+    })
+})
+
 const logAllLevels = Tool.make("test_log_all_levels", {
   description: "Emits one log message at each of the eight syslog levels, so clients can check logging/setLevel filtering",
   handler: () =>
@@ -584,6 +596,7 @@ const Registrations = Layer.unwrapEffect(
       echo,
       structuredOutput,
       logAllLevels,
+      loggingTool,
       makeLongRunning(state),
       makeUpdateWatched(state),
       makeDynamic(state),

@@ -63,10 +63,18 @@ describe("Streamable HTTP, 2026-07-28 (spec 2026-07-28 basic/transports/streamab
       expect(res.status).toBe(400)
       expect(await res.json()).toMatchObject({ id: 3, error: { code: -32020, message: expect.stringMatching(/^Header mismatch: /) } })
     }
-    // The header says 2026-07-28, the body carries no version.
-    const bare = await post(server.url, { jsonrpc: "2.0", id: 4, method: "tools/list", params: {} }, headersFor("tools/list"))
+    // The header says 2026-07-28, the body another version.
+    const other = await post(
+      server.url,
+      { jsonrpc: "2.0", id: 4, method: "tools/list", params: { _meta: { ...meta, "io.modelcontextprotocol/protocolVersion": "2025-11-25" } } },
+      headersFor("tools/list")
+    )
+    expect(other.status).toBe(400)
+    expect(await other.json()).toMatchObject({ id: 4, error: { code: -32020 } })
+    // The body carries no version at all: malformed, -32602 (basic/index "Per-request protocol fields").
+    const bare = await post(server.url, { jsonrpc: "2.0", id: 14, method: "tools/list", params: {} }, headersFor("tools/list"))
     expect(bare.status).toBe(400)
-    expect(await bare.json()).toMatchObject({ id: 4, error: { code: -32020 } })
+    expect(await bare.json()).toMatchObject({ id: 14, error: { code: -32602 } })
   })
 
   it("decodes a Base64 Mcp-Name before comparing it (\"Value Encoding\")", async () => {
@@ -91,12 +99,12 @@ describe("Streamable HTTP, 2026-07-28 (spec 2026-07-28 basic/transports/streamab
     expect(await noCapabilities.json()).toMatchObject({ id: 8, error: { code: -32602 } })
   })
 
-  it("an unsupported MCP-Protocol-Version is 400 with UnsupportedProtocolVersion -32022 listing both eras (basic/versioning)", async () => {
+  it("an unsupported MCP-Protocol-Version is 400 with UnsupportedProtocolVersion -32022 listing what server/discover lists (basic/versioning)", async () => {
     const res = await post(server.url, modern(9, "tools/list"), { "mcp-protocol-version": "1900-01-01", "mcp-method": "tools/list" })
     expect(res.status).toBe(400)
     const body = await res.json()
     expect(body).toMatchObject({ id: 9, error: { code: -32022, data: { requested: "1900-01-01" } } })
-    expect(body.error.data.supported).toEqual(expect.arrayContaining(["2026-07-28", "2025-11-25"]))
+    expect(body.error.data.supported).toEqual(["2026-07-28"])
   })
 
   it("GET and DELETE are 405 under 2026-07-28 (no GET stream, no sessions)", async () => {

@@ -198,7 +198,8 @@ const modernStatus = (code: number): number =>
 /** The -32022 body for an `MCP-Protocol-Version` this server does not speak. */
 const unsupportedVersion = (requested: string, id: JsonRpc.RequestId | undefined): string =>
   JSON.stringify(JsonRpc.failure(id, JsonRpc.ErrorCode.UnsupportedProtocolVersion, "Unsupported protocol version", {
-    supported: McpSchema.ALL_PROTOCOL_VERSIONS,
+    // The versions a request may name per request, as `server/discover` lists them.
+    supported: [McpSchema.STATELESS_PROTOCOL_VERSION],
     requested
   }))
 
@@ -774,16 +775,17 @@ export const make = (
         return
       }
       const request = classified.message
-      const why = RequestHeaders.mismatch(incoming.header, request)
-      if (why !== undefined) {
-        fail(reply, 400, JsonRpc.ErrorCode.HeaderMismatch, why, undefined, request.id)
+      // spec 2026-07-28 basic/index "Per-request protocol fields": a request missing a required field is
+      // malformed, -32602 and 400; then the headers must agree with what the body says.
+      const missing = RequestHeaders.missingMeta(request)
+      if (missing !== undefined) {
+        fail(reply, 400, JsonRpc.ErrorCode.InvalidParams, missing, undefined, request.id)
         release()
         return
       }
-      const meta = request.params?._meta as JsonRpc.JsonObject
-      if (typeof meta[McpSchema.MetaKey.clientCapabilities] !== "object" || meta[McpSchema.MetaKey.clientCapabilities] === null) {
-        // spec 2026-07-28 basic/index "Per-request protocol fields": a missing required field is -32602 and 400.
-        fail(reply, 400, JsonRpc.ErrorCode.InvalidParams, `Invalid params: "_meta.${McpSchema.MetaKey.clientCapabilities}" is required`, undefined, request.id)
+      const why = RequestHeaders.mismatch(incoming.header, request)
+      if (why !== undefined) {
+        fail(reply, 400, JsonRpc.ErrorCode.HeaderMismatch, why, undefined, request.id)
         release()
         return
       }

@@ -44,6 +44,25 @@ export const decodeValue = (value: string): string | undefined => {
 const quote = (value: string): string => JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value)
 
 /**
+ * Why a 2026-07-28 request lacks a required per-request field (spec
+ * 2026-07-28 basic/index "Per-request protocol fields": `_meta` with
+ * `protocolVersion` and `clientCapabilities`), or undefined.
+ */
+export const missingMeta = (request: JsonRpc.Request): string | undefined => {
+  const meta = request.params?._meta
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) return `Invalid params: "_meta" with the per-request protocol fields is required`
+  const fields = meta as JsonRpc.JsonObject
+  if (typeof fields[McpSchema.MetaKey.protocolVersion] !== "string") {
+    return `Invalid params: "_meta.${McpSchema.MetaKey.protocolVersion}" is required`
+  }
+  const capabilities = fields[McpSchema.MetaKey.clientCapabilities]
+  if (typeof capabilities !== "object" || capabilities === null || Array.isArray(capabilities)) {
+    return `Invalid params: "_meta.${McpSchema.MetaKey.clientCapabilities}" is required`
+  }
+  return undefined
+}
+
+/**
  * Why the headers of a 2026-07-28 request disagree with its body, or
  * undefined when they agree. `header` reads a request header by lower-case
  * name.
