@@ -732,17 +732,29 @@ export const make = (
         stream: undefined,
         sink: undefined
       }
+      // ConnectOptions.preinitialized: each POST is a complete connection (stateless mode).
+      const connectOptions = (send: McpServer.ConnectOptions["send"]): McpServer.ConnectOptions =>
+        isInitialize(message) ? { send } : { send, preinitialized: { protocolVersion: header ?? DEFAULT_HTTP_VERSION } }
+      serveAlone(exchange, message, connectOptions, !options.enableJsonResponse, release)
+    }
+
+    /**
+     * Serves one request on a connection of its own (no session): messages related to it go on its
+     * response, the connection ends with it, and shutdown can interrupt it.
+     */
+    const serveAlone = (
+      exchange: Exchange,
+      message: unknown,
+      connectOptions: (send: McpServer.ConnectOptions["send"]) => McpServer.ConnectOptions,
+      stream: boolean,
+      release: () => void
+    ) => {
       const send = (msg: JsonRpc.Message, related?: JsonRpc.RequestId) =>
-        related === request.id && exchange.state !== "finished" ? sendOnExchange(exchange, msg) : Effect.void
+        related === exchange.requestId && exchange.state !== "finished" ? sendOnExchange(exchange, msg) : Effect.void
       const serve = Effect.scoped(
         Effect.gen(function*() {
-          // ConnectOptions.preinitialized: each POST is a complete connection (stateless mode).
-          const connection = yield* server.connect(
-            isInitialize(message)
-              ? { send }
-              : { send, preinitialized: { protocolVersion: header ?? DEFAULT_HTTP_VERSION } }
-          )
-          if (!options.enableJsonResponse) yield* upgrade(exchange)
+          const connection = yield* server.connect(connectOptions(send))
+          if (stream) yield* upgrade(exchange)
           const response = yield* connection.handle(message)
           yield* finish(exchange, response)
         })
@@ -758,6 +770,9 @@ export const make = (
       if (exchange.state !== "finished") {
         cancel = () => interrupt()
         statelessRuns.add(cancel)
+        // spec 2026-07-28 "Cancellation": closing the response stream cancels the request (under
+        // 2025-11-25 disconnection is not cancellation, spec "Sending Messages to the Server" 6.).
+        if (exchange.modern === true) exchange.onClose = cancel
       }
     }
 
@@ -799,29 +814,7 @@ export const make = (
         sink: undefined,
         modern: true
       }
-      const send = (msg: JsonRpc.Message, related?: JsonRpc.RequestId) =>
-        related === request.id && exchange.state !== "finished" ? sendOnExchange(exchange, msg) : Effect.void
-      const serve = Effect.scoped(
-        Effect.gen(function*() {
-          const connection = yield* server.connect({ send })
-          const response = yield* connection.handle(message)
-          yield* finish(exchange, response)
-        })
-      )
-      let cancel: (() => void) | undefined = undefined
-      const interrupt = Runtime.runCallback(runtime)(serve, {
-        onExit: (exit) => {
-          if (cancel !== undefined) statelessRuns.delete(cancel)
-          if (Exit.isFailure(exit)) abandon(exchange)
-          release()
-        }
-      })
-      if (exchange.state !== "finished") {
-        cancel = () => interrupt()
-        statelessRuns.add(cancel)
-        // spec 2026-07-28 "Cancellation": closing the response stream cancels the request.
-        exchange.onClose = cancel
-      }
+      serveAlone(exchange, message, (send) => ({ send }), false, release)
     }
 
     /**
