@@ -142,10 +142,14 @@ export const table = (...methods: ReadonlyArray<AnyMethod>): Table => new Map(me
 /** A plain object (not null, not an array), as `Schema.Record` wants. */
 export const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
+/** A record Schema decodes to an equal copy: no own `__proto__` key (Schema drops it). */
+const isPlainRecord = (u: unknown): u is Record<string, unknown> => isRecord(u) && !Object.hasOwn(u, "__proto__")
+
 /** `_meta` of request params: absent, or an object whose `progressToken` is absent, a string or a (safe) integer, as `Schema.Int`. */
+export { isPlainRecord }
 export const isRequestMeta = (meta: unknown): boolean => {
   if (meta === undefined) return true
-  if (!isRecord(meta)) return false
+  if (!isPlainRecord(meta)) return false
   const token = meta.progressToken
   return token === undefined || typeof token === "string" || Number.isSafeInteger(token)
 }

@@ -13,7 +13,7 @@ import type * as Prompt from "../Prompt.js"
 import type * as Resource from "../Resource.js"
 import type * as ResourceTemplate from "../ResourceTemplate.js"
 import type * as Tool from "../Tool.js"
-import { failed, isRecord, isRequestMeta, method, orInternal, type Route, type Table, table, type Target } from "./dispatch.js"
+import { failed, isPlainRecord, isRecord, isRequestMeta, method, orInternal, type Route, type Table, table, type Target } from "./dispatch.js"
 
 type JsonObject = JsonRpc.JsonObject
 
@@ -42,14 +42,14 @@ export interface Registry {
 
 /** `tools/call` params as Schema decodes them, checked without its interpreter (the hot path). */
 const fastCallTool = (params: unknown): McpSchema.CallToolRequestParams | undefined =>
-  isRecord(params) && typeof params.name === "string" && (params.arguments === undefined || isRecord(params.arguments)) &&
+  isPlainRecord(params) && typeof params.name === "string" && (params.arguments === undefined || isRecord(params.arguments)) &&
     params.task === undefined && isRequestMeta(params._meta)
     ? params as McpSchema.CallToolRequestParams
     : undefined
 
 /** Params of the list methods: `cursor` absent or a string. */
 const fastPaginated = (params: unknown): McpSchema.PaginatedRequestParams | undefined =>
-  isRecord(params) && (params.cursor === undefined || typeof params.cursor === "string") && isRequestMeta(params._meta)
+  isPlainRecord(params) && (params.cursor === undefined || typeof params.cursor === "string") && isRequestMeta(params._meta)
     ? params as McpSchema.PaginatedRequestParams
     : undefined
 
@@ -107,7 +107,7 @@ export const make = (registry: Registry): Table =>
     method("ping", {
       params: McpSchema.RequestParams,
       result: McpSchema.EmptyResult,
-      fast: (params) => (isRecord(params) && isRequestMeta(params._meta) ? params : undefined),
+      fast: (params) => (isPlainRecord(params) && isRequestMeta(params._meta) ? params : undefined),
       beforeInitialize: true,
       handle: () => run(registry.global(), Effect.succeed({}))
     }),
