@@ -18,6 +18,15 @@ export interface RequestOptions {
   readonly timeoutMillis?: number
   /** The client request this one serves, so HTTP transports send it on that request's stream. */
   readonly relatedRequestId?: RequestId
+  /**
+   * Under 2026-07-28, the key of this ask in the `inputRequests` of the
+   * `input_required` result and in the client's `inputResponses` (spec
+   * 2026-07-28 basic/patterns/mrtr "InputRequests"). Unique within the
+   * request; by default the asks of a handler are keyed by their order
+   * (`input-1`, `input-2`, …), which is stable as long as the handler asks in
+   * the same order on every round.
+   */
+  readonly inputKey?: string
 }
 
 /** A connected client. */

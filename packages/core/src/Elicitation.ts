@@ -77,17 +77,17 @@ export type FormResult<A> =
 export function form<S extends Schema.Schema.AnyNoContext>(
   message: string,
   schema: S & ValidForm<S>,
-  options?: Pick<RequestOptions, "timeoutMillis">
+  options?: Pick<RequestOptions, "timeoutMillis" | "inputKey">
 ): Effect.Effect<FormResult<Schema.Schema.Type<S>>, ClientRequestError | ElicitationContentInvalid, RequestContext>
 export function form(
   message: string,
   requestedSchema: RequestedSchema,
-  options?: Pick<RequestOptions, "timeoutMillis">
+  options?: Pick<RequestOptions, "timeoutMillis" | "inputKey">
 ): Effect.Effect<McpSchema.ElicitResult, ClientRequestError, RequestContext>
 export function form(
   message: string,
   schema: Schema.Schema.AnyNoContext | RequestedSchema,
-  options?: Pick<RequestOptions, "timeoutMillis">
+  options?: Pick<RequestOptions, "timeoutMillis" | "inputKey">
 ): Effect.Effect<unknown, ClientRequestError | ElicitationContentInvalid, RequestContext> {
   if (!Schema.isSchema(schema)) {
     return clientRequest(
@@ -316,7 +316,7 @@ export const requestedSchema = (schema: Schema.Schema.AnyNoContext): RequestedSc
 /** Asks the user to visit `url` (for example to authorize a third party) and says when they have. */
 export const url = (
   params: { readonly message: string; readonly url: string; readonly elicitationId: string },
-  options?: Pick<RequestOptions, "timeoutMillis">
+  options?: Pick<RequestOptions, "timeoutMillis" | "inputKey">
 ): Effect.Effect<McpSchema.ElicitResult, ClientRequestError, RequestContext> =>
   clientRequest(
     "elicitation/create",

@@ -123,6 +123,25 @@ export class UnsupportedProtocolVersion extends Schema.TaggedError<UnsupportedPr
   }
 }
 
+/**
+ * Serving the request needs a capability the client did not declare in its
+ * request's `_meta` (spec 2026-07-28 basic/index "Error Codes",
+ * MissingRequiredClientCapabilityError): `requiredCapabilities` names it as a
+ * `ClientCapabilities` object, e.g. `{ sampling: {} }`.
+ */
+export class MissingRequiredClientCapability extends Schema.TaggedError<MissingRequiredClientCapability>()(
+  "MissingRequiredClientCapability",
+  { requiredCapabilities: Schema.Record({ key: Schema.String, value: Schema.Unknown }) }
+) {
+  override get message() {
+    return `Missing required client capability: ${Object.keys(this.requiredCapabilities).join(", ")}`
+  }
+  /** The protocol-error brand (see `ProtocolErrorTypeId`). */
+  get [ProtocolErrorTypeId](): ProtocolErrorTypeId {
+    return ProtocolErrorTypeId
+  }
+}
+
 /** Any error that is answered as a JSON-RPC error response. */
 export type ProtocolError =
   | ParseError
@@ -134,6 +153,7 @@ export type ProtocolError =
   | UrlElicitationRequired
   | ServerError
   | UnsupportedProtocolVersion
+  | MissingRequiredClientCapability
 
 /**
  * True for the errors that `toJsonRpc` maps to a code: those carrying the
@@ -216,6 +236,8 @@ export const toJsonRpc = (error: ProtocolError): ErrorObject => {
       return { code: ErrorCode.UrlElicitationRequired, message: error.message, data: { elicitations: error.elicitations } }
     case "UnsupportedProtocolVersion":
       return { code: ErrorCode.UnsupportedProtocolVersion, message: error.message, data: { supported: error.supported, requested: error.requested } }
+    case "MissingRequiredClientCapability":
+      return { code: ErrorCode.MissingRequiredClientCapability, message: error.message, data: { requiredCapabilities: error.requiredCapabilities } }
     case "ServerError":
       return error.data === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, data: error.data }
   }

@@ -35,6 +35,7 @@ import {
   Option,
   PubSub,
   type Queue,
+  Redacted,
   type Runtime,
   type Scope
 } from "effect"
@@ -78,6 +79,18 @@ export interface Options {
   readonly cache?: { readonly ttlMs?: number; readonly cacheScope?: McpSchema.CacheScope }
   /** Default timeout of server-to-client requests; default 60 s. */
   readonly clientRequestTimeoutMillis?: number
+  /**
+   * How 2026-07-28 multi round-trip requests seal their `requestState`
+   * (spec 2026-07-28 basic/patterns/mrtr "Server Requirements"): with
+   * HMAC-SHA-256 under `key` (at least 16 bytes; 32 random bytes
+   * recommended), valid for `ttlMillis` (default 10 minutes). Replicas that
+   * serve each other's retries need the same key; without one, each process
+   * draws a random key, so a retry must reach the process that asked.
+   */
+  readonly requestState?: {
+    readonly key?: string | Uint8Array | Redacted.Redacted<string>
+    readonly ttlMillis?: number
+  }
   /**
    * Advertise these capabilities even when nothing of the kind is registered
    * at initialize time, for servers that add primitives at runtime.
@@ -195,6 +208,14 @@ export interface Service {
   readonly connect: (options: ConnectOptions) => Effect.Effect<Connection, never, Scope.Scope>
   readonly addTool: (tool: Registered<Tool.Any>) => Effect.Effect<void>
   readonly removeTool: (name: string) => Effect.Effect<boolean>
+  /**
+   * The definition of the tool registered under `name` now, or undefined: a
+   * synchronous lookup for transports that check a request against the tool
+   * before it is served (the `Mcp-Param-{Name}` headers of spec 2026-07-28
+   * basic/transports/streamable-http "Custom Headers from Tool Parameters";
+   * see `Tool.headerParameters`).
+   */
+  readonly toolDefinition: (name: string) => McpSchema.Tool | undefined
   readonly addResource: (resource: Registered<Resource.Any>) => Effect.Effect<void>
   readonly removeResource: (uri: string) => Effect.Effect<boolean>
   readonly addResourceTemplate: (template: Registered<ResourceTemplate.Any>) => Effect.Effect<void>
@@ -249,6 +270,7 @@ const CAPABILITIES = ["tools", "resources", "prompts", "completions"] as const
  * - `SERVER_PAGE_SIZE` (a positive integer), `SERVER_TRACING` (true/false)
  * - `SERVER_CLIENT_REQUEST_TIMEOUT` (`30s`, `500ms`, `2m` or `30 seconds`)
  * - `SERVER_CAPABILITIES`: comma-separated, of `tools`, `resources`, `prompts`, `completions`
+ * - `SERVER_REQUEST_STATE_KEY` (secret, ≥ 16 bytes), `SERVER_REQUEST_STATE_TTL` (a duration)
  *
  * The optional keys keep the defaults of `Options`. Add what config cannot
  * hold (`icons`) with `Config.map`.
@@ -267,6 +289,13 @@ export const config = (prefix?: string): Config.Config<Options> => {
     ),
     tracing: optional(Config.boolean("TRACING")),
     clientRequestTimeout: optional(durationConfig("CLIENT_REQUEST_TIMEOUT")),
+    requestStateKey: optional(
+      Config.mapOrFail(Config.redacted("REQUEST_STATE_KEY"), (key) =>
+        Buffer.byteLength(Redacted.value(key)) >= 16
+          ? Either.right(key)
+          : Either.left(ConfigError.InvalidData([], "Expected a secret of at least 16 bytes (32 random bytes recommended)")))
+    ),
+    requestStateTtl: optional(durationConfig("REQUEST_STATE_TTL")),
     capabilities: optional(
       Config.map(
         Config.array(
@@ -292,6 +321,12 @@ export const config = (prefix?: string): Config.Config<Options> => {
     if (f.pageSize !== undefined) out.pageSize = f.pageSize
     if (f.tracing !== undefined) out.tracing = f.tracing
     if (f.clientRequestTimeout !== undefined) out.clientRequestTimeoutMillis = Duration.toMillis(f.clientRequestTimeout)
+    if (f.requestStateKey !== undefined || f.requestStateTtl !== undefined) {
+      out.requestState = {
+        ...(f.requestStateKey === undefined ? {} : { key: f.requestStateKey }),
+        ...(f.requestStateTtl === undefined ? {} : { ttlMillis: Duration.toMillis(f.requestStateTtl) })
+      }
+    }
     if (f.capabilities !== undefined) out.capabilities = Object.fromEntries(f.capabilities.map((c) => [c, true]))
     return out
   })

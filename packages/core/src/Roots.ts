@@ -14,6 +14,6 @@ import type { RequestContext } from "./RequestContext.js"
 
 /** Lists the client's roots. */
 export const list = (
-  options?: Pick<RequestOptions, "timeoutMillis">
+  options?: Pick<RequestOptions, "timeoutMillis" | "inputKey">
 ): Effect.Effect<McpSchema.ListRootsResult, ClientRequestError, RequestContext> =>
   clientRequest("roots/list", "roots", (c) => c.roots !== undefined, {}, McpSchema.ListRootsResult, options)

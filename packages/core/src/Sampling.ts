@@ -15,7 +15,7 @@ import type { RequestContext } from "./RequestContext.js"
 /** Asks the client to sample an LLM completion. */
 export const createMessage = (
   params: McpSchema.CreateMessageRequestParams,
-  options?: Pick<RequestOptions, "timeoutMillis">
+  options?: Pick<RequestOptions, "timeoutMillis" | "inputKey">
 ): Effect.Effect<McpSchema.CreateMessageResult, ClientRequestError, RequestContext> =>
   clientRequest(
     "sampling/createMessage",

@@ -4,6 +4,7 @@ import type { JsonObject } from "../JsonRpc.js"
 import { ClientCapabilityMissing, ClientError, type ClientRequestError } from "../McpError.js"
 import type * as McpSchema from "../McpSchema.js"
 import { RequestContext } from "../RequestContext.js"
+import type { Session } from "./dispatch.js"
 import { formatIssues } from "../Tool.js"
 
 /**
@@ -21,15 +22,23 @@ export const clientRequest = <A, I>(
   options: RequestOptions | undefined
 ): Effect.Effect<A, ClientRequestError, RequestContext> =>
   Effect.flatMap(RequestContext, ({ requestId, session }) => {
-    if (!hasCapability(session.clientCapabilities)) return Effect.fail(new ClientCapabilityMissing({ capability }))
-    return session.request(method, params, { relatedRequestId: requestId, ...options }).pipe(
-      Effect.flatMap((raw) => {
-        const decoded = decode(result)(raw)
-        return Either.isRight(decoded)
-          ? Effect.succeed(decoded.right)
-          : Effect.fail(new ClientError({ method, code: -32602, message: `Invalid ${method} result: ${formatIssues(decoded.left)}` }))
-      })
-    )
+    // Under 2026-07-28 a request that may ask is served in rounds (spec 2026-07-28 basic/patterns/mrtr).
+    const rounds = (session as Session).rounds
+    if (!hasCapability(session.clientCapabilities)) {
+      // spec 2026-07-28 basic/index "Error Codes": an undeclared capability is -32021 for the whole request.
+      return rounds === undefined ? Effect.fail(new ClientCapabilityMissing({ capability })) : rounds.missing(capability)
+    }
+    const raw = rounds === undefined
+      ? session.request(method, params, { relatedRequestId: requestId, ...options })
+      : rounds.ask(method, params, options?.inputKey)
+    return Effect.flatMap(raw, (answer) => {
+      const decoded = decode(result)(answer)
+      if (Either.isRight(decoded)) return Effect.succeed(decoded.right)
+      const message = `Invalid ${method} result: ${formatIssues(decoded.left)}`
+      return rounds === undefined
+        ? Effect.fail(new ClientError({ method, code: -32602, message }))
+        : rounds.invalidAnswer(`inputResponses: ${message}`)
+    })
   })
 
 const decoders = new WeakMap<object, (u: unknown) => Either.Either<unknown, import("effect").ParseResult.ParseError>>()

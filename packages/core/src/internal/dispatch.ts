@@ -12,6 +12,7 @@ import type * as McpSchema from "../McpSchema.js"
 import * as Middleware from "../Middleware.js"
 import type { Context } from "effect"
 import { formatIssues } from "../Tool.js"
+import type { Rounds } from "./rounds.js"
 
 type JsonObject = JsonRpc.JsonObject
 
@@ -27,6 +28,8 @@ export interface Session extends ClientSession {
   readonly subscriptions: Set<string>
   /** Spans are recorded: a tracer other than Effect's built-in one was installed when the session began. */
   readonly traced: boolean
+  /** Under 2026-07-28, the rounds of a request that may ask the client for input (spec 2026-07-28 basic/patterns/mrtr). */
+  readonly rounds?: Rounds | undefined
 }
 
 /**

@@ -66,12 +66,14 @@ export const make = (options: Options): Revision => {
     // server/utilities/caching (`ttlMs` and `cacheScope`, unless the handler set its own).
     complete: (name, result) => {
       const meta = result._meta
+      // A result that set its own `resultType` (`input_required`, a task) keeps it and carries no caching hints.
+      const resultType = typeof result.resultType === "string" ? result.resultType : "complete"
       const completed: { [key: string]: unknown } = {
         ...result,
-        resultType: "complete",
+        resultType,
         _meta: typeof meta === "object" && meta !== null ? { ...meta, ...serverInfoMeta } : serverInfoMeta
       }
-      if (cacheable.has(name)) {
+      if (resultType === "complete" && cacheable.has(name)) {
         if (completed.ttlMs === undefined) completed.ttlMs = options.cache.ttlMs
         if (completed.cacheScope === undefined) completed.cacheScope = options.cache.cacheScope
       }

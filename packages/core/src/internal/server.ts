@@ -7,10 +7,12 @@ import {
   Effect,
   Exit,
   Fiber,
+  FiberId,
   FiberRef,
   FiberRefs,
   Option,
   PubSub,
+  Redacted,
   Runtime,
   RuntimeFlags,
   type Scope,
@@ -31,6 +33,7 @@ import type * as Tool from "../Tool.js"
 import { isRecord, type Revision, runChain, type Route, type Session, type Target } from "./dispatch.js"
 import * as Protocol20251125 from "./protocol20251125.js"
 import * as Protocol20260728 from "./protocol20260728.js"
+import * as Rounds from "./rounds.js"
 import * as Logging from "../Logging.js"
 
 type JsonObject = JsonRpc.JsonObject
@@ -160,6 +163,17 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       events.unsafeOffer(event) ? undefined : PubSub.publish(events, event)
     const pageSize = options.pageSize ?? 100
     const defaultTimeout = options.clientRequestTimeoutMillis ?? 60_000
+    const stateKey = options.requestState?.key
+    const sealer = Rounds.makeSealer(
+      stateKey === undefined
+        ? undefined
+        : typeof stateKey === "string"
+        ? Buffer.from(stateKey)
+        : stateKey instanceof Uint8Array
+        ? stateKey
+        : Buffer.from(Redacted.value(stateKey)),
+      options.requestState?.ttlMillis ?? 600_000
+    )
     const serverInfo = {
       name: options.name,
       version: options.version,
@@ -419,11 +433,25 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         }),
         target.middleware.length === 0 ? handler : runChain(target.middleware, info, handler)
       )
+      const rounds = session.rounds
+      if (rounds !== undefined) rounds.stop = () => fiber.unsafeInterruptAsFork(FiberId.none)
       fiber.addObserver((exit) => {
         let response: Exit.Exit<JsonRpc.Response>
         let outcome: "ok" | "error" | "cancelled"
         let errorCode: number | undefined
-        if (Exit.isSuccess(exit)) {
+        const ended = session.rounds?.outcome
+        if (ended !== undefined) {
+          // The attempt ended asking the client (spec 2026-07-28 basic/patterns/mrtr), or needing a capability it lacks.
+          if (ended._tag === "InputRequired") {
+            outcome = "ok"
+            const result = session.rounds!.inputRequired(Date.now())
+            response = Exit.succeed(JsonRpc.success(request.id, revision.complete === undefined ? result : revision.complete(request.method, result)) as JsonRpc.Response)
+          } else {
+            outcome = "error"
+            errorCode = ended.error.code
+            response = Exit.succeed(JsonRpc.failure(request.id, ended.error.code, ended.error.message, ended.error.data))
+          }
+        } else if (Exit.isSuccess(exit)) {
           outcome = "ok"
           const result = revision.complete === undefined ? exit.value : revision.complete(request.method, exit.value)
           response = Exit.succeed(JsonRpc.success(request.id, result) as JsonRpc.Response)
@@ -443,7 +471,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         Metrics.unsafeRecordRequest(entry === undefined ? "unknown" : request.method, outcome, millis / 1000)
         const tool = target.tool
         if (tool !== undefined) {
-          const toolOutcome = outcome === "ok" ? ((exit as Exit.Success<JsonObject, never>).value.isError === true ? "tool_error" : "ok") : "error"
+          const toolOutcome = outcome !== "ok" ? "error" : Exit.isSuccess(exit) && exit.value.isError === true ? "tool_error" : "ok"
           Metrics.unsafeRecordToolCall(tool, toolOutcome)
           const published = publish({ _tag: "ToolCalled", session, tool, outcome: toolOutcome, millis })
           if (published !== undefined) Runtime.runFork(runtime, published)
@@ -587,7 +615,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
          * "Per-request protocol fields"), or the error that refuses it: -32022 for a version this
          * server does not serve statelessly, -32602 for missing or malformed fields.
          */
-        const statelessSession = (version: unknown, meta: JsonObject): Session | JsonRpc.ErrorObject => {
+        const statelessSession = (version: unknown, meta: JsonObject, message: JsonRpc.Request): Session | JsonRpc.ErrorObject => {
           if (typeof version !== "string" || !McpSchema.isStateless(version)) {
             return McpError.toJsonRpc(
               new McpError.UnsupportedProtocolVersion({ supported: [McpSchema.STATELESS_PROTOCOL_VERSION], requested: String(version) })
@@ -604,7 +632,14 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
             ? `"_meta.${McpSchema.MetaKey.logLevel}" must be one of ${Logging.levels.join(", ")}`
             : undefined
           if (invalid !== undefined) return { code: JsonRpc.ErrorCode.InvalidParams, message: `Invalid params: ${invalid}` }
+          let rounds: Rounds.Rounds | undefined
+          if (Rounds.supports(message.method)) {
+            const begun = Rounds.Rounds.begin(sealer, message.method, message.params ?? {}, Date.now())
+            if (!(begun instanceof Rounds.Rounds)) return begun
+            rounds = begun
+          }
           return {
+            rounds,
             sessionId: undefined,
             protocolVersion: version,
             clientInfo: clientInfo as McpSchema.Implementation | undefined,
@@ -615,13 +650,14 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
             subscriptions: new Set(),
             traced: session.traced,
             notify,
-            // Multi round-trip requests (spec 2026-07-28 basic/patterns/mrtr) replace server-to-client requests.
+            // Multi round-trip requests (spec 2026-07-28 basic/patterns/mrtr) replace server-to-client requests:
+            // `clientRequest` asks through `rounds`; only the supported requests have them.
             request: (method) =>
               Effect.fail(
                 new McpError.ClientError({
                   method,
                   code: JsonRpc.ErrorCode.MethodNotFound,
-                  message: `${method} from a handler is not available under ${version} yet (multi round-trip requests)`
+                  message: `${method} cannot be asked while serving ${message.method} under ${version}: only tools/call, prompts/get and resources/read may ask the client for input (spec basic/patterns/mrtr "Supported Requests")`
                 })
               )
           }
@@ -653,7 +689,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
           let served: Session = session
           let revision = legacy
           if (version !== undefined) {
-            const perRequest = statelessSession(version, meta as JsonObject)
+            const perRequest = statelessSession(version, meta as JsonObject, message)
             if (!("sessionId" in perRequest)) {
               onExit(Exit.succeed(JsonRpc.failure(id, perRequest.code, perRequest.message, perRequest.data)))
               return undefined
@@ -748,6 +784,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
           return true
         }),
       notifyResourceUpdated,
+      toolDefinition: (name) => tools.get(name)?.value.definition,
       sessions: () => [...sessions],
       events
     } satisfies McpServer.Service
