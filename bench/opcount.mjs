@@ -9,7 +9,7 @@
 // (SIGUSR2), makes BENCH_OPCOUNT_CALLS (2000) sequential `tools/call echo`, reads them again,
 // and reports per call: fibers started, Effect ops run (and the most frequent op codes), FiberRef
 // writes (by FiberRef) and getFiberRefs calls. Servers that are not Effect programs count 0.
-import { ensureDirs, echoCall, envNumber, handshake, http, mcpHeaders, sleep, startHttpServer, BENCH_DIR, ECHO_TEXT } from "./lib/common.mjs"
+import { ensureDirs, echoCall, envNumber, handshake, http, requestHeaders, sleep, startHttpServer, BENCH_DIR, ECHO_TEXT } from "./lib/common.mjs"
 import { httpServers } from "./lib/servers.mjs"
 import path from "node:path"
 
@@ -42,7 +42,7 @@ for (const entry of entries) {
   try {
     const { sessionId } = await handshake(server.url, entry)
     const call = async (id) => {
-      const res = await http(server.url, { method: "POST", headers: mcpHeaders(sessionId), body: JSON.stringify(echoCall(id)) })
+      const res = await http(server.url, { method: "POST", headers: requestHeaders(sessionId, entry.protocol), body: JSON.stringify(echoCall(id, ECHO_TEXT, entry.protocol)) })
       if (res.status !== 200 || !res.body.includes(ECHO_TEXT)) throw new Error(`tools/call: HTTP ${res.status} ${res.body.slice(0, 200)}`)
     }
     for (let i = 0; i < warmup; i++) await call(i + 1)

@@ -59,8 +59,8 @@ for (const name of names) {
   const exited = new Promise((resolve) => server.child.once("exit", resolve))
   try {
     const { sessionId } = await handshake(server.url, entry)
-    await sanityCheck(server.url, sessionId)
-    const opts = { name: withProf.name, url: server.url, sessionId, connections, pin }
+    await sanityCheck(server.url, sessionId, entry.protocol)
+    const opts = { name: withProf.name, url: server.url, sessionId, protocol: entry.protocol, connections, pin }
     if (warmup > 0) await runLoad(generator, { ...opts, seconds: warmup })
     const cpuBefore = processCpuUs(server.child.pid)
     const windowStartUs = nowUs()

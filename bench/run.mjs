@@ -95,8 +95,8 @@ const benchHttp = async (pin) => {
       try {
         server = await startHttpServer(entry, pin)
         const { sessionId } = await handshake(server.url, entry)
-        await sanityCheck(server.url, sessionId)
-        const opts = { name: entry.name, url: server.url, sessionId, connections: cfg.connections, pin }
+        await sanityCheck(server.url, sessionId, entry.protocol)
+        const opts = { name: entry.name, url: server.url, sessionId, protocol: entry.protocol, connections: cfg.connections, pin }
         let warmupRequests = 0
         if (cfg.warmup > 0) {
           const w = await runLoad(generator, { ...opts, seconds: cfg.warmup })

@@ -2,7 +2,7 @@
 // BENCH_AC_CONFIG, prints one `BENCH_JSON {...}` line in the same shape as the wrk script.
 import autocannon from "autocannon"
 
-const { url, headers, connections, seconds, expect } = JSON.parse(process.env.BENCH_AC_CONFIG ?? "{}")
+const { url, headers, body, connections, seconds, expect } = JSON.parse(process.env.BENCH_AC_CONFIG ?? "{}")
 if (!String(url).startsWith("http://127.0.0.1:")) throw new Error(`refusing non-local target ${url}`)
 
 let badBodies = 0
@@ -10,8 +10,9 @@ let sample = ""
 // Unique JSON-RPC id per request via setupRequest (autocannon 8's `idReplacement` sends
 // nothing at all on Node 20 in our tests, so it is not used).
 let counter = 0
-const prefix = '{"jsonrpc":"2.0","id":"ac-'
-const suffix = `","method":"tools/call","params":{"name":"echo","arguments":{"text":"${expect}"}}}`
+// The body around its id string, from the runner (echoCallTemplate in common.mjs).
+const prefix = `${body.prefix}ac-`
+const suffix = body.suffix
 
 const result = await autocannon({
   url,

@@ -15,6 +15,13 @@ export const RESULTS_DIR = path.join(BENCH_DIR, "results")
 
 export const HOST = "127.0.0.1"
 export const PROTOCOL_VERSION = "2025-11-25"
+/**
+ * The stateless revision: no initialize and no session; every request carries its protocol
+ * version, client info and capabilities in `params._meta`, and mirrors method and name in the
+ * `Mcp-Method` / `Mcp-Name` headers (spec 2026-07-28 basic/index "Per-request protocol fields",
+ * basic/transports/streamable-http "Standard Request Headers").
+ */
+export const STATELESS_PROTOCOL_VERSION = "2026-07-28"
 /** Unique marker: a response counts as correct only if it echoes this text back. */
 export const ECHO_TEXT = "emcee-bench-echo-7f3a9c"
 export const ACCEPT = "application/json, text/event-stream"
@@ -254,6 +261,28 @@ export const mcpHeaders = (sessionId) => ({
   ...(sessionId ? { "mcp-session-id": sessionId } : {})
 })
 
+/** The per-request `_meta` of a 2026-07-28 request. */
+export const statelessMeta = () => ({
+  "io.modelcontextprotocol/protocolVersion": STATELESS_PROTOCOL_VERSION,
+  "io.modelcontextprotocol/clientInfo": { name: "emcee-bench", version: "0.0.0" },
+  "io.modelcontextprotocol/clientCapabilities": {}
+})
+
+/**
+ * Headers of a POST of `method` (and `name`, for tools/call) under `protocol`: the session
+ * headers of 2025-11-25, or the 2026-07-28 version, method and name headers.
+ */
+export const requestHeaders = (sessionId, protocol = PROTOCOL_VERSION, method = "tools/call", name = "echo") =>
+  protocol === STATELESS_PROTOCOL_VERSION
+    ? {
+      "content-type": "application/json",
+      accept: ACCEPT,
+      "mcp-protocol-version": STATELESS_PROTOCOL_VERSION,
+      "mcp-method": method,
+      ...(name === undefined ? {} : { "mcp-name": name })
+    }
+    : mcpHeaders(sessionId)
+
 export const initializeRequest = (id = 0) => ({
   jsonrpc: "2.0",
   id,
@@ -265,12 +294,23 @@ export const initializeRequest = (id = 0) => ({
   }
 })
 
-export const echoCall = (id, text = ECHO_TEXT) => ({
+/** A `tools/call` of `echo`; under 2026-07-28 with the per-request `_meta`. */
+export const echoCall = (id, text = ECHO_TEXT, protocol = PROTOCOL_VERSION) => ({
   jsonrpc: "2.0",
   id,
   method: "tools/call",
-  params: { name: "echo", arguments: { text } }
+  params: protocol === STATELESS_PROTOCOL_VERSION ? { name: "echo", arguments: { text }, _meta: statelessMeta() } : { name: "echo", arguments: { text } }
 })
+
+/**
+ * The body of a load-phase `tools/call` as the text before and after its id (the load
+ * generators put a unique id string between them).
+ */
+export const echoCallTemplate = (protocol = PROTOCOL_VERSION) => {
+  const marker = "__BENCH_ID__"
+  const [prefix, suffix] = JSON.stringify(echoCall(marker, ECHO_TEXT, protocol)).split(`"${marker}"`)
+  return { prefix: `${prefix}"`, suffix: `"${suffix}` }
+}
 
 const parseJson = (what, res) => {
   const ct = String(res.headers["content-type"] ?? "")
@@ -288,7 +328,8 @@ const parseJson = (what, res) => {
  * initialize + notifications/initialized. Returns the session id (or undefined for
  * stateless servers). Throws with a precise message on any protocol deviation.
  */
-export const handshake = async (url, { needsSession }) => {
+export const handshake = async (url, { needsSession, protocol }) => {
+  if (protocol === STATELESS_PROTOCOL_VERSION) return discover(url)
   const res = await http(url, { method: "POST", headers: mcpHeaders(), body: JSON.stringify(initializeRequest(0)) })
   if (res.status !== 200) throw new Error(`initialize: HTTP ${res.status}: ${res.body.slice(0, 300)}`)
   const msg = parseJson("initialize", res)
@@ -307,15 +348,34 @@ export const handshake = async (url, { needsSession }) => {
   return { sessionId, negotiated: msg.result.protocolVersion }
 }
 
-/** One tools/call echo that must come back with the same text as JSON. */
-export const sanityCheck = async (url, sessionId) => {
+/**
+ * The 2026-07-28 counterpart of the handshake, which that revision does without: one
+ * `server/discover` (spec 2026-07-28 basic/lifecycle) that must list 2026-07-28.
+ */
+const discover = async (url) => {
+  const body = { jsonrpc: "2.0", id: 0, method: "server/discover", params: { _meta: statelessMeta() } }
+  const res = await http(url, { method: "POST", headers: requestHeaders(undefined, STATELESS_PROTOCOL_VERSION, "server/discover", undefined), body: JSON.stringify(body) })
+  if (res.status !== 200) throw new Error(`server/discover: HTTP ${res.status}: ${res.body.slice(0, 300)}`)
+  const msg = parseJson("server/discover", res)
+  if (msg.error || !msg.result?.supportedVersions?.includes(STATELESS_PROTOCOL_VERSION)) {
+    throw new Error(`server/discover: does not list ${STATELESS_PROTOCOL_VERSION}: ${res.body.slice(0, 300)}`)
+  }
+  if (res.headers["mcp-session-id"] !== undefined) throw new Error("server/discover: a 2026-07-28 response carries an Mcp-Session-Id")
+  return { sessionId: undefined, negotiated: STATELESS_PROTOCOL_VERSION }
+}
+
+/** One tools/call echo that must come back with the same text as JSON (under 2026-07-28: a `complete` result). */
+export const sanityCheck = async (url, sessionId, protocol = PROTOCOL_VERSION) => {
   const text = `${ECHO_TEXT}-sanity-${Date.now()}`
-  const res = await http(url, { method: "POST", headers: mcpHeaders(sessionId), body: JSON.stringify(echoCall(1, text)) })
+  const res = await http(url, { method: "POST", headers: requestHeaders(sessionId, protocol), body: JSON.stringify(echoCall(1, text, protocol)) })
   if (res.status !== 200) throw new Error(`sanity tools/call: HTTP ${res.status}: ${res.body.slice(0, 300)}`)
   const msg = parseJson("sanity tools/call", res)
   const got = msg.result?.content?.[0]
   if (msg.id !== 1 || msg.error || msg.result?.isError || got?.type !== "text" || got.text !== text) {
     throw new Error(`sanity tools/call: response does not echo the text: ${res.body.slice(0, 300)}`)
+  }
+  if (protocol === STATELESS_PROTOCOL_VERSION && msg.result.resultType !== "complete") {
+    throw new Error(`sanity tools/call: a 2026-07-28 result without resultType "complete": ${res.body.slice(0, 300)}`)
   }
   return res.body
 }

@@ -12,8 +12,12 @@
 //               is named in BENCH_SERVERS.
 // expectSpans:  the server exports tracing spans and reports their count as `spans` in
 //               GET /__mem; the runner reads it after each round and fails the round if it is 0.
+// protocol:     "2026-07-28": requests use the stateless revision (no initialize, no session:
+//               `server/discover` as the smoke check, then every tools/call with
+//               MCP-Protocol-Version: 2026-07-28, Mcp-Method, Mcp-Name and the per-request
+//               `_meta`); default 2025-11-25.
 
-/** @typedef {{ name: string, cmd: string, args: string[], env?: Record<string, string>, needsSession: boolean, requires?: string, optIn?: boolean, httpOnly?: boolean, expectSpans?: boolean, note?: string }} HttpServerEntry */
+/** @typedef {{ name: string, cmd: string, args: string[], env?: Record<string, string>, needsSession: boolean, requires?: string, optIn?: boolean, httpOnly?: boolean, expectSpans?: boolean, protocol?: string, note?: string }} HttpServerEntry */
 /** @typedef {{ name: string, cmd: string, args: string[], env?: Record<string, string>, requires?: string, note?: string }} StdioServerEntry */
 
 /** @type {HttpServerEntry[]} */
@@ -48,6 +52,18 @@ export const httpServers = [
     needsSession: true,
     requires: "bench/servers/emcee.mjs",
     note: "emcee Streamable HTTP, stateful"
+  },
+  {
+    // The same server process as `emcee` (its default configuration, stateful for 2025-11-25):
+    // a 2026-07-28 request is served statelessly by it, per request.
+    name: "emcee-2026",
+    httpOnly: true,
+    cmd: "node",
+    args: ["--expose-gc", "bench/servers/emcee.mjs"],
+    needsSession: false,
+    protocol: "2026-07-28",
+    requires: "bench/servers/emcee.mjs",
+    note: "the emcee server above, called with 2026-07-28 requests: stateless, MCP-Protocol-Version/Mcp-Method/Mcp-Name headers checked against the body, per-request _meta"
   },
   {
     name: "emcee-middleware",

@@ -28,6 +28,9 @@ import {
 import type { McpSchema } from "@emcee/core"
 import { randomUUID } from "node:crypto"
 import { Effect, Layer, Queue, Ref, Schema } from "effect"
+import { CustomHeaders } from "./customHeaders.js"
+import { Stateless } from "./stateless.js"
+import { Tasks } from "./tasks.js"
 
 /** A 1x1 red PNG (the conformance suite's test image). */
 export const TEST_IMAGE_BASE64 =
@@ -614,7 +617,7 @@ const Registrations = Layer.unwrapEffect(
 )
 
 /** The whole example: the server with everything registered. Add a transport to serve it. */
-export const App: Layer.Layer<McpServer.McpServer> = Layer.mergeAll(Registrations, RootsWatcher).pipe(
+export const App: Layer.Layer<McpServer.McpServer> = Layer.mergeAll(Registrations, RootsWatcher, Stateless, CustomHeaders, Tasks).pipe(
   Layer.provideMerge(McpServer.layer(serverOptions))
 )
 

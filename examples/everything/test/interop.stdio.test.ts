@@ -208,13 +208,14 @@ describe("everything over stdio with the official SDK client", { timeout: 30_000
       expect(full.client.getInstructions()).toMatch(/test server/)
     })
 
-    it("the server declares tools, resources (subscribe), prompts, logging and completions (Capability Negotiation)", () => {
+    it("the server declares tools, resources (subscribe), prompts, logging, completions and tasks (Capability Negotiation, basic/utilities/tasks)", () => {
       expect(full.client.getServerCapabilities()).toEqual({
         logging: {},
         completions: {},
         prompts: { listChanged: true },
         resources: { subscribe: true, listChanged: true },
-        tools: { listChanged: true }
+        tools: { listChanged: true },
+        tasks: { cancel: {}, requests: { tools: { call: {} } } }
       })
     })
   })
@@ -530,7 +531,7 @@ describe("everything over stdio with the official SDK client", { timeout: 30_000
   })
 
   describe("server/prompts", () => {
-    it("prompts/list lists the four prompts with descriptions and arguments (Listing Prompts)", async () => {
+    it("prompts/list lists the five prompts with descriptions and arguments (Listing Prompts)", async () => {
       const result = await full.client.listPrompts()
       expectSpec("ListPromptsResult", result)
       expect(result.prompts).toEqual([
@@ -550,7 +551,8 @@ describe("everything over stdio with the official SDK client", { timeout: 30_000
           description: "A prompt that includes an embedded resource",
           arguments: [{ name: "resourceUri", description: "URI of the resource to embed", required: true }]
         },
-        { name: "test_prompt_with_image", title: "Prompt With Image", description: "A prompt that includes image content" }
+        { name: "test_prompt_with_image", title: "Prompt With Image", description: "A prompt that includes image content" },
+        { name: "test_input_required_result_prompt", description: "Asks what context to use, then renders a prompt with it" }
       ])
     })
 

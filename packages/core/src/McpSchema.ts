@@ -1,10 +1,12 @@
 /**
  * Effect Schema definitions for every definition (`$defs`) of the Model Context
- * Protocol JSON schema, revision 2025-11-25.
+ * Protocol JSON schema, revision 2025-11-25, and (section "2026-07-28" at the
+ * end, all of them by name in `definitions20260728`) revision 2026-07-28.
  *
  * Conventions:
  * - Every export carries exactly the name of its `schema.json` definition and a
- *   matching `type X = typeof X.Type`.
+ *   matching `type X = typeof X.Type`; a 2026-07-28 definition whose name
+ *   2025-11-25 already uses for another shape takes the suffix `2026`.
  * - MCP objects are open (no `schema.json` definition sets
  *   `additionalProperties: false`), so every object schema is a
  *   `Schema.Struct(fields, Schema.Record({ key: Schema.String, value: Schema.Unknown }))`:
@@ -16,6 +18,7 @@
  * All schemas are built once, at module load time.
  *
  * @see spec 2025-11-25 schema — https://modelcontextprotocol.io/specification/2025-11-25/schema
+ * @see spec 2026-07-28 schema — https://modelcontextprotocol.io/specification/2026-07-28/schema
  */
 import { Schema } from "effect"
 
@@ -48,7 +51,13 @@ export const MetaKey = {
   clientCapabilities: "io.modelcontextprotocol/clientCapabilities",
   logLevel: "io.modelcontextprotocol/logLevel",
   serverInfo: "io.modelcontextprotocol/serverInfo",
-  subscriptionId: "io.modelcontextprotocol/subscriptionId"
+  subscriptionId: "io.modelcontextprotocol/subscriptionId",
+  /** W3C Trace Context, reserved outside the prefix rule (spec 2026-07-28 basic/index "OpenTelemetry trace context"). */
+  traceparent: "traceparent",
+  /** W3C Trace Context vendor state (spec 2026-07-28 basic/index "OpenTelemetry trace context"). */
+  tracestate: "tracestate",
+  /** W3C Baggage (spec 2026-07-28 basic/index "OpenTelemetry trace context"). */
+  baggage: "baggage"
 } as const
 
 // =============================================================================
@@ -75,7 +84,7 @@ export type JsonObject = typeof JsonObject.Type
  * A required property whose schema is `{}` (any JSON value). `Schema.Unknown`
  * alone would accept a missing key, so `undefined` is rejected explicitly.
  */
-const JsonValue = Schema.Unknown.pipe(
+const AnyJsonValue = Schema.Unknown.pipe(
   Schema.filter((u) => u !== undefined, { message: () => "Expected a JSON value" })
 )
 
@@ -1040,7 +1049,7 @@ export const LoggingMessageNotificationParams = open({
   _meta: Meta,
   level: LoggingLevel,
   logger: Schema.optional(Schema.String),
-  data: JsonValue
+  data: AnyJsonValue
 }).annotations({ identifier: "LoggingMessageNotificationParams" })
 export type LoggingMessageNotificationParams = typeof LoggingMessageNotificationParams.Type
 
@@ -1531,21 +1540,1135 @@ export const ServerResult = Schema.Union(
 export type ServerResult = typeof ServerResult.Type
 
 // =============================================================================
-// 2026-07-28 — the stateless revision (definitions new in it)
+// 2026-07-28 — the stateless revision
 // =============================================================================
+//
+// Definitions new in 2026-07-28 carry their exact schema.json name. A
+// definition whose name 2025-11-25 already uses, and whose meaning changed
+// (e.g. `Result` now requires `resultType`, request params require `_meta`),
+// is exported with the suffix `2026` (`CallToolResult2026`) so the 2025-11-25
+// export keeps its meaning. Definitions 2026-07-28 left unchanged (content
+// blocks, `Implementation`, elicitation schemas, ...) are the 2025-11-25
+// exports themselves. `definitions20260728` maps every 2026-07-28 definition
+// name to its schema.
+//
+// Conventions as above: open objects, no transformations (encode(decode(x))
+// reproduces x). String formats (`uri`, `byte`) are not checked, as in
+// 2025-11-25. Where the prose adds a MUST that schema.json cannot state, the
+// doc comment says whether the schema enforces it.
 
 /** @see spec 2026-07-28 server/utilities/caching — "Cache Scope Field" */
 export const CacheScope = Schema.Literal("public", "private").annotations({ identifier: "CacheScope" })
 export type CacheScope = typeof CacheScope.Type
 
-/** @see spec 2026-07-28 server/discover — "DiscoverResult" */
-export const DiscoverResult = open({
-  _meta: Meta,
-  resultType: Schema.String,
-  supportedVersions: Schema.Array(Schema.String),
-  capabilities: ServerCapabilities,
-  instructions: Schema.optional(Schema.String),
+// --- JSON values and `_meta` objects — basic/index "General fields" ---------
+
+/**
+ * A JSON value as 2026-07-28's schema.json defines it: object, array, string,
+ * integer or boolean. schema.json leaves out `null` and non-integer numbers
+ * (the TypeScript schema says `string | number | boolean | null | ...`); this
+ * follows schema.json, as the 2025-11-25 `ElicitResult` does.
+ * @see spec 2026-07-28 schema — "JSONValue"
+ */
+export type JSONValue = string | number | boolean | JSONObject | JSONArray
+/** @see spec 2026-07-28 schema — "JSONObject" */
+export interface JSONObject {
+  readonly [key: string]: JSONValue
+}
+/** @see spec 2026-07-28 schema — "JSONArray" */
+export interface JSONArray extends ReadonlyArray<JSONValue> {}
+
+/** @see spec 2026-07-28 schema — "JSONValue" */
+export const JSONValue: Schema.Schema<JSONValue> = Schema.Union(
+  Schema.suspend((): Schema.Schema<JSONObject> => JSONObject),
+  Schema.Array(Schema.suspend((): Schema.Schema<JSONValue> => JSONValue)),
+  Schema.String,
+  Schema.Int,
+  Schema.Boolean
+).annotations({ identifier: "JSONValue" })
+
+/** @see spec 2026-07-28 schema — "JSONObject" (`ClientCapabilities` / `ServerCapabilities` entries, sampling `metadata`) */
+export const JSONObject: Schema.Schema<JSONObject> = Schema.Record({ key: Schema.String, value: JSONValue }).annotations({
+  identifier: "JSONObject"
+})
+
+/** @see spec 2026-07-28 schema — "JSONArray" */
+export const JSONArray: Schema.Schema<JSONArray> = Schema.Array(JSONValue).annotations({ identifier: "JSONArray" })
+
+/**
+ * Any `_meta` object (key naming rules are prose only, not enforced).
+ * @see spec 2026-07-28 basic/index — "_meta" ("MetaObject")
+ */
+export const MetaObject = Rest.annotations({ identifier: "MetaObject" })
+export type MetaObject = typeof MetaObject.Type
+
+/**
+ * `resultType`: `"complete"`, `"input_required"` or an extension's value
+ * (schema.json: any string; a client MUST treat an absent one as `"complete"`).
+ * @see spec 2026-07-28 basic/index — "ResultType"
+ */
+export const ResultType = Schema.String.annotations({ identifier: "ResultType" })
+export type ResultType = typeof ResultType.Type
+
+/** @see spec 2026-07-28 schema — "ResultMetaObject" (`io.modelcontextprotocol/serverInfo` on every result) */
+export const ResultMetaObject = open({
+  [MetaKey.serverInfo]: Schema.optional(Implementation)
+}).annotations({ identifier: "ResultMetaObject" })
+export type ResultMetaObject = typeof ResultMetaObject.Type
+
+/** @see spec 2026-07-28 basic/patterns/subscriptions — "Receiving Notifications" ("NotificationMetaObject") */
+export const NotificationMetaObject = open({
+  [MetaKey.subscriptionId]: Schema.optional(RequestId)
+}).annotations({ identifier: "NotificationMetaObject" })
+export type NotificationMetaObject = typeof NotificationMetaObject.Type
+
+// --- Capabilities — basic/versioning, schema "ClientCapabilities" ----------
+
+/** A map of capability objects by name (`experimental`, `extensions`). */
+const CapabilityMap = Schema.Record({ key: Schema.String, value: JSONObject })
+
+/**
+ * 2026-07-28 drops `tasks` and `roots.listChanged` and adds `extensions`.
+ * @see spec 2026-07-28 basic/versioning — "Extension Negotiation" ("ClientCapabilities")
+ */
+export const ClientCapabilities2026 = open({
+  elicitation: Schema.optional(open({ form: Schema.optional(JSONObject), url: Schema.optional(JSONObject) })),
+  experimental: Schema.optional(CapabilityMap),
+  extensions: Schema.optional(CapabilityMap),
+  roots: Schema.optional(JsonObject),
+  sampling: Schema.optional(open({ context: Schema.optional(JSONObject), tools: Schema.optional(JSONObject) }))
+}).annotations({ identifier: "ClientCapabilities" })
+export type ClientCapabilities2026 = typeof ClientCapabilities2026.Type
+
+/**
+ * 2026-07-28 drops `tasks` and adds `extensions`.
+ * @see spec 2026-07-28 server/discover — "Response" ("ServerCapabilities")
+ */
+export const ServerCapabilities2026 = open({
+  completions: Schema.optional(JSONObject),
+  experimental: Schema.optional(CapabilityMap),
+  extensions: Schema.optional(CapabilityMap),
+  logging: Schema.optional(JSONObject),
+  prompts: Schema.optional(open({ listChanged: Schema.optional(Schema.Boolean) })),
+  resources: Schema.optional(open({ listChanged: Schema.optional(Schema.Boolean), subscribe: Schema.optional(Schema.Boolean) })),
+  tools: Schema.optional(open({ listChanged: Schema.optional(Schema.Boolean) }))
+}).annotations({ identifier: "ServerCapabilities" })
+export type ServerCapabilities2026 = typeof ServerCapabilities2026.Type
+
+/**
+ * The per-request protocol fields: `protocolVersion` and `clientCapabilities`
+ * are required (a request without them is -32602), `clientInfo` and
+ * `logLevel` optional.
+ * @see spec 2026-07-28 basic/index — "_meta" ("Per-request protocol fields", "RequestMetaObject")
+ */
+export const RequestMetaObject = open({
+  progressToken: Schema.optional(ProgressToken),
+  [MetaKey.protocolVersion]: Schema.String,
+  [MetaKey.clientInfo]: Schema.optional(Implementation),
+  [MetaKey.clientCapabilities]: ClientCapabilities2026,
+  [MetaKey.logLevel]: Schema.optional(LoggingLevel)
+}).annotations({ identifier: "RequestMetaObject" })
+export type RequestMetaObject = typeof RequestMetaObject.Type
+
+/** @see spec 2026-07-28 basic/patterns/subscriptions — "Receiving Notifications" ("SubscriptionsListenResultMetaObject": `subscriptionId` required) */
+export const SubscriptionsListenResultMetaObject = open({
+  [MetaKey.serverInfo]: Schema.optional(Implementation),
+  [MetaKey.subscriptionId]: RequestId
+}).annotations({ identifier: "SubscriptionsListenResultMetaObject" })
+export type SubscriptionsListenResultMetaObject = typeof SubscriptionsListenResultMetaObject.Type
+
+// --- Base messages — basic/index "Messages" --------------------------------
+
+const ResultMeta = Schema.optional(ResultMetaObject)
+const NotificationMeta = Schema.optional(NotificationMetaObject)
+
+/** @see spec 2026-07-28 basic/index — "Requests" ("RequestParams": `_meta` is required) */
+export const RequestParams2026 = open({ _meta: RequestMetaObject }).annotations({ identifier: "RequestParams" })
+export type RequestParams2026 = typeof RequestParams2026.Type
+
+/** @see spec 2026-07-28 basic/index — "Notifications" ("NotificationParams") */
+export const NotificationParams2026 = open({ _meta: NotificationMeta }).annotations({ identifier: "NotificationParams" })
+export type NotificationParams2026 = typeof NotificationParams2026.Type
+
+/** @see spec 2026-07-28 basic/index — "Result Responses" ("Result": `resultType` is required) */
+export const Result2026 = open({ _meta: ResultMeta, resultType: ResultType }).annotations({ identifier: "Result" })
+export type Result2026 = typeof Result2026.Type
+
+/** @see spec 2026-07-28 basic/index — "Result Responses" ("EmptyResult" = Result) */
+export const EmptyResult2026 = Result2026.annotations({ identifier: "EmptyResult" })
+export type EmptyResult2026 = typeof EmptyResult2026.Type
+
+/** `ttlMs` and `cacheScope`: spec 2026-07-28 server/utilities/caching "Cacheable Model". */
+const CacheFields = {
   ttlMs: Schema.Int.pipe(Schema.nonNegative()),
   cacheScope: CacheScope
+}
+
+/** @see spec 2026-07-28 server/utilities/caching — "Cacheable Results" ("CacheableResult") */
+export const CacheableResult = open({ _meta: ResultMeta, resultType: ResultType, ...CacheFields }).annotations({
+  identifier: "CacheableResult"
+})
+export type CacheableResult = typeof CacheableResult.Type
+
+/** @see spec 2026-07-28 basic/index — "Result Responses" ("JSONRPCResultResponse") */
+export const JSONRPCResultResponse2026 = open({
+  jsonrpc: JsonRpc,
+  id: RequestId,
+  result: Result2026
+}).annotations({ identifier: "JSONRPCResultResponse" })
+export type JSONRPCResultResponse2026 = typeof JSONRPCResultResponse2026.Type
+
+/** @see spec 2026-07-28 basic/index — "Responses" ("JSONRPCResponse") */
+export const JSONRPCResponse2026 = Schema.Union(JSONRPCResultResponse2026, JSONRPCErrorResponse).annotations({
+  identifier: "JSONRPCResponse"
+})
+export type JSONRPCResponse2026 = typeof JSONRPCResponse2026.Type
+
+/** @see spec 2026-07-28 basic/index — "Messages" ("JSONRPCMessage") */
+export const JSONRPCMessage2026 = Schema.Union(
+  JSONRPCRequest,
+  JSONRPCNotification,
+  JSONRPCResultResponse2026,
+  JSONRPCErrorResponse
+).annotations({ identifier: "JSONRPCMessage" })
+export type JSONRPCMessage2026 = typeof JSONRPCMessage2026.Type
+
+/** A result response: `{ jsonrpc, id, result }` (the `*ResultResponse` definitions). */
+const resultResponse = <A, I>(result: Schema.Schema<A, I>) => open({ jsonrpc: JsonRpc, id: RequestId, result })
+
+// --- Errors — basic/index "Error Codes" ------------------------------------
+
+/** A JSON-RPC error object with a fixed code (`ParseError`, `InvalidParamsError`, ...). */
+const errorObject = <const Code extends number>(code: Code) =>
+  open({ code: Schema.Literal(code), message: Schema.String, data: Schema.optional(Schema.Unknown) })
+
+/** @see spec 2026-07-28 basic/index — "Error Codes" ("ParseError", -32700) */
+export const ParseError = errorObject(-32700).annotations({ identifier: "ParseError" })
+export type ParseError = typeof ParseError.Type
+
+/** @see spec 2026-07-28 basic/index — "Error Codes" ("InvalidRequestError", -32600) */
+export const InvalidRequestError = errorObject(-32600).annotations({ identifier: "InvalidRequestError" })
+export type InvalidRequestError = typeof InvalidRequestError.Type
+
+/** @see spec 2026-07-28 basic/index — "Error Codes" ("MethodNotFoundError", -32601) */
+export const MethodNotFoundError = errorObject(-32601).annotations({ identifier: "MethodNotFoundError" })
+export type MethodNotFoundError = typeof MethodNotFoundError.Type
+
+/** @see spec 2026-07-28 basic/index — "Error Codes" ("InvalidParamsError", -32602; also resource not found) */
+export const InvalidParamsError = errorObject(-32602).annotations({ identifier: "InvalidParamsError" })
+export type InvalidParamsError = typeof InvalidParamsError.Type
+
+/** @see spec 2026-07-28 basic/index — "Error Codes" ("InternalError", -32603) */
+export const InternalError = errorObject(-32603).annotations({ identifier: "InternalError" })
+export type InternalError = typeof InternalError.Type
+
+/** An error response `{ jsonrpc, id?, error }` whose error has the given shape. */
+const errorResponse = <A, I>(error: Schema.Schema<A, I>) => open({ jsonrpc: JsonRpc, id: Schema.optional(RequestId), error })
+
+/**
+ * An HTTP header (`Mcp-Method`, `Mcp-Name`, `MCP-Protocol-Version`) disagrees with the body.
+ * @see spec 2026-07-28 basic/transports/streamable-http — "Server Validation" ("HeaderMismatchError", -32020)
+ */
+export const HeaderMismatchError = errorResponse(errorObject(-32020)).annotations({ identifier: "HeaderMismatchError" })
+export type HeaderMismatchError = typeof HeaderMismatchError.Type
+
+/**
+ * The `data` of -32021: the capabilities the request needs that the client did not declare.
+ * @see spec 2026-07-28 schema — "MissingRequiredClientCapabilityError" (`error.data`)
+ */
+export const MissingRequiredClientCapabilityErrorData = open({
+  requiredCapabilities: ClientCapabilities2026
+}).annotations({ identifier: "MissingRequiredClientCapabilityErrorData" })
+export type MissingRequiredClientCapabilityErrorData = typeof MissingRequiredClientCapabilityErrorData.Type
+
+/** @see spec 2026-07-28 basic/index — "Error Codes" ("MissingRequiredClientCapabilityError", -32021; `data` required) */
+export const MissingRequiredClientCapabilityError = errorResponse(
+  open({ code: Schema.Literal(-32021), message: Schema.String, data: MissingRequiredClientCapabilityErrorData })
+).annotations({ identifier: "MissingRequiredClientCapabilityError" })
+export type MissingRequiredClientCapabilityError = typeof MissingRequiredClientCapabilityError.Type
+
+/**
+ * The `data` of -32022: the versions the server supports and the one the request asked for.
+ * @see spec 2026-07-28 basic/versioning — "Protocol Version Negotiation" (`UnsupportedProtocolVersionError.error.data`)
+ */
+export const UnsupportedProtocolVersionErrorData = open({
+  supported: Schema.Array(Schema.String),
+  requested: Schema.String
+}).annotations({ identifier: "UnsupportedProtocolVersionErrorData" })
+export type UnsupportedProtocolVersionErrorData = typeof UnsupportedProtocolVersionErrorData.Type
+
+/** @see spec 2026-07-28 basic/versioning — "Protocol Version Negotiation" ("UnsupportedProtocolVersionError", -32022; `data` required) */
+export const UnsupportedProtocolVersionError = errorResponse(
+  open({ code: Schema.Literal(-32022), message: Schema.String, data: UnsupportedProtocolVersionErrorData })
+).annotations({ identifier: "UnsupportedProtocolVersionError" })
+export type UnsupportedProtocolVersionError = typeof UnsupportedProtocolVersionError.Type
+
+// --- Pagination — server/utilities/pagination ------------------------------
+
+/** @see spec 2026-07-28 server/utilities/pagination — "Request Format" ("PaginatedRequestParams": `_meta` required) */
+export const PaginatedRequestParams2026 = open({
+  _meta: RequestMetaObject,
+  cursor: Schema.optional(Cursor)
+}).annotations({ identifier: "PaginatedRequestParams" })
+export type PaginatedRequestParams2026 = typeof PaginatedRequestParams2026.Type
+
+/** @see spec 2026-07-28 server/utilities/pagination — "Request Format" ("PaginatedRequest": `params` required) */
+export const PaginatedRequest2026 = open({
+  jsonrpc: JsonRpc,
+  id: RequestId,
+  method: Schema.String,
+  params: PaginatedRequestParams2026
+}).annotations({ identifier: "PaginatedRequest" })
+export type PaginatedRequest2026 = typeof PaginatedRequest2026.Type
+
+/** @see spec 2026-07-28 server/utilities/pagination — "Response Format" ("PaginatedResult") */
+export const PaginatedResult2026 = open({
+  _meta: ResultMeta,
+  resultType: ResultType,
+  nextCursor: Schema.optional(Cursor)
+}).annotations({ identifier: "PaginatedResult" })
+export type PaginatedResult2026 = typeof PaginatedResult2026.Type
+
+/** A paginated list request of `method` (`params` required, carrying `_meta`). */
+const listRequest = <const M extends string>(method: M) =>
+  open({ jsonrpc: JsonRpc, id: RequestId, method: Schema.Literal(method), params: PaginatedRequestParams2026 })
+
+/** A notification of `method` whose params are optional `NotificationParams`. */
+const listChanged = <const M extends string>(method: M) =>
+  open({ jsonrpc: JsonRpc, method: Schema.Literal(method), params: Schema.optional(NotificationParams2026) })
+
+// --- Utilities — basic/patterns/{cancellation,progress} --------------------
+
+/** @see spec 2026-07-28 basic/patterns/cancellation ("CancelledNotificationParams": `requestId` is required) */
+export const CancelledNotificationParams2026 = open({
+  _meta: NotificationMeta,
+  requestId: RequestId,
+  reason: Schema.optional(Schema.String)
+}).annotations({ identifier: "CancelledNotificationParams" })
+export type CancelledNotificationParams2026 = typeof CancelledNotificationParams2026.Type
+
+/** @see spec 2026-07-28 basic/patterns/cancellation ("CancelledNotification", `notifications/cancelled`) */
+export const CancelledNotification2026 = open({
+  jsonrpc: JsonRpc,
+  method: Schema.Literal("notifications/cancelled"),
+  params: CancelledNotificationParams2026
+}).annotations({ identifier: "CancelledNotification" })
+export type CancelledNotification2026 = typeof CancelledNotification2026.Type
+
+/** @see spec 2026-07-28 basic/patterns/progress ("ProgressNotificationParams") */
+export const ProgressNotificationParams2026 = open({
+  _meta: NotificationMeta,
+  progressToken: ProgressToken,
+  progress: Schema.Number,
+  total: Schema.optional(Schema.Number),
+  message: Schema.optional(Schema.String)
+}).annotations({ identifier: "ProgressNotificationParams" })
+export type ProgressNotificationParams2026 = typeof ProgressNotificationParams2026.Type
+
+/** @see spec 2026-07-28 basic/patterns/progress ("ProgressNotification", `notifications/progress`) */
+export const ProgressNotification2026 = open({
+  jsonrpc: JsonRpc,
+  method: Schema.Literal("notifications/progress"),
+  params: ProgressNotificationParams2026
+}).annotations({ identifier: "ProgressNotification" })
+export type ProgressNotification2026 = typeof ProgressNotification2026.Type
+
+// --- Logging — server/utilities/logging ------------------------------------
+
+/** @see spec 2026-07-28 server/utilities/logging ("LoggingMessageNotificationParams") */
+export const LoggingMessageNotificationParams2026 = open({
+  _meta: NotificationMeta,
+  level: LoggingLevel,
+  logger: Schema.optional(Schema.String),
+  data: AnyJsonValue
+}).annotations({ identifier: "LoggingMessageNotificationParams" })
+export type LoggingMessageNotificationParams2026 = typeof LoggingMessageNotificationParams2026.Type
+
+/** @see spec 2026-07-28 server/utilities/logging ("LoggingMessageNotification", `notifications/message`) */
+export const LoggingMessageNotification2026 = open({
+  jsonrpc: JsonRpc,
+  method: Schema.Literal("notifications/message"),
+  params: LoggingMessageNotificationParams2026
+}).annotations({ identifier: "LoggingMessageNotification" })
+export type LoggingMessageNotification2026 = typeof LoggingMessageNotification2026.Type
+
+// --- Content and sampling — client/sampling --------------------------------
+
+/** @see spec 2026-07-28 client/sampling — "Tool Result Messages" ("ToolResultContent": `structuredContent` is any JSON value) */
+export const ToolResultContent2026 = open({
+  type: Schema.Literal("tool_result"),
+  toolUseId: Schema.String,
+  content: Schema.Array(ContentBlock),
+  structuredContent: Schema.optional(Schema.Unknown),
+  isError: Schema.optional(Schema.Boolean),
+  _meta: Meta
+}).annotations({ identifier: "ToolResultContent" })
+export type ToolResultContent2026 = typeof ToolResultContent2026.Type
+
+/** @see spec 2026-07-28 client/sampling — "Messages" ("SamplingMessageContentBlock") */
+export const SamplingMessageContentBlock2026 = Schema.Union(
+  TextContent,
+  ImageContent,
+  AudioContent,
+  ToolUseContent,
+  ToolResultContent2026
+).annotations({ identifier: "SamplingMessageContentBlock" })
+export type SamplingMessageContentBlock2026 = typeof SamplingMessageContentBlock2026.Type
+
+/** A single sampling content block or an array of them (schema.json inlines this `anyOf`). */
+const SamplingContent2026 = Schema.Union(
+  TextContent,
+  ImageContent,
+  AudioContent,
+  ToolUseContent,
+  ToolResultContent2026,
+  Schema.Array(SamplingMessageContentBlock2026)
+)
+
+/** @see spec 2026-07-28 client/sampling — "Messages" ("SamplingMessage") */
+export const SamplingMessage2026 = open({
+  role: Role,
+  content: SamplingContent2026,
+  _meta: Meta
+}).annotations({ identifier: "SamplingMessage" })
+export type SamplingMessage2026 = typeof SamplingMessage2026.Type
+
+// --- Tools — server/tools --------------------------------------------------
+
+/**
+ * 2026-07-28 drops `execution` (tasks); `inputSchema` needs only
+ * `type: "object"` and `outputSchema` may be any JSON Schema object.
+ * @see spec 2026-07-28 server/tools — "Tool"
+ */
+export const Tool2026 = open({
+  name: Schema.String,
+  title: Schema.optional(Schema.String),
+  description: Schema.optional(Schema.String),
+  inputSchema: open({ $schema: Schema.optional(Schema.String), type: Schema.Literal("object") }),
+  outputSchema: Schema.optional(open({ $schema: Schema.optional(Schema.String) })),
+  annotations: Schema.optional(ToolAnnotations),
+  icons: Schema.optional(Schema.Array(Icon)),
+  _meta: Meta
+}).annotations({ identifier: "Tool" })
+export type Tool2026 = typeof Tool2026.Type
+
+// --- Multi round-trip requests — basic/patterns/mrtr -----------------------
+
+/**
+ * A sampling request inside `inputRequests`: no `jsonrpc`/`id`, and no `task`.
+ * @see spec 2026-07-28 client/sampling — "Creating Messages" ("CreateMessageRequestParams")
+ */
+export const CreateMessageRequestParams2026 = open({
+  messages: Schema.Array(SamplingMessage2026),
+  modelPreferences: Schema.optional(ModelPreferences),
+  systemPrompt: Schema.optional(Schema.String),
+  includeContext: Schema.optional(Schema.Literal("none", "thisServer", "allServers")),
+  temperature: Schema.optional(Schema.Number),
+  maxTokens: Schema.Int,
+  stopSequences: Schema.optional(Schema.Array(Schema.String)),
+  metadata: Schema.optional(JSONObject),
+  tools: Schema.optional(Schema.Array(Tool2026)),
+  toolChoice: Schema.optional(ToolChoice)
+}).annotations({ identifier: "CreateMessageRequestParams" })
+export type CreateMessageRequestParams2026 = typeof CreateMessageRequestParams2026.Type
+
+/** @see spec 2026-07-28 client/sampling — "Creating Messages" ("CreateMessageRequest": `method` + `params`, an `InputRequest`) */
+export const CreateMessageRequest2026 = open({
+  method: Schema.Literal("sampling/createMessage"),
+  params: CreateMessageRequestParams2026
+}).annotations({ identifier: "CreateMessageRequest" })
+export type CreateMessageRequest2026 = typeof CreateMessageRequest2026.Type
+
+/** @see spec 2026-07-28 client/sampling — "Creating Messages" ("CreateMessageResult", an `InputResponse`: no `resultType`) */
+export const CreateMessageResult2026 = open({
+  _meta: Meta,
+  role: Role,
+  content: SamplingContent2026,
+  model: Schema.String,
+  stopReason: Schema.optional(Schema.String)
+}).annotations({ identifier: "CreateMessageResult" })
+export type CreateMessageResult2026 = typeof CreateMessageResult2026.Type
+
+/** @see spec 2026-07-28 client/roots — "Listing Roots" ("ListRootsRequest": `method` + optional `params`, an `InputRequest`) */
+export const ListRootsRequest2026 = open({
+  method: Schema.Literal("roots/list"),
+  params: Schema.optional(open({ _meta: Schema.optional(MetaObject) }))
+}).annotations({ identifier: "ListRootsRequest" })
+export type ListRootsRequest2026 = typeof ListRootsRequest2026.Type
+
+/** @see spec 2026-07-28 client/roots — "Listing Roots" ("ListRootsResult", an `InputResponse`) */
+export const ListRootsResult2026 = open({
+  roots: Schema.Array(Root)
+}).annotations({ identifier: "ListRootsResult" })
+export type ListRootsResult2026 = typeof ListRootsResult2026.Type
+
+/** @see spec 2026-07-28 client/elicitation — "Form Mode Elicitation Requests" ("ElicitRequestFormParams"; `mode` defaults to `"form"`) */
+export const ElicitRequestFormParams2026 = open({
+  mode: Schema.optional(Schema.Literal("form")),
+  message: Schema.String,
+  requestedSchema: open({
+    $schema: Schema.optional(Schema.String),
+    type: Schema.Literal("object"),
+    properties: Schema.Record({ key: Schema.String, value: PrimitiveSchemaDefinition }),
+    required: Schema.optional(Schema.Array(Schema.String))
+  })
+}).annotations({ identifier: "ElicitRequestFormParams" })
+export type ElicitRequestFormParams2026 = typeof ElicitRequestFormParams2026.Type
+
+/** @see spec 2026-07-28 client/elicitation — "URL Mode Elicitation Requests" ("ElicitRequestURLParams": no `elicitationId`) */
+export const ElicitRequestURLParams2026 = open({
+  mode: Schema.Literal("url"),
+  message: Schema.String,
+  url: Schema.String
+}).annotations({ identifier: "ElicitRequestURLParams" })
+export type ElicitRequestURLParams2026 = typeof ElicitRequestURLParams2026.Type
+
+/** @see spec 2026-07-28 client/elicitation — "Protocol Messages" ("ElicitRequestParams": form | url) */
+export const ElicitRequestParams2026 = Schema.Union(ElicitRequestFormParams2026, ElicitRequestURLParams2026).annotations({
+  identifier: "ElicitRequestParams"
+})
+export type ElicitRequestParams2026 = typeof ElicitRequestParams2026.Type
+
+/** @see spec 2026-07-28 client/elicitation — "Protocol Messages" ("ElicitRequest": `method` + `params`, an `InputRequest`) */
+export const ElicitRequest2026 = open({
+  method: Schema.Literal("elicitation/create"),
+  params: ElicitRequestParams2026
+}).annotations({ identifier: "ElicitRequest" })
+export type ElicitRequest2026 = typeof ElicitRequest2026.Type
+
+/** @see spec 2026-07-28 client/elicitation — "Response Actions" ("ElicitResult", an `InputResponse`) */
+export const ElicitResult2026 = open({
+  action: Schema.Literal("accept", "decline", "cancel"),
+  content: Schema.optional(
+    Schema.Record({
+      key: Schema.String,
+      value: Schema.Union(Schema.Array(Schema.String), Schema.String, Schema.Int, Schema.Boolean)
+    })
+  )
+}).annotations({ identifier: "ElicitResult" })
+export type ElicitResult2026 = typeof ElicitResult2026.Type
+
+/** @see spec 2026-07-28 basic/patterns/mrtr — "InputRequests" ("InputRequest": a server-to-client request without `jsonrpc`/`id`) */
+export const InputRequest = Schema.Union(CreateMessageRequest2026, ListRootsRequest2026, ElicitRequest2026).annotations({
+  identifier: "InputRequest"
+})
+export type InputRequest = typeof InputRequest.Type
+
+/** @see spec 2026-07-28 basic/patterns/mrtr — "InputRequests" (server-assigned keys to requests) */
+export const InputRequests = Schema.Record({ key: Schema.String, value: InputRequest }).annotations({
+  identifier: "InputRequests"
+})
+export type InputRequests = typeof InputRequests.Type
+
+/** @see spec 2026-07-28 basic/patterns/mrtr — "InputResponses" ("InputResponse": the client's result for one request) */
+export const InputResponse = Schema.Union(CreateMessageResult2026, ListRootsResult2026, ElicitResult2026).annotations({
+  identifier: "InputResponse"
+})
+export type InputResponse = typeof InputResponse.Type
+
+/** @see spec 2026-07-28 basic/patterns/mrtr — "InputResponses" (keys of `InputRequests` to results) */
+export const InputResponses = Schema.Record({ key: Schema.String, value: InputResponse }).annotations({
+  identifier: "InputResponses"
+})
+export type InputResponses = typeof InputResponses.Type
+
+/**
+ * `resultType` is `"input_required"`; the prose's "at least one of
+ * `inputRequests` or `requestState` MUST be present" is not enforced, as
+ * schema.json does not state it (so `{ resultType }` alone is accepted, and
+ * the `*ResultResponse` unions accept any result with a `resultType`, as
+ * schema.json's `anyOf` does).
+ * @see spec 2026-07-28 basic/patterns/mrtr — "InputRequiredResult"
+ */
+export const InputRequiredResult = open({
+  _meta: ResultMeta,
+  resultType: ResultType,
+  inputRequests: Schema.optional(InputRequests),
+  requestState: Schema.optional(Schema.String)
+}).annotations({ identifier: "InputRequiredResult" })
+export type InputRequiredResult = typeof InputRequiredResult.Type
+
+/** The params a retried request adds: `inputResponses` and `requestState` (spec 2026-07-28 basic/patterns/mrtr "Basic Workflow"). */
+const RetryFields = {
+  inputResponses: Schema.optional(InputResponses),
+  requestState: Schema.optional(Schema.String)
+}
+
+/** @see spec 2026-07-28 basic/patterns/mrtr — "Basic Workflow" ("InputResponseRequestParams") */
+export const InputResponseRequestParams = open({ _meta: RequestMetaObject, ...RetryFields }).annotations({
+  identifier: "InputResponseRequestParams"
+})
+export type InputResponseRequestParams = typeof InputResponseRequestParams.Type
+
+// --- Discovery — server/discover -------------------------------------------
+
+/** @see spec 2026-07-28 server/discover — "Request" ("DiscoverRequest", `server/discover`) */
+export const DiscoverRequest = open({
+  jsonrpc: JsonRpc,
+  id: RequestId,
+  method: Schema.Literal("server/discover"),
+  params: RequestParams2026
+}).annotations({ identifier: "DiscoverRequest" })
+export type DiscoverRequest = typeof DiscoverRequest.Type
+
+/** @see spec 2026-07-28 server/discover — "DiscoverResult" */
+export const DiscoverResult = open({
+  _meta: ResultMeta,
+  resultType: ResultType,
+  supportedVersions: Schema.Array(Schema.String),
+  capabilities: ServerCapabilities2026,
+  instructions: Schema.optional(Schema.String),
+  ...CacheFields
 }).annotations({ identifier: "DiscoverResult" })
 export type DiscoverResult = typeof DiscoverResult.Type
+
+/** @see spec 2026-07-28 server/discover — "Response" ("DiscoverResultResponse") */
+export const DiscoverResultResponse = resultResponse(DiscoverResult).annotations({ identifier: "DiscoverResultResponse" })
+export type DiscoverResultResponse = typeof DiscoverResultResponse.Type
+
+// --- Resources — server/resources ------------------------------------------
+
+/** @see spec 2026-07-28 server/resources — "Reading Resources" ("ResourceRequestParams") */
+export const ResourceRequestParams2026 = open({
+  _meta: RequestMetaObject,
+  uri: Schema.String
+}).annotations({ identifier: "ResourceRequestParams" })
+export type ResourceRequestParams2026 = typeof ResourceRequestParams2026.Type
+
+/** @see spec 2026-07-28 server/resources — "Listing Resources" ("ListResourcesRequest", `resources/list`) */
+export const ListResourcesRequest2026 = listRequest("resources/list").annotations({ identifier: "ListResourcesRequest" })
+export type ListResourcesRequest2026 = typeof ListResourcesRequest2026.Type
+
+/** @see spec 2026-07-28 server/resources — "Listing Resources" ("ListResourcesResult", cacheable) */
+export const ListResourcesResult2026 = open({
+  _meta: ResultMeta,
+  resultType: ResultType,
+  ...CacheFields,
+  nextCursor: Schema.optional(Cursor),
+  resources: Schema.Array(Resource)
+}).annotations({ identifier: "ListResourcesResult" })
+export type ListResourcesResult2026 = typeof ListResourcesResult2026.Type
+
+/** @see spec 2026-07-28 server/resources — "Listing Resources" ("ListResourcesResultResponse") */
+export const ListResourcesResultResponse = resultResponse(ListResourcesResult2026).annotations({
+  identifier: "ListResourcesResultResponse"
+})
+export type ListResourcesResultResponse = typeof ListResourcesResultResponse.Type
+
+/** @see spec 2026-07-28 server/resources — "Resource Templates" ("ListResourceTemplatesRequest", `resources/templates/list`) */
+export const ListResourceTemplatesRequest2026 = listRequest("resources/templates/list").annotations({
+  identifier: "ListResourceTemplatesRequest"
+})
+export type ListResourceTemplatesRequest2026 = typeof ListResourceTemplatesRequest2026.Type
+
+/** @see spec 2026-07-28 server/resources — "Resource Templates" ("ListResourceTemplatesResult", cacheable) */
+export const ListResourceTemplatesResult2026 = open({
+  _meta: ResultMeta,
+  resultType: ResultType,
+  ...CacheFields,
+  nextCursor: Schema.optional(Cursor),
+  resourceTemplates: Schema.Array(ResourceTemplate)
+}).annotations({ identifier: "ListResourceTemplatesResult" })
+export type ListResourceTemplatesResult2026 = typeof ListResourceTemplatesResult2026.Type
+
+/** @see spec 2026-07-28 server/resources — "Resource Templates" ("ListResourceTemplatesResultResponse") */
+export const ListResourceTemplatesResultResponse = resultResponse(ListResourceTemplatesResult2026).annotations({
+  identifier: "ListResourceTemplatesResultResponse"
+})
+export type ListResourceTemplatesResultResponse = typeof ListResourceTemplatesResultResponse.Type
+
+/** @see spec 2026-07-28 server/resources — "Reading Resources" ("ReadResourceRequestParams": `_meta`, `uri`, MRTR retry fields) */
+export const ReadResourceRequestParams2026 = open({
+  _meta: RequestMetaObject,
+  uri: Schema.String,
+  ...RetryFields
+}).annotations({ identifier: "ReadResourceRequestParams" })
+export type ReadResourceRequestParams2026 = typeof ReadResourceRequestParams2026.Type
+
+/** @see spec 2026-07-28 server/resources — "Reading Resources" ("ReadResourceRequest", `resources/read`) */
+export const ReadResourceRequest2026 = open({
+  jsonrpc: JsonRpc,
+  id: RequestId,
+  method: Schema.Literal("resources/read"),
+  params: ReadResourceRequestParams2026
+}).annotations({ identifier: "ReadResourceRequest" })
+export type ReadResourceRequest2026 = typeof ReadResourceRequest2026.Type
+
+/** @see spec 2026-07-28 server/resources — "Reading Resources" ("ReadResourceResult", cacheable) */
+export const ReadResourceResult2026 = open({
+  _meta: ResultMeta,
+  resultType: ResultType,
+  ...CacheFields,
+  contents: Schema.Array(TextOrBlobResourceContents)
+}).annotations({ identifier: "ReadResourceResult" })
+export type ReadResourceResult2026 = typeof ReadResourceResult2026.Type
+
+/** @see spec 2026-07-28 basic/patterns/mrtr — "Supported Requests" ("ReadResourceResultResponse": complete or input_required) */
+export const ReadResourceResultResponse = resultResponse(Schema.Union(ReadResourceResult2026, InputRequiredResult)).annotations({
+  identifier: "ReadResourceResultResponse"
+})
+export type ReadResourceResultResponse = typeof ReadResourceResultResponse.Type
+
+/** @see spec 2026-07-28 server/resources — "List Changed Notification" (`notifications/resources/list_changed`) */
+export const ResourceListChangedNotification2026 = listChanged("notifications/resources/list_changed").annotations({
+  identifier: "ResourceListChangedNotification"
+})
+export type ResourceListChangedNotification2026 = typeof ResourceListChangedNotification2026.Type
+
+/** @see spec 2026-07-28 basic/patterns/subscriptions — "Receiving Notifications" ("ResourceUpdatedNotificationParams") */
+export const ResourceUpdatedNotificationParams2026 = open({
+  _meta: NotificationMeta,
+  uri: Schema.String
+}).annotations({ identifier: "ResourceUpdatedNotificationParams" })
+export type ResourceUpdatedNotificationParams2026 = typeof ResourceUpdatedNotificationParams2026.Type
+
+/** @see spec 2026-07-28 basic/patterns/subscriptions — "Receiving Notifications" (`notifications/resources/updated`) */
+export const ResourceUpdatedNotification2026 = open({
+  jsonrpc: JsonRpc,
+  method: Schema.Literal("notifications/resources/updated"),
+  params: ResourceUpdatedNotificationParams2026
+}).annotations({ identifier: "ResourceUpdatedNotification" })
+export type ResourceUpdatedNotification2026 = typeof ResourceUpdatedNotification2026.Type
+
+// --- Prompts — server/prompts ----------------------------------------------
+
+/** @see spec 2026-07-28 server/prompts — "Listing Prompts" ("ListPromptsRequest", `prompts/list`) */
+export const ListPromptsRequest2026 = listRequest("prompts/list").annotations({ identifier: "ListPromptsRequest" })
+export type ListPromptsRequest2026 = typeof ListPromptsRequest2026.Type
+
+/** @see spec 2026-07-28 server/prompts — "Listing Prompts" ("ListPromptsResult", cacheable) */
+export const ListPromptsResult2026 = open({
+  _meta: ResultMeta,
+  resultType: ResultType,
+  ...CacheFields,
+  nextCursor: Schema.optional(Cursor),
+  prompts: Schema.Array(Prompt)
+}).annotations({ identifier: "ListPromptsResult" })
+export type ListPromptsResult2026 = typeof ListPromptsResult2026.Type
+
+/** @see spec 2026-07-28 server/prompts — "Listing Prompts" ("ListPromptsResultResponse") */
+export const ListPromptsResultResponse = resultResponse(ListPromptsResult2026).annotations({
+  identifier: "ListPromptsResultResponse"
+})
+export type ListPromptsResultResponse = typeof ListPromptsResultResponse.Type
+
+/** @see spec 2026-07-28 server/prompts — "Getting a Prompt" ("GetPromptRequestParams": `_meta`, MRTR retry fields) */
+export const GetPromptRequestParams2026 = open({
+  _meta: RequestMetaObject,
+  name: Schema.String,
+  arguments: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  ...RetryFields
+}).annotations({ identifier: "GetPromptRequestParams" })
+export type GetPromptRequestParams2026 = typeof GetPromptRequestParams2026.Type
+
+/** @see spec 2026-07-28 server/prompts — "Getting a Prompt" ("GetPromptRequest", `prompts/get`) */
+export const GetPromptRequest2026 = open({
+  jsonrpc: JsonRpc,
+  id: RequestId,
+  method: Schema.Literal("prompts/get"),
+  params: GetPromptRequestParams2026
+}).annotations({ identifier: "GetPromptRequest" })
+export type GetPromptRequest2026 = typeof GetPromptRequest2026.Type
+
+/** @see spec 2026-07-28 server/prompts — "Getting a Prompt" ("GetPromptResult") */
+export const GetPromptResult2026 = open({
+  _meta: ResultMeta,
+  resultType: ResultType,
+  description: Schema.optional(Schema.String),
+  messages: Schema.Array(PromptMessage)
+}).annotations({ identifier: "GetPromptResult" })
+export type GetPromptResult2026 = typeof GetPromptResult2026.Type
+
+/** @see spec 2026-07-28 basic/patterns/mrtr — "Supported Requests" ("GetPromptResultResponse": complete or input_required) */
+export const GetPromptResultResponse = resultResponse(Schema.Union(GetPromptResult2026, InputRequiredResult)).annotations({
+  identifier: "GetPromptResultResponse"
+})
+export type GetPromptResultResponse = typeof GetPromptResultResponse.Type
+
+/** @see spec 2026-07-28 server/prompts — "List Changed Notification" (`notifications/prompts/list_changed`) */
+export const PromptListChangedNotification2026 = listChanged("notifications/prompts/list_changed").annotations({
+  identifier: "PromptListChangedNotification"
+})
+export type PromptListChangedNotification2026 = typeof PromptListChangedNotification2026.Type
+
+// --- Tools — server/tools --------------------------------------------------
+
+/** @see spec 2026-07-28 server/tools — "Listing Tools" ("ListToolsRequest", `tools/list`) */
+export const ListToolsRequest2026 = listRequest("tools/list").annotations({ identifier: "ListToolsRequest" })
+export type ListToolsRequest2026 = typeof ListToolsRequest2026.Type
+
+/** @see spec 2026-07-28 server/tools — "Listing Tools" ("ListToolsResult", cacheable) */
+export const ListToolsResult2026 = open({
+  _meta: ResultMeta,
+  resultType: ResultType,
+  ...CacheFields,
+  nextCursor: Schema.optional(Cursor),
+  tools: Schema.Array(Tool2026)
+}).annotations({ identifier: "ListToolsResult" })
+export type ListToolsResult2026 = typeof ListToolsResult2026.Type
+
+/** @see spec 2026-07-28 server/tools — "Listing Tools" ("ListToolsResultResponse") */
+export const ListToolsResultResponse = resultResponse(ListToolsResult2026).annotations({
+  identifier: "ListToolsResultResponse"
+})
+export type ListToolsResultResponse = typeof ListToolsResultResponse.Type
+
+/** @see spec 2026-07-28 server/tools — "Calling Tools" ("CallToolRequestParams": `_meta`, MRTR retry fields, no `task`) */
+export const CallToolRequestParams2026 = open({
+  _meta: RequestMetaObject,
+  name: Schema.String,
+  arguments: Schema.optional(JsonObject),
+  ...RetryFields
+}).annotations({ identifier: "CallToolRequestParams" })
+export type CallToolRequestParams2026 = typeof CallToolRequestParams2026.Type
+
+/** @see spec 2026-07-28 server/tools — "Calling Tools" ("CallToolRequest", `tools/call`) */
+export const CallToolRequest2026 = open({
+  jsonrpc: JsonRpc,
+  id: RequestId,
+  method: Schema.Literal("tools/call"),
+  params: CallToolRequestParams2026
+}).annotations({ identifier: "CallToolRequest" })
+export type CallToolRequest2026 = typeof CallToolRequest2026.Type
+
+/** @see spec 2026-07-28 server/tools — "Structured Content" ("CallToolResult": `structuredContent` is any JSON value) */
+export const CallToolResult2026 = open({
+  _meta: ResultMeta,
+  resultType: ResultType,
+  content: Schema.Array(ContentBlock),
+  structuredContent: Schema.optional(Schema.Unknown),
+  isError: Schema.optional(Schema.Boolean)
+}).annotations({ identifier: "CallToolResult" })
+export type CallToolResult2026 = typeof CallToolResult2026.Type
+
+/** @see spec 2026-07-28 basic/patterns/mrtr — "Supported Requests" ("CallToolResultResponse": complete or input_required) */
+export const CallToolResultResponse = resultResponse(Schema.Union(CallToolResult2026, InputRequiredResult)).annotations({
+  identifier: "CallToolResultResponse"
+})
+export type CallToolResultResponse = typeof CallToolResultResponse.Type
+
+/** @see spec 2026-07-28 server/tools — "List Changed Notification" (`notifications/tools/list_changed`) */
+export const ToolListChangedNotification2026 = listChanged("notifications/tools/list_changed").annotations({
+  identifier: "ToolListChangedNotification"
+})
+export type ToolListChangedNotification2026 = typeof ToolListChangedNotification2026.Type
+
+// --- Completion — server/utilities/completion ------------------------------
+
+/** @see spec 2026-07-28 server/utilities/completion — "Requesting Completions" ("CompleteRequestParams": `_meta` required) */
+export const CompleteRequestParams2026 = open({
+  _meta: RequestMetaObject,
+  ref: Schema.Union(PromptReference, ResourceTemplateReference),
+  argument: open({ name: Schema.String, value: Schema.String }),
+  context: Schema.optional(
+    open({
+      arguments: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
+    })
+  )
+}).annotations({ identifier: "CompleteRequestParams" })
+export type CompleteRequestParams2026 = typeof CompleteRequestParams2026.Type
+
+/** @see spec 2026-07-28 server/utilities/completion — "Requesting Completions" ("CompleteRequest", `completion/complete`) */
+export const CompleteRequest2026 = open({
+  jsonrpc: JsonRpc,
+  id: RequestId,
+  method: Schema.Literal("completion/complete"),
+  params: CompleteRequestParams2026
+}).annotations({ identifier: "CompleteRequest" })
+export type CompleteRequest2026 = typeof CompleteRequest2026.Type
+
+/** @see spec 2026-07-28 server/utilities/completion — "Completion Results" ("CompleteResult"; at most 100 values) */
+export const CompleteResult2026 = open({
+  _meta: ResultMeta,
+  resultType: ResultType,
+  completion: open({
+    values: Schema.Array(Schema.String).pipe(Schema.maxItems(100)),
+    total: Schema.optional(Schema.Int),
+    hasMore: Schema.optional(Schema.Boolean)
+  })
+}).annotations({ identifier: "CompleteResult" })
+export type CompleteResult2026 = typeof CompleteResult2026.Type
+
+/** @see spec 2026-07-28 server/utilities/completion — "Completion Results" ("CompleteResultResponse") */
+export const CompleteResultResponse = resultResponse(CompleteResult2026).annotations({ identifier: "CompleteResultResponse" })
+export type CompleteResultResponse = typeof CompleteResultResponse.Type
+
+// --- Subscriptions — basic/patterns/subscriptions --------------------------
+
+/** @see spec 2026-07-28 basic/patterns/subscriptions — "Notification Filter" ("SubscriptionFilter"; every field optional) */
+export const SubscriptionFilter = open({
+  toolsListChanged: Schema.optional(Schema.Boolean),
+  promptsListChanged: Schema.optional(Schema.Boolean),
+  resourcesListChanged: Schema.optional(Schema.Boolean),
+  resourceSubscriptions: Schema.optional(Schema.Array(Schema.String))
+}).annotations({ identifier: "SubscriptionFilter" })
+export type SubscriptionFilter = typeof SubscriptionFilter.Type
+
+/** @see spec 2026-07-28 basic/patterns/subscriptions — "Opening a Stream" ("SubscriptionsListenRequestParams") */
+export const SubscriptionsListenRequestParams = open({
+  _meta: RequestMetaObject,
+  notifications: SubscriptionFilter
+}).annotations({ identifier: "SubscriptionsListenRequestParams" })
+export type SubscriptionsListenRequestParams = typeof SubscriptionsListenRequestParams.Type
+
+/** @see spec 2026-07-28 basic/patterns/subscriptions — "Opening a Stream" ("SubscriptionsListenRequest", `subscriptions/listen`) */
+export const SubscriptionsListenRequest = open({
+  jsonrpc: JsonRpc,
+  id: RequestId,
+  method: Schema.Literal("subscriptions/listen"),
+  params: SubscriptionsListenRequestParams
+}).annotations({ identifier: "SubscriptionsListenRequest" })
+export type SubscriptionsListenRequest = typeof SubscriptionsListenRequest.Type
+
+/** @see spec 2026-07-28 basic/patterns/subscriptions — "Graceful Closure" ("SubscriptionsListenResult": `_meta` with the subscription id) */
+export const SubscriptionsListenResult = open({
+  _meta: SubscriptionsListenResultMetaObject,
+  resultType: ResultType
+}).annotations({ identifier: "SubscriptionsListenResult" })
+export type SubscriptionsListenResult = typeof SubscriptionsListenResult.Type
+
+/** @see spec 2026-07-28 basic/patterns/subscriptions — "Graceful Closure" ("SubscriptionsListenResultResponse") */
+export const SubscriptionsListenResultResponse = resultResponse(SubscriptionsListenResult).annotations({
+  identifier: "SubscriptionsListenResultResponse"
+})
+export type SubscriptionsListenResultResponse = typeof SubscriptionsListenResultResponse.Type
+
+/** @see spec 2026-07-28 basic/patterns/subscriptions — "Acknowledgment" ("SubscriptionsAcknowledgedNotificationParams": the honored filter) */
+export const SubscriptionsAcknowledgedNotificationParams = open({
+  _meta: NotificationMeta,
+  notifications: SubscriptionFilter
+}).annotations({ identifier: "SubscriptionsAcknowledgedNotificationParams" })
+export type SubscriptionsAcknowledgedNotificationParams = typeof SubscriptionsAcknowledgedNotificationParams.Type
+
+/** @see spec 2026-07-28 basic/patterns/subscriptions — "Acknowledgment" (`notifications/subscriptions/acknowledged`) */
+export const SubscriptionsAcknowledgedNotification = open({
+  jsonrpc: JsonRpc,
+  method: Schema.Literal("notifications/subscriptions/acknowledged"),
+  params: SubscriptionsAcknowledgedNotificationParams
+}).annotations({ identifier: "SubscriptionsAcknowledgedNotification" })
+export type SubscriptionsAcknowledgedNotification = typeof SubscriptionsAcknowledgedNotification.Type
+
+// --- Message unions by direction — basic/index "Messages" ------------------
+
+/** @see spec 2026-07-28 basic/index — "Messages" ("ClientRequest": no initialize, ping, setLevel, subscribe or tasks) */
+export const ClientRequest2026 = Schema.Union(
+  DiscoverRequest,
+  ListResourcesRequest2026,
+  ListResourceTemplatesRequest2026,
+  ReadResourceRequest2026,
+  SubscriptionsListenRequest,
+  ListPromptsRequest2026,
+  GetPromptRequest2026,
+  ListToolsRequest2026,
+  CallToolRequest2026,
+  CompleteRequest2026
+).annotations({ identifier: "ClientRequest" })
+export type ClientRequest2026 = typeof ClientRequest2026.Type
+
+/** @see spec 2026-07-28 basic/index — "Messages" ("ClientNotification": only `notifications/cancelled`) */
+export const ClientNotification2026 = CancelledNotification2026.annotations({ identifier: "ClientNotification" })
+export type ClientNotification2026 = typeof ClientNotification2026.Type
+
+/** @see spec 2026-07-28 basic/index — "Messages" ("ClientResult" = Result: clients answer through `inputResponses`) */
+export const ClientResult2026 = Result2026.annotations({ identifier: "ClientResult" })
+export type ClientResult2026 = typeof ClientResult2026.Type
+
+/** @see spec 2026-07-28 basic/index — "Messages" ("ServerNotification") */
+export const ServerNotification2026 = Schema.Union(
+  CancelledNotification2026,
+  ProgressNotification2026,
+  ResourceListChangedNotification2026,
+  SubscriptionsAcknowledgedNotification,
+  ResourceUpdatedNotification2026,
+  PromptListChangedNotification2026,
+  ToolListChangedNotification2026,
+  LoggingMessageNotification2026
+).annotations({ identifier: "ServerNotification" })
+export type ServerNotification2026 = typeof ServerNotification2026.Type
+
+/**
+ * The catch-all `Result` member is tried last so the most specific member
+ * wins; the accepted set equals schema.json's `anyOf`.
+ * @see spec 2026-07-28 basic/index — "Messages" ("ServerResult")
+ */
+export const ServerResult2026 = Schema.Union(
+  InputRequiredResult,
+  DiscoverResult,
+  ListResourcesResult2026,
+  ListResourceTemplatesResult2026,
+  ReadResourceResult2026,
+  SubscriptionsListenResult,
+  ListPromptsResult2026,
+  GetPromptResult2026,
+  ListToolsResult2026,
+  CallToolResult2026,
+  CompleteResult2026,
+  Result2026
+).annotations({ identifier: "ServerResult" })
+export type ServerResult2026 = typeof ServerResult2026.Type
+
+// --- Every definition, by name ---------------------------------------------
+
+/**
+ * Every definition (`$defs`) of the 2026-07-28 schema.json, by its exact
+ * name: the `2026` variants under their spec names, and the 2025-11-25
+ * schemas of the definitions 2026-07-28 did not change.
+ * @see spec 2026-07-28 schema — https://modelcontextprotocol.io/specification/2026-07-28/schema
+ */
+export const definitions20260728 = {
+  Annotations,
+  AudioContent,
+  BaseMetadata,
+  BlobResourceContents,
+  BooleanSchema,
+  CacheableResult,
+  CallToolRequest: CallToolRequest2026,
+  CallToolRequestParams: CallToolRequestParams2026,
+  CallToolResult: CallToolResult2026,
+  CallToolResultResponse,
+  CancelledNotification: CancelledNotification2026,
+  CancelledNotificationParams: CancelledNotificationParams2026,
+  ClientCapabilities: ClientCapabilities2026,
+  ClientNotification: ClientNotification2026,
+  ClientRequest: ClientRequest2026,
+  ClientResult: ClientResult2026,
+  CompleteRequest: CompleteRequest2026,
+  CompleteRequestParams: CompleteRequestParams2026,
+  CompleteResult: CompleteResult2026,
+  CompleteResultResponse,
+  ContentBlock,
+  CreateMessageRequest: CreateMessageRequest2026,
+  CreateMessageRequestParams: CreateMessageRequestParams2026,
+  CreateMessageResult: CreateMessageResult2026,
+  Cursor,
+  DiscoverRequest,
+  DiscoverResult,
+  DiscoverResultResponse,
+  ElicitRequest: ElicitRequest2026,
+  ElicitRequestFormParams: ElicitRequestFormParams2026,
+  ElicitRequestParams: ElicitRequestParams2026,
+  ElicitRequestURLParams: ElicitRequestURLParams2026,
+  ElicitResult: ElicitResult2026,
+  EmbeddedResource,
+  EmptyResult: EmptyResult2026,
+  EnumSchema,
+  Error,
+  GetPromptRequest: GetPromptRequest2026,
+  GetPromptRequestParams: GetPromptRequestParams2026,
+  GetPromptResult: GetPromptResult2026,
+  GetPromptResultResponse,
+  HeaderMismatchError,
+  Icon,
+  Icons,
+  ImageContent,
+  Implementation,
+  InputRequest,
+  InputRequests,
+  InputRequiredResult,
+  InputResponse,
+  InputResponseRequestParams,
+  InputResponses,
+  InternalError,
+  InvalidParamsError,
+  InvalidRequestError,
+  JSONArray,
+  JSONObject,
+  JSONRPCErrorResponse,
+  JSONRPCMessage: JSONRPCMessage2026,
+  JSONRPCNotification,
+  JSONRPCRequest,
+  JSONRPCResponse: JSONRPCResponse2026,
+  JSONRPCResultResponse: JSONRPCResultResponse2026,
+  JSONValue,
+  LegacyTitledEnumSchema,
+  ListPromptsRequest: ListPromptsRequest2026,
+  ListPromptsResult: ListPromptsResult2026,
+  ListPromptsResultResponse,
+  ListResourceTemplatesRequest: ListResourceTemplatesRequest2026,
+  ListResourceTemplatesResult: ListResourceTemplatesResult2026,
+  ListResourceTemplatesResultResponse,
+  ListResourcesRequest: ListResourcesRequest2026,
+  ListResourcesResult: ListResourcesResult2026,
+  ListResourcesResultResponse,
+  ListRootsRequest: ListRootsRequest2026,
+  ListRootsResult: ListRootsResult2026,
+  ListToolsRequest: ListToolsRequest2026,
+  ListToolsResult: ListToolsResult2026,
+  ListToolsResultResponse,
+  LoggingLevel,
+  LoggingMessageNotification: LoggingMessageNotification2026,
+  LoggingMessageNotificationParams: LoggingMessageNotificationParams2026,
+  MetaObject,
+  MethodNotFoundError,
+  MissingRequiredClientCapabilityError,
+  ModelHint,
+  ModelPreferences,
+  MultiSelectEnumSchema,
+  Notification,
+  NotificationMetaObject,
+  NotificationParams: NotificationParams2026,
+  NumberSchema,
+  PaginatedRequest: PaginatedRequest2026,
+  PaginatedRequestParams: PaginatedRequestParams2026,
+  PaginatedResult: PaginatedResult2026,
+  ParseError,
+  PrimitiveSchemaDefinition,
+  ProgressNotification: ProgressNotification2026,
+  ProgressNotificationParams: ProgressNotificationParams2026,
+  ProgressToken,
+  Prompt,
+  PromptArgument,
+  PromptListChangedNotification: PromptListChangedNotification2026,
+  PromptMessage,
+  PromptReference,
+  ReadResourceRequest: ReadResourceRequest2026,
+  ReadResourceRequestParams: ReadResourceRequestParams2026,
+  ReadResourceResult: ReadResourceResult2026,
+  ReadResourceResultResponse,
+  Request,
+  RequestId,
+  RequestMetaObject,
+  RequestParams: RequestParams2026,
+  Resource,
+  ResourceContents,
+  ResourceLink,
+  ResourceListChangedNotification: ResourceListChangedNotification2026,
+  ResourceRequestParams: ResourceRequestParams2026,
+  ResourceTemplate,
+  ResourceTemplateReference,
+  ResourceUpdatedNotification: ResourceUpdatedNotification2026,
+  ResourceUpdatedNotificationParams: ResourceUpdatedNotificationParams2026,
+  Result: Result2026,
+  ResultMetaObject,
+  ResultType,
+  Role,
+  Root,
+  SamplingMessage: SamplingMessage2026,
+  SamplingMessageContentBlock: SamplingMessageContentBlock2026,
+  ServerCapabilities: ServerCapabilities2026,
+  ServerNotification: ServerNotification2026,
+  ServerResult: ServerResult2026,
+  SingleSelectEnumSchema,
+  StringSchema,
+  SubscriptionFilter,
+  SubscriptionsAcknowledgedNotification,
+  SubscriptionsAcknowledgedNotificationParams,
+  SubscriptionsListenRequest,
+  SubscriptionsListenRequestParams,
+  SubscriptionsListenResult,
+  SubscriptionsListenResultMetaObject,
+  SubscriptionsListenResultResponse,
+  TextContent,
+  TextResourceContents,
+  TitledMultiSelectEnumSchema,
+  TitledSingleSelectEnumSchema,
+  Tool: Tool2026,
+  ToolAnnotations,
+  ToolChoice,
+  ToolListChangedNotification: ToolListChangedNotification2026,
+  ToolResultContent: ToolResultContent2026,
+  ToolUseContent,
+  UnsupportedProtocolVersionError,
+  UntitledMultiSelectEnumSchema,
+  UntitledSingleSelectEnumSchema
+} as const

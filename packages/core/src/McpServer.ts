@@ -31,6 +31,7 @@ import {
   Effect,
   Either,
   type Exit,
+  type Fiber,
   Layer,
   Option,
   PubSub,
@@ -48,6 +49,7 @@ import type * as Prompt from "./Prompt.js"
 import type { RequestContext } from "./RequestContext.js"
 import type * as Resource from "./Resource.js"
 import type * as ResourceTemplate from "./ResourceTemplate.js"
+import type * as Task from "./Task.js"
 import type * as Tool from "./Tool.js"
 
 /** How the server introduces itself and behaves. */
@@ -91,6 +93,15 @@ export interface Options {
     readonly key?: string | Uint8Array | Redacted.Redacted<string>
     readonly ttlMillis?: number
   }
+  /**
+   * How tools run as tasks (see `Task`): lifetimes, polling interval, the
+   * limit of tasks running at once and who owns a task. The server
+   * advertises `tasks` (2025-11-25) or the `io.modelcontextprotocol/tasks`
+   * extension (2026-07-28) while a tool that may run as a task is registered.
+   * Tasks are kept in the `Task.TaskStore` provided to the server's Layer,
+   * in memory without one.
+   */
+  readonly tasks?: Task.Options
   /**
    * Advertise these capabilities even when nothing of the kind is registered
    * at initialize time, for servers that add primitives at runtime.
@@ -208,6 +219,19 @@ export interface Service {
   readonly connect: (options: ConnectOptions) => Effect.Effect<Connection, never, Scope.Scope>
   readonly addTool: (tool: Registered<Tool.Any>) => Effect.Effect<void>
   readonly removeTool: (name: string) => Effect.Effect<boolean>
+  /**
+   * Serves one 2026-07-28 request outside any connection (spec 2026-07-28
+   * basic/transports/streamable-http: no session): what HTTP transports do
+   * with each POST of that revision. Messages related to the request go to
+   * `send`; `onExit` gets the response (or the interruption). Returns the
+   * request's fiber, undefined when it was answered at once.
+   */
+  readonly serveStateless: (
+    message: JsonRpc.Request,
+    send: ConnectOptions["send"],
+    runtime: Runtime.Runtime<never>,
+    onExit: (exit: Exit.Exit<JsonRpc.Response>) => void
+  ) => Fiber.RuntimeFiber<unknown, unknown> | undefined
   /**
    * The definition of the tool registered under `name` now, or undefined: a
    * synchronous lookup for transports that check a request against the tool

@@ -18,6 +18,39 @@
  *   handler: ({ text }) => Effect.succeed(text)
  * })
  *
+ * ## Parameters mirrored into HTTP headers (`x-mcp-header`)
+ *
+ * Under 2026-07-28 a parameter may be mirrored by clients into an
+ * `Mcp-Param-{Name}` header on Streamable HTTP, so that load balancers and
+ * gateways can route on it (spec 2026-07-28 server/tools "x-mcp-header").
+ * Put the annotation on the field with a `jsonSchema` annotation, which the
+ * derived `inputSchema` carries through:
+ *
+ * @example
+ * const query = Tool.make("execute_sql", {
+ *   input: Schema.Struct({
+ *     region: Schema.String.annotations({ jsonSchema: { "x-mcp-header": "Region" } }),
+ *     // Schema.Int derives `"type": "number"`, which may not carry a header: say "integer".
+ *     priority: Schema.optional(Schema.Int.annotations({ jsonSchema: { type: "integer", "x-mcp-header": "Priority" } })),
+ *     dryRun: Schema.Boolean.annotations({ jsonSchema: { "x-mcp-header": "Dry-Run" } }),
+ *     // A nullable one: the annotation replaces the union's `anyOf`, so give its type.
+ *     tenant: Schema.NullOr(Schema.String).annotations({ jsonSchema: { type: ["string", "null"], "x-mcp-header": "Tenant" } }),
+ *     query: Schema.String
+ *   }),
+ *   handler: ({ query }) => runQuery(query)
+ * })
+ *
+ * The annotated field must be reachable from the root through struct fields
+ * only: not inside an array, a union, or a struct with an `identifier`
+ * annotation (that becomes a `$ref`). `make` throws, naming the tool and the
+ * property, when an annotation breaks a rule of the spec (a header name that
+ * is not an RFC 9110 token, names equal ignoring case, a type other than
+ * string, integer or boolean, a position not statically reachable), since
+ * clients drop such a tool from `tools/list`. The HTTP transport checks each
+ * `tools/call` of such a tool: a header missing, present without its value,
+ * or different from the body is refused with 400 and `HeaderMismatch`.
+ * Do not mark secrets or personal data: intermediaries see headers.
+ *
  * @since 0.1.0
  */
 import { Effect, Either, JSONSchema, Option, ParseResult, Schema, SchemaAST } from "effect"
@@ -26,6 +59,8 @@ import { clip, describe, InternalError, InvalidParams, isProtocolError, preview,
 import type * as McpSchema from "./McpSchema.js"
 import type * as Middleware from "./Middleware.js"
 import type { RequestContext } from "./RequestContext.js"
+import type * as Task from "./Task.js"
+import * as ToolHeaders from "./internal/toolHeaders.js"
 
 /** What a handler without an output schema may return. */
 export type Result =
@@ -67,6 +102,8 @@ export interface Tool<out Name extends string = string, out R = never> {
   readonly call: (args: unknown) => Effect.Effect<McpSchema.CallToolResult, ProtocolError, R | RequestContext>
   /** Middleware around this tool only, outermost first. */
   readonly middleware: ReadonlyArray<Middleware.Any>
+  /** How it runs as a task (see `Task`); undefined: as its `execution.taskSupport` says. */
+  readonly task?: Task.ToolOptions | undefined
 }
 
 /** Any tool, whatever it needs. */
@@ -81,6 +118,11 @@ export interface Options<In extends InputSchema, P = never, RM = never> {
   readonly annotations?: McpSchema.ToolAnnotations
   readonly icons?: ReadonlyArray<McpSchema.Icon>
   readonly execution?: McpSchema.Tool["execution"]
+  /**
+   * Run as a task (see `Task`; spec 2025-11-25 basic/utilities/tasks, the
+   * 2026-07-28 tasks extension): sets `execution.taskSupport` to `support`.
+   */
+  readonly task?: Task.ToolOptions
   readonly _meta?: { readonly [key: string]: unknown }
   /**
    * Middleware around this tool only, outermost first. What it provides
@@ -192,9 +234,14 @@ export function make(
     ...(output === undefined ? {} : { outputSchema: jsonSchemaOf(output) as NonNullable<McpSchema.Tool["outputSchema"]> }),
     ...(options.annotations === undefined ? {} : { annotations: options.annotations }),
     ...(options.icons === undefined ? {} : { icons: options.icons }),
-    ...(options.execution === undefined ? {} : { execution: options.execution }),
+    ...(options.task === undefined
+      ? options.execution === undefined ? {} : { execution: options.execution }
+      : { execution: { ...options.execution, taskSupport: options.task.support } }),
     ...(options._meta === undefined ? {} : { _meta: options._meta })
   } as McpSchema.Tool
+  // spec 2026-07-28 server/tools "x-mcp-header": clients drop a tool whose annotations break the rules.
+  const headerProblems = ToolHeaders.analyzeTool(definition).problems
+  if (headerProblems.length > 0) throw new Error(`Tool ${JSON.stringify(name)}: ${headerProblems.join("; ")}`)
   const handler = options.handler
   const onSuccess = (value: unknown): Effect.Effect<McpSchema.CallToolResult, ProtocolError> => {
     if (encodeOutput === undefined) return Effect.succeed(toResult(value as Result))
@@ -262,9 +309,42 @@ export function make(
     name,
     definition,
     call,
-    middleware: options.middleware ?? []
+    middleware: options.middleware ?? [],
+    ...(options.task === undefined ? {} : { task: options.task })
   }
 }
+
+/**
+ * A tool parameter that clients mirror into an `Mcp-Param-{Name}` header on
+ * Streamable HTTP (spec 2026-07-28 server/tools "x-mcp-header").
+ */
+export interface HeaderParameter {
+  /** The `x-mcp-header` value: the `{Name}` of `Mcp-Param-{Name}`, as declared. */
+  readonly name: string
+  /** `mcp-param-{name}` in lower case, the form HTTP libraries give header names in. */
+  readonly header: string
+  /** The chain of `properties` keys from the `inputSchema` root to the parameter. */
+  readonly path: ReadonlyArray<string>
+  /** The parameter's declared type (besides `null`). */
+  readonly type: "string" | "integer" | "boolean"
+}
+
+/**
+ * The parameters of a tool definition that carry a valid `x-mcp-header`, in
+ * schema order; computed on first use and cached with the definition, so a
+ * transport may ask on every call. Annotations that break the spec's rules
+ * are left out (`make` refuses them; a definition built by hand may have them).
+ */
+export const headerParameters = (definition: McpSchema.Tool): ReadonlyArray<HeaderParameter> =>
+  ToolHeaders.analyzeTool(definition).parameters
+
+/**
+ * Why the `x-mcp-header` annotations of an `inputSchema` break the rules of
+ * spec 2026-07-28 server/tools "x-mcp-header", one message per annotation
+ * naming its property; empty when they are valid.
+ */
+export const headerProblems = (inputSchema: McpSchema.Tool["inputSchema"]): ReadonlyArray<string> =>
+  ToolHeaders.analyze(inputSchema).problems
 
 const primitiveTypes: Partial<Record<SchemaAST.AST["_tag"], string>> = {
   StringKeyword: "string",

@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+export * as ChangeFeed from "./ChangeFeed.js"
 export * as ClientSession from "./ClientSession.js"
 export * as Completion from "./Completion.js"
 export * as Content from "./Content.js"
@@ -23,6 +24,7 @@ export * as Resource from "./Resource.js"
 export * as ResourceTemplate from "./ResourceTemplate.js"
 export * as Roots from "./Roots.js"
 export * as Sampling from "./Sampling.js"
+export * as Task from "./Task.js"
 export * as Tool from "./Tool.js"
 export * as Tracing from "./Tracing.js"
 export * as Health from "./Health.js"

@@ -53,7 +53,7 @@ describe("2026-07-28 beside 2025-11-25 (spec 2026-07-28 basic/versioning)", () =
       expect2026("DiscoverResultResponse", response)
       expect(response.result).toMatchObject({
         resultType: "complete",
-        supportedVersions: ["2026-07-28"],
+        supportedVersions: ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"],
         capabilities: { tools: {}, resources: {} },
         instructions: "Use echo.",
         ttlMs: 0,
@@ -89,7 +89,7 @@ describe("2026-07-28 beside 2025-11-25 (spec 2026-07-28 basic/versioning)", () =
       expect(unsupported).toEqual({
         jsonrpc: "2.0",
         id: 1,
-        error: { code: -32022, message: "Unsupported protocol version", data: { supported: ["2026-07-28"], requested: "1900-01-01" } }
+        error: { code: -32022, message: "Unsupported protocol version", data: { supported: ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"], requested: "1900-01-01" } }
       })
       const missing = yield* raw.exchange({
         jsonrpc: "2.0",

@@ -62,6 +62,38 @@ describe("Tracing (OpenTelemetry semantic conventions for MCP)", () => {
     )
   })
 
+  it.scoped("W3C trace context in _meta parents the request span, under 2025-11-25 and 2026-07-28 (spec 2026-07-28 basic/index \"OpenTelemetry trace context\")", () => {
+    const exporter = new InMemorySpanExporter()
+    const traceId = "0af7651916cd43dd8448eb211c80319c"
+    const traceparent = `00-${traceId}-00f067aa0ba902b7-01`
+    return Effect.gen(function*() {
+      const client = yield* TestClient.TestClient
+      yield* client.request("tools/call", { name: "echo", arguments: { text: "old" }, _meta: { traceparent } })
+      yield* client.request("tools/call", {
+        name: "echo",
+        arguments: { text: "new" },
+        _meta: {
+          traceparent,
+          "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+          "io.modelcontextprotocol/clientCapabilities": {}
+        }
+      })
+      // A malformed traceparent is ignored: a new trace starts.
+      yield* client.request("tools/call", { name: "echo", arguments: { text: "bad" }, _meta: { traceparent: `00-${"0".repeat(32)}-00f067aa0ba902b7-01` } })
+      const requests = exporter.getFinishedSpans().filter((s) => s.name === "tools/call echo")
+      expect(requests).toHaveLength(3)
+      for (const span of requests.slice(0, 2)) {
+        expect(span.spanContext().traceId).toBe(traceId)
+        expect(parentOf(span)).toBe("00f067aa0ba902b7")
+      }
+      expect(requests[2]!.spanContext().traceId).not.toBe(traceId)
+      expect(parentOf(requests[2]!)).toBeUndefined()
+    }).pipe(
+      Effect.provide(TestClient.layerWith({ name: "traced", version: "1" }, echo, broken)),
+      Effect.provide(Tracing.layer({ serviceName: "traced", spanProcessor: new SimpleSpanProcessor(exporter) }))
+    )
+  })
+
   it.scoped("the active OpenTelemetry context follows the span when a context manager is registered, and costs nothing when none is", () => {
     let active: Array<string | undefined> = []
     const probe = Tool.make("probe", {

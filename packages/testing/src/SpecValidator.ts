@@ -1,9 +1,13 @@
 /**
  * Validates values against definitions of the official MCP JSON schema
- * (`schema.json`) using ajv: draft 2020-12 documents (2025-11-25) through
- * `ajv/dist/2020.js`, anything else (older, draft-07 revisions) through `ajv`.
+ * (`schema.json`) using ajv: draft 2020-12 documents through
+ * `ajv/dist/2020.js` (2025-11-25, 2026-07-28), anything else (older, draft-07
+ * revisions) through `ajv`.
  *
  * Validators are compiled lazily, once per definition name, and cached.
+ * The package also ships the 2026-07-28 example messages ({@link examples})
+ * and which definition judges each 2026-07-28 response
+ * ({@link resultResponseDefinitions20260728}, {@link errorDefinitions20260728}).
  *
  * @example
  * ```ts
@@ -13,7 +17,7 @@
  * if (!outcome.valid) console.error(outcome.errors)
  * ```
  */
-import { readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { Ajv } from "ajv"
 import { Ajv2020 } from "ajv/dist/2020.js"
@@ -45,6 +49,85 @@ export const schemaPath = (revision: Revision): string =>
 
 /** Path of the MCP 2025-11-25 schema.json (see {@link schemaPath}). */
 export const defaultSchemaPath: string = schemaPath("2025-11-25")
+
+/**
+ * Path of a revision's `examples/` directory in this package's copy of the
+ * specification: one folder per schema.json definition, holding example
+ * messages of that definition. 2025-11-25 ships none.
+ */
+export const examplesPath = (revision: Revision): string =>
+  fileURLToPath(new URL(`../spec/${revision}/examples`, import.meta.url))
+
+/** One example message shipped with the specification. */
+export interface Example {
+  /** The schema.json definition the example is an instance of (its folder's name). */
+  readonly definition: string
+  /** The file name, e.g. `call-tool-request.json`. */
+  readonly file: string
+  /** The parsed JSON. */
+  readonly value: unknown
+}
+
+/**
+ * Every example message of a revision (`examples/<Definition>/<name>.json`),
+ * sorted by definition then file; empty for a revision without examples.
+ */
+export const examples = (revision: Revision): ReadonlyArray<Example> => {
+  const root = examplesPath(revision)
+  if (!existsSync(root)) return []
+  const out: Array<Example> = []
+  for (const definition of readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+    for (const file of readdirSync(`${root}/${definition}`).filter((f) => f.endsWith(".json")).sort()) {
+      out.push({ definition, file, value: JSON.parse(readFileSync(`${root}/${definition}/${file}`, "utf8")) })
+    }
+  }
+  return out
+}
+
+/**
+ * The schema.json definition of the whole successful response to each
+ * 2026-07-28 client request (`{ jsonrpc, id, result }`; spec 2026-07-28
+ * schema "*ResultResponse"). `tools/call`, `prompts/get` and
+ * `resources/read` admit an `InputRequiredResult` too (basic/patterns/mrtr
+ * "Supported Requests").
+ */
+export const resultResponseDefinitions20260728: { readonly [method: string]: string } = {
+  "server/discover": "DiscoverResultResponse",
+  "tools/list": "ListToolsResultResponse",
+  "tools/call": "CallToolResultResponse",
+  "prompts/list": "ListPromptsResultResponse",
+  "prompts/get": "GetPromptResultResponse",
+  "resources/list": "ListResourcesResultResponse",
+  "resources/templates/list": "ListResourceTemplatesResultResponse",
+  "resources/read": "ReadResourceResultResponse",
+  "completion/complete": "CompleteResultResponse",
+  "subscriptions/listen": "SubscriptionsListenResultResponse"
+}
+
+/**
+ * The schema.json definition of the `error` member of a 2026-07-28 error
+ * response with a standard JSON-RPC code (spec 2026-07-28 basic/index
+ * "Error Codes"). The MCP codes -32020 to -32022 are defined on the whole
+ * response instead: see {@link errorResponseDefinitions20260728}.
+ */
+export const errorDefinitions20260728: { readonly [code: number]: string } = {
+  [-32700]: "ParseError",
+  [-32600]: "InvalidRequestError",
+  [-32601]: "MethodNotFoundError",
+  [-32602]: "InvalidParamsError",
+  [-32603]: "InternalError"
+}
+
+/**
+ * The schema.json definition of a whole 2026-07-28 error response
+ * (`{ jsonrpc, id?, error }`) with an MCP error code (spec 2026-07-28
+ * basic/index "Error Codes").
+ */
+export const errorResponseDefinitions20260728: { readonly [code: number]: string } = {
+  [-32020]: "HeaderMismatchError",
+  [-32021]: "MissingRequiredClientCapabilityError",
+  [-32022]: "UnsupportedProtocolVersionError"
+}
 
 
 /** Lightweight checks for the non-standard / non-built-in formats used by schema.json. */

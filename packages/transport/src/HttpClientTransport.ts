@@ -15,6 +15,29 @@
  *   after the server's `retry` ("Resumability and Redelivery");
  * - closing the scope DELETEs the session ("Session Management" 5.).
  *
+ * A request whose `_meta` carries `io.modelcontextprotocol/protocolVersion`
+ * 2026-07-28 is sent as that revision's Streamable HTTP says (spec
+ * 2026-07-28 basic/transports/streamable-http), whatever came before:
+ *
+ * - no `Mcp-Session-Id`; `MCP-Protocol-Version` from the body, `Mcp-Method`,
+ *   and `Mcp-Name` for `tools/call`, `prompts/get` and `resources/read`
+ *   ("Request Metadata"), Base64-wrapped as `=?base64?…?=` when the value is
+ *   not plain ASCII ("Value Encoding");
+ * - `Mcp-Param-{Name}` headers for the `tools/call` arguments the tool's
+ *   `inputSchema` marks with `x-mcp-header`, learnt from the `tools/list`
+ *   results that went through this transport; a tool whose annotations break
+ *   the spec's rules is left out of those results, with a warning ("Custom
+ *   Headers from Tool Parameters");
+ * - an HTTP error carrying a JSON-RPC error (-32022, -32601, -32020, -32602,
+ *   ...) is delivered as that error; another failure (no JSON-RPC body, or a
+ *   code of the legacy range -32000..-32019) answers the request locally
+ *   with -32000 and `data.httpStatus` ("Backward Compatibility" reads both);
+ * - an SSE response is read until the response, never resumed ("Resumable
+ *   SSE streams via Last-Event-ID are not supported"); a
+ *   `subscriptions/listen` response stays open as long as the subscription;
+ * - `notifications/cancelled` for such a request is not sent: the request's
+ *   response stream is closed, which cancels it ("Cancellation").
+ *
  * @example
  * import { Effect } from "effect"
  * import { McpClient } from "@emcee/core"
@@ -28,9 +51,10 @@
  *
  * @since 0.1.0
  */
-import { JsonRpc, McpClient } from "@emcee/core"
-import { Effect, FiberSet, Mailbox, type Scope, Stream } from "effect"
+import { JsonRpc, McpClient, McpSchema, Tool } from "@emcee/core"
+import { Effect, FiberMap, FiberSet, Mailbox, type Scope, Stream } from "effect"
 import * as SseParser from "./internal/sseParser.js"
+import * as RequestHeaders from "./internal/requestHeaders.js"
 
 /** How dropped SSE streams are reconnected. */
 export interface ReconnectOptions {
@@ -57,9 +81,12 @@ export interface Options {
 
 /** A Streamable HTTP client transport. */
 export interface HttpClientTransport extends McpClient.ClientTransport {
-  /** The `Mcp-Session-Id` the server assigned, once initialized. */
+  /** The `Mcp-Session-Id` the server assigned, once initialized (never under 2026-07-28). */
   readonly sessionId: () => string | undefined
-  /** The protocol revision of the initialize result, sent as `MCP-Protocol-Version`. */
+  /**
+   * The protocol revision sent as `MCP-Protocol-Version`: the initialize
+   * result's, or else the last 2026-07-28 request's.
+   */
   readonly protocolVersion: () => string | undefined
 }
 
@@ -67,6 +94,39 @@ export interface HttpClientTransport extends McpClient.ClientTransport {
 const TRANSPORT_ERROR = -32000
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+const isObject = (u: unknown): u is JsonRpc.JsonObject => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** The 2026-07-28 version a request declares in `_meta`, when it is one served statelessly. */
+const statelessVersion = (message: JsonRpc.Message): string | undefined => {
+  if (!("method" in message && "id" in message)) return undefined
+  const meta = message.params?._meta
+  const version = isObject(meta) ? meta[McpSchema.MetaKey.protocolVersion] : undefined
+  return typeof version === "string" && McpSchema.isStateless(version) ? version : undefined
+}
+
+/**
+ * The `Mcp-Param-{Name}` headers of a `tools/call` (spec 2026-07-28
+ * basic/transports/streamable-http "Client Behavior"): each annotated value
+ * present in the arguments, as a string (integers in decimal, booleans
+ * lowercase), encoded; absent and null values send no header.
+ */
+const paramHeaderValues = (headers: ReadonlyArray<Tool.HeaderParameter>, args: unknown): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const header of headers) {
+    let value: unknown = args
+    for (const key of header.path) value = isObject(value) ? value[key] : undefined
+    const text = typeof value === "string"
+      ? value
+      : typeof value === "boolean"
+      ? String(value)
+      : typeof value === "number" && Number.isSafeInteger(value)
+      ? String(value)
+      : undefined
+    if (text !== undefined) out[header.header] = RequestHeaders.encodeValue(text)
+  }
+  return out
+}
 
 interface StreamState {
   lastEventId: string
@@ -90,6 +150,12 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
 
     let sessionId: string | undefined
     let protocolVersion: string | undefined
+    /** The version of the last 2026-07-28 request. */
+    let statelessProtocolVersion: string | undefined
+    /** `x-mcp-header` annotations by tool name, from the `tools/list` results delivered. */
+    const toolHeaders = new Map<string, ReadonlyArray<Tool.HeaderParameter>>()
+    /** What to do to the result of a request before delivering it, by request id. */
+    const transforms = new Map<JsonRpc.RequestId, (result: JsonRpc.JsonObject) => Effect.Effect<JsonRpc.JsonObject>>()
     let initializeId: JsonRpc.RequestId | undefined
     let listening = false
     /** Set when the transport ended: later sends fail with it. */
@@ -112,6 +178,8 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
       })
     )
     const fibers = yield* FiberSet.make()
+    /** 2026-07-28 requests in flight: interrupting one closes its response stream, which cancels it. */
+    const statelessRuns = yield* FiberMap.make<JsonRpc.RequestId>()
 
     const headers = (extra: Record<string, string>): Record<string, string> => {
       const all: Record<string, string> = { ...options.headers, ...extra }
@@ -147,11 +215,23 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
           const version = message.result["protocolVersion"]
           if (typeof version === "string") protocolVersion = version
         }
+        if (classified._tag === "Response" && "result" in classified.message) {
+          const success = classified.message
+          const transform = transforms.get(success.id)
+          if (transform !== undefined) {
+            transforms.delete(success.id)
+            return Effect.flatMap(transform(success.result), (result) => mailbox.offer({ ...success, result })).pipe(Effect.asVoid)
+          }
+        }
         return Effect.asVoid(mailbox.offer(message))
       })
 
-    /** Answers a request locally when its POST failed, so the caller fails now rather than at its timeout. */
-    const failRequest = (id: JsonRpc.RequestId, message: string) => deliver(JsonRpc.failure(id, TRANSPORT_ERROR, message))
+    /**
+     * Answers a request locally when its POST failed, so the caller fails now rather than at its timeout;
+     * `httpStatus` when the server answered an HTTP error without a JSON-RPC one.
+     */
+    const failRequest = (id: JsonRpc.RequestId, message: string, httpStatus?: number) =>
+      deliver(JsonRpc.failure(id, TRANSPORT_ERROR, message, httpStatus === undefined ? undefined : { httpStatus }))
 
     const delay = (state: StreamState, attempt: number) =>
       Effect.sleep(state.retry ?? Math.min(maxDelay, initialDelay * 2 ** attempt))
@@ -317,9 +397,126 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         return yield* Effect.fail(new McpClient.TransportError({ message: `POST ${url.href}: unexpected content type "${contentType}"` }))
       })
 
+    /**
+     * Remembers the `x-mcp-header` annotations of the tools listed, and
+     * leaves out the tools whose annotations break the spec's rules (spec
+     * 2026-07-28 basic/transports/streamable-http "Schema Extension": "the
+     * client MUST exclude the invalid tool from the result of tools/list").
+     */
+    const learnTools = (result: JsonRpc.JsonObject): Effect.Effect<JsonRpc.JsonObject> =>
+      Effect.gen(function*() {
+        const tools = result.tools
+        if (!Array.isArray(tools)) return result
+        const kept: Array<unknown> = []
+        for (const tool of tools) {
+          const name = isObject(tool) ? tool.name : undefined
+          if (!isObject(tool) || typeof name !== "string") {
+            kept.push(tool)
+            continue
+          }
+          // The same rules the server applies to its own tools (`Tool.make`).
+          const problems = Tool.headerProblems(tool.inputSchema as McpSchema.Tool["inputSchema"])
+          if (problems.length > 0) {
+            toolHeaders.delete(name)
+            yield* Effect.logWarning(`HttpClientTransport: left out tool "${name}": ${problems.join("; ")}`)
+            continue
+          }
+          const headers = Tool.headerParameters(tool as unknown as McpSchema.Tool)
+          if (headers.length === 0) toolHeaders.delete(name)
+          else toolHeaders.set(name, headers)
+          kept.push(tool)
+        }
+        return kept.length === tools.length ? result : { ...result, tools: kept }
+      })
+
+    /** The headers of a 2026-07-28 request (spec 2026-07-28 basic/transports/streamable-http "Request Metadata"). */
+    const statelessHeaders = (message: JsonRpc.Request, version: string): Record<string, string> => {
+      const all: Record<string, string> = {
+        ...options.headers,
+        accept: "application/json, text/event-stream",
+        "content-type": "application/json",
+        "mcp-protocol-version": version,
+        "mcp-method": message.method
+      }
+      const source = RequestHeaders.nameSource[message.method]
+      const name = source === undefined ? undefined : message.params?.[source]
+      if (typeof name === "string") all["mcp-name"] = RequestHeaders.encodeValue(name)
+      const annotated = message.method === "tools/call" && typeof name === "string" ? toolHeaders.get(name) : undefined
+      return annotated === undefined ? all : { ...all, ...paramHeaderValues(annotated, message.params?.arguments) }
+    }
+
+    /** POSTs one 2026-07-28 request and delivers its answer, or answers it locally. */
+    const postStateless = (message: JsonRpc.Request, version: string) =>
+      Effect.gen(function*() {
+        statelessProtocolVersion = version
+        if (message.method === "tools/list") transforms.set(message.id, learnTools)
+        const response = yield* request("POST", statelessHeaders(message, version), JSON.stringify(message))
+        const contentType = response.headers.get("content-type") ?? ""
+        if (!response.ok) {
+          const text = yield* Effect.promise(() => response.text().catch(() => ""))
+          // spec 2026-07-28 streamable-http "Backward Compatibility": a JSON-RPC error body (400 for -32022,
+          // -32021, -32020, -32602; 404 for -32601) is the server's answer. Anything else is the transport's
+          // failure, with the status: so is a code of the legacy range -32000..-32019, which carries no meaning
+          // a receiver may rely on (spec 2026-07-28 basic/index "Error Codes") and is what 2025-11-25 servers
+          // and HTTP guards answer with (400 "Server not initialized", 403 "Forbidden").
+          let body: unknown
+          try {
+            body = JSON.parse(text)
+          } catch {
+            body = undefined
+          }
+          const classified = JsonRpc.classify(body)
+          if (
+            classified._tag === "Response" && "error" in classified.message && (classified.message.id ?? message.id) === message.id &&
+            !(classified.message.error.code <= -32000 && classified.message.error.code >= -32019)
+          ) {
+            return yield* deliver({ ...classified.message, id: message.id })
+          }
+          return yield* failRequest(
+            message.id,
+            `POST ${url.href} failed: HTTP ${response.status}${text === "" ? "" : `: ${text.slice(0, 500)}`}`,
+            response.status
+          )
+        }
+        if (contentType.includes("text/event-stream")) {
+          const state: StreamState = { lastEventId: "", retry: undefined, requestId: message.id, responded: false }
+          yield* consume(response, state)
+          if (!state.responded && ended === undefined) {
+            yield* failRequest(message.id, "The response stream ended before the response (2026-07-28 streams are not resumed)")
+          }
+          return
+        }
+        if (contentType.includes("application/json")) {
+          const text = yield* Effect.promise(() => response.text().catch(() => ""))
+          let value: unknown
+          try {
+            value = JSON.parse(text)
+          } catch {
+            return yield* failRequest(message.id, `POST ${url.href}: the response is not JSON`)
+          }
+          return yield* deliver(value)
+        }
+        yield* discard(response)
+        return yield* failRequest(message.id, `POST ${url.href}: unexpected content type "${contentType}"`)
+      }).pipe(
+        Effect.catchAll((error) => (ended === undefined ? failRequest(message.id, error.message) : Effect.void)),
+        Effect.ensuring(Effect.sync(() => transforms.delete(message.id)))
+      )
+
     const send = (message: JsonRpc.Message): Effect.Effect<void, McpClient.TransportError> =>
       Effect.suspend(() => {
         if (ended !== undefined) return Effect.fail(ended)
+        // spec 2026-07-28 basic/patterns/cancellation "Transport-Specific Cancellation": over HTTP, closing the
+        // response stream is the cancellation; no notifications/cancelled is sent.
+        if ("method" in message && !("id" in message) && message.method === "notifications/cancelled") {
+          const id = message.params?.requestId
+          if ((typeof id === "string" || typeof id === "number") && FiberMap.unsafeHas(statelessRuns, id)) return FiberMap.remove(statelessRuns, id)
+        }
+        const version = statelessVersion(message)
+        if (version !== undefined) {
+          const stateless = message as JsonRpc.Request
+          return Effect.asVoid(FiberMap.run(statelessRuns, stateless.id, postStateless(stateless, version)))
+        }
         if (!("method" in message && "id" in message)) return post(message)
         // A request's POST stays open until its response (a JSON body or an SSE stream), which can take as long as
         // the request runs: it goes on its own fiber so the client's timeouts and cancellation keep working.
@@ -334,6 +531,6 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
       send,
       incoming: Mailbox.toStream(mailbox),
       sessionId: () => sessionId,
-      protocolVersion: () => protocolVersion
+      protocolVersion: () => protocolVersion ?? statelessProtocolVersion
     } satisfies HttpClientTransport
   })

@@ -6,11 +6,30 @@
  * uses (one implementation, `internal/httpProtocol`); only the adapter
  * differs.
  *
- * Stateless by default (spec 2025-11-25 basic/transports "Session
- * Management" lets servers skip session ids): each POST is served on its own
- * preinitialized connection and GET is 405, so any instance can answer any
- * request. With `stateless: false` sessions live in the memory of this
- * handler instance, which suits a single long-lived process.
+ * MCP 2026-07-28 (a POST with `MCP-Protocol-Version: 2026-07-28`) is
+ * always served statelessly, the natural fit for functions (spec 2026-07-28
+ * basic/transports/streamable-http): each request carries its own protocol
+ * fields in `_meta`, `Mcp-Method`/`Mcp-Name` are checked against the body
+ * (400, -32020), protocol errors have their own statuses (400 -32022, 404
+ * -32601), progress and logs go on the request's own SSE stream, and
+ * closing that stream cancels the request. Exactly as HttpTransport serves it.
+ *
+ * 2025-11-25 is stateless by default (spec 2025-11-25 basic/transports
+ * "Session Management" lets servers skip session ids): each POST is served on
+ * its own preinitialized connection and GET is 405, so any instance can
+ * answer any request. With `stateless: false` sessions live in the memory of
+ * this handler instance, which suits a single long-lived process.
+ *
+ * Platforms that deliver a response only once it is complete (AWS Lambda
+ * without response streaming, see `Lambda`) take `streaming: false`: every
+ * answer is one JSON body.
+ *
+ * On Cloudflare Workers turn on the compatibility flags `nodejs_compat`
+ * (`node:crypto`, `Buffer`) and `enable_request_signal`: workerd tells of a
+ * client that closed its stream only through `request.signal`; without it
+ * the request's work is dropped with no cancellation (no finalizer runs).
+ * The app is built on the first request (`toHandler`), as the Workers
+ * global scope allows no timers or random values.
  *
  * @example
  * const { handler, dispose } = WebHandler.toHandler(App) // App: Layer<McpServer>
@@ -56,6 +75,17 @@ export interface Options {
   readonly shutdownTimeout?: Duration.DurationInput
   /** See HttpTransport `maxBufferedBytes`. Default 1 MiB. */
   readonly maxBufferedBytes?: number
+  /**
+   * Whether responses may be SSE streams (default true). False for platforms
+   * that buffer a response until it is complete (AWS Lambda without response
+   * streaming): every request is answered with one JSON body, the
+   * notifications related to it (progress, logs), which the server MAY send
+   * (spec 2026-07-28 basic/transports/streamable-http "Receiving Messages"),
+   * are dropped, and the handler is stateless whatever `stateless` says (a
+   * 2025-11-25 session needs a GET stream). Long-lived streams
+   * (`subscriptions/listen`) need streaming.
+   */
+  readonly streaming?: boolean
 }
 
 /** A web-standard request handler. */
@@ -165,12 +195,13 @@ export const make = (options: Options = {}): Effect.Effect<Handler, never, McpSe
   Effect.gen(function*() {
     const store = Option.getOrElse(yield* Effect.serviceOption(EventStore.EventStore), () => EventStore.makeMemory())
     const origins = options.allowedOrigins === undefined ? undefined : new Set(options.allowedOrigins)
+    const resolved = Protocol.resolve(options, {
+      statelessByDefault: true,
+      allowedHosts: options.allowedHosts === undefined ? undefined : new Set(options.allowedHosts),
+      allowOrigin: origins === undefined ? undefined : (origin) => origins.has(origin)
+    })
     const protocol = yield* Protocol.make(
-      Protocol.resolve(options, {
-        statelessByDefault: true,
-        allowedHosts: options.allowedHosts === undefined ? undefined : new Set(options.allowedHosts),
-        allowOrigin: origins === undefined ? undefined : (origin) => origins.has(origin)
-      }),
+      options.streaming === false ? { ...resolved, stateless: true, enableJsonResponse: true, buffered: true } : resolved,
       store
     )
     const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
@@ -204,6 +235,11 @@ export const make = (options: Options = {}): Effect.Effect<Handler, never, McpSe
 /**
  * A handler over an app Layer that provides McpServer, with its own
  * runtime: call `dispose` to shut down (graceful, as `make`).
+ *
+ * The app is built on the first request, not here: this may run at a
+ * module's top level, where some runtimes forbid timers and random values
+ * (Cloudflare Workers' global scope), and a function that is never invoked
+ * builds nothing. A handler called after `dispose` rejects.
  */
 export const toHandler = <E>(
   app: Layer.Layer<McpServer.McpServer, E>,
@@ -211,11 +247,18 @@ export const toHandler = <E>(
 ): { readonly handler: Handler; readonly dispose: () => Promise<void> } => {
   const runtime = ManagedRuntime.make(app)
   const scope = Effect.runSync(Scope.make())
-  const ready = runtime.runPromise(Scope.extend(make(options), scope))
+  let ready: Promise<Handler> | undefined
+  let disposed = false
+  const start = (): Promise<Handler> => {
+    if (disposed) return Promise.reject(new Error("WebHandler: the handler was disposed"))
+    ready ??= runtime.runPromise(Scope.extend(make(options), scope))
+    return ready
+  }
   return {
-    handler: (request) => ready.then((handler) => handler(request)),
+    handler: (request) => start().then((handler) => handler(request)),
     dispose: async () => {
-      await ready.then(() => undefined, () => undefined)
+      disposed = true
+      if (ready !== undefined) await ready.then(() => undefined, () => undefined)
       await Effect.runPromise(Scope.close(scope, Exit.void))
       await runtime.dispose()
     }
@@ -229,11 +272,13 @@ export const toHandler = <E>(
  * given: `HTTP_STATELESS`, `HTTP_ENABLE_JSON_RESPONSE`, `HTTP_MAX_BODY_BYTES`,
  * `HTTP_ALLOWED_ORIGINS`, `HTTP_ALLOWED_HOSTS` (comma-separated),
  * `HTTP_SESSION_IDLE_TIMEOUT`, `HTTP_MAX_SESSIONS`, `HTTP_KEEP_ALIVE_INTERVAL`,
- * `HTTP_RETRY_INTERVAL`, `HTTP_SHUTDOWN_TIMEOUT`, `HTTP_MAX_BUFFERED_BYTES`.
+ * `HTTP_RETRY_INTERVAL`, `HTTP_SHUTDOWN_TIMEOUT`, `HTTP_MAX_BUFFERED_BYTES`,
+ * and `HTTP_STREAMING` (`streaming`).
  */
 export const config = (prefix?: string): Config.Config<Options> =>
   C.options({
-    ...C.streamableFields
+    ...C.streamableFields,
+    streaming: C.optional(Config.boolean("STREAMING"))
   }, "HTTP", prefix)
 
 /** `make` with its options read from `options` (default `config()`); a bad value fails with a `ConfigError` naming the key. */

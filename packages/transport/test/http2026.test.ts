@@ -44,7 +44,7 @@ describe("Streamable HTTP, 2026-07-28 (spec 2026-07-28 basic/transports/streamab
   it("answers server/discover and lists without initialize; an Mcp-Session-Id on the request is ignored", async () => {
     const discover = await post(server.url, modern(1, "server/discover"), { ...headersFor("server/discover"), "mcp-session-id": "not-a-session" })
     expect(discover.status).toBe(200)
-    expect(await discover.json()).toMatchObject({ result: { supportedVersions: ["2026-07-28"], resultType: "complete" } })
+    expect(await discover.json()).toMatchObject({ result: { supportedVersions: ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"], resultType: "complete" } })
     const list = await post(server.url, modern(2, "tools/list"), headersFor("tools/list"))
     expect(await list.json()).toMatchObject({ result: { ttlMs: 0, cacheScope: "private", tools: expect.arrayContaining([expect.objectContaining({ name: "echo" })]) } })
   })
@@ -104,7 +104,7 @@ describe("Streamable HTTP, 2026-07-28 (spec 2026-07-28 basic/transports/streamab
     expect(res.status).toBe(400)
     const body = await res.json()
     expect(body).toMatchObject({ id: 9, error: { code: -32022, data: { requested: "1900-01-01" } } })
-    expect(body.error.data.supported).toEqual(["2026-07-28"])
+    expect(body.error.data.supported).toEqual(["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"])
   })
 
   it("GET and DELETE are 405 under 2026-07-28 (no GET stream, no sessions)", async () => {

@@ -14,6 +14,7 @@ import type * as Resource from "../Resource.js"
 import type * as ResourceTemplate from "../ResourceTemplate.js"
 import type * as Tool from "../Tool.js"
 import { failed, isPlainRecord, isRecord, isRequestMeta, method, orInternal, type Route, type Table, table, type Target } from "./dispatch.js"
+import type * as Tasks from "./tasks.js"
 
 type JsonObject = JsonRpc.JsonObject
 
@@ -38,6 +39,8 @@ export interface Registry {
   readonly instructions: string | undefined
   /** One page of a list (spec server/utilities/pagination). */
   readonly page: (kind: string, field: string, items: () => ReadonlyArray<unknown>, cursor: string | undefined) => Effect.Effect<JsonObject, McpError.InvalidParams>
+  /** The task runner (spec basic/utilities/tasks): its methods, and the calls of tools that run as tasks. */
+  readonly tasks?: Tasks.Runner | undefined
 }
 
 /** `tools/call` params as Schema decodes them, checked without its interpreter (the hot path). */
@@ -126,11 +129,16 @@ export const make = (registry: Registry): Table =>
       params: McpSchema.CallToolRequestParams,
       result: McpSchema.CallToolResult,
       fast: fastCallTool,
-      handle: (params) => {
+      handle: (params, session) => {
         const primitive = { kind: "tool", name: params.name } as const
         const tool = registry.tools.get(params.name)
         if (tool === undefined) {
           return failed(registry.global(), new McpError.InvalidParams({ message: `Unknown tool: ${McpError.clip(params.name)}` }), primitive)
+        }
+        // spec basic/utilities/tasks "Tool-Level Negotiation": only tools that may run as tasks (or a `task` param) go to the runner.
+        const support = tool.value.definition.execution?.taskSupport
+        if (registry.tasks !== undefined && (params.task !== undefined || support === "optional" || support === "required" || tool.value.task !== undefined)) {
+          return registry.tasks.call(tool, params, session)
         }
         return run(tool.target, callTool(tool.value, params.arguments), primitive)
       }
@@ -270,5 +278,8 @@ export const make = (registry: Registry): Table =>
           session.logLevel = params.level
           return {}
         }))
-    })
+    }),
+
+    // spec basic/utilities/tasks: tasks/get, tasks/result, tasks/cancel (and tasks/list with an owner binding)
+    ...(registry.tasks?.methods2025 ?? [])
   )

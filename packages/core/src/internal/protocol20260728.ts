@@ -7,11 +7,14 @@
  * revisions share are the 2025-11-25 entries themselves; what differs is
  * added to each result and error here.
  */
-import { Effect } from "effect"
+import { Deferred, Effect, Queue, Schema } from "effect"
+import type * as ChangeFeed from "../ChangeFeed.js"
 import type * as JsonRpc from "../JsonRpc.js"
 import { ErrorCode } from "../JsonRpc.js"
 import * as McpSchema from "../McpSchema.js"
+import { RequestContext } from "../RequestContext.js"
 import { method, type Revision, table, type Target } from "./dispatch.js"
+import type * as Tasks from "./tasks.js"
 
 type JsonObject = JsonRpc.JsonObject
 
@@ -26,6 +29,53 @@ export interface Options {
   readonly instructions: string | undefined
   /** Caching hints of cacheable results (spec 2026-07-28 server/utilities/caching). */
   readonly cache: { readonly ttlMs: number; readonly cacheScope: McpSchema.CacheScope }
+  /** What `subscriptions/listen` streams read. */
+  readonly feed: ChangeFeed.Service
+  /** Done when the server shuts down: open streams end gracefully. */
+  readonly closing: Deferred.Deferred<void>
+  /** The task runner, whose tasks/get, tasks/update and tasks/cancel this revision serves (the io.modelcontextprotocol/tasks extension). */
+  readonly tasks?: Tasks.Runner | undefined
+}
+
+/** spec 2026-07-28 basic/patterns/subscriptions "Notification Filter". */
+const SubscriptionFilter = Schema.Struct({
+  toolsListChanged: Schema.optional(Schema.Boolean),
+  promptsListChanged: Schema.optional(Schema.Boolean),
+  resourcesListChanged: Schema.optional(Schema.Boolean),
+  resourceSubscriptions: Schema.optional(Schema.Array(Schema.String))
+})
+type SubscriptionFilter = typeof SubscriptionFilter.Type
+
+const ListenParams = Schema.Struct({ notifications: SubscriptionFilter })
+
+/**
+ * What the server agrees to honour of a filter: the kinds its capabilities
+ * announce (spec 2026-07-28 basic/patterns/subscriptions "Acknowledgment":
+ * unsupported types are omitted).
+ */
+const agree = (asked: SubscriptionFilter, capabilities: McpSchema.ServerCapabilities): SubscriptionFilter => {
+  const agreed: { -readonly [K in keyof SubscriptionFilter]: SubscriptionFilter[K] } = {}
+  if (asked.toolsListChanged === true && capabilities.tools?.listChanged === true) agreed.toolsListChanged = true
+  if (asked.promptsListChanged === true && capabilities.prompts?.listChanged === true) agreed.promptsListChanged = true
+  if (asked.resourcesListChanged === true && capabilities.resources?.listChanged === true) agreed.resourcesListChanged = true
+  if (asked.resourceSubscriptions !== undefined && capabilities.resources?.subscribe === true) {
+    agreed.resourceSubscriptions = asked.resourceSubscriptions
+  }
+  return agreed
+}
+
+/** The notification a change makes on a stream with this filter, if it asked for it. */
+const notificationOf = (change: ChangeFeed.Change, filter: SubscriptionFilter): readonly [string, JsonObject] | undefined => {
+  switch (change._tag) {
+    case "ToolsListChanged":
+      return filter.toolsListChanged === true ? ["notifications/tools/list_changed", {}] : undefined
+    case "PromptsListChanged":
+      return filter.promptsListChanged === true ? ["notifications/prompts/list_changed", {}] : undefined
+    case "ResourcesListChanged":
+      return filter.resourcesListChanged === true ? ["notifications/resources/list_changed", {}] : undefined
+    case "ResourceUpdated":
+      return filter.resourceSubscriptions?.includes(change.uri) === true ? ["notifications/resources/updated", { uri: change.uri }] : undefined
+  }
 }
 
 /** The methods 2026-07-28 keeps from 2025-11-25 (spec 2026-07-28 server/*). */
@@ -53,15 +103,41 @@ export const make = (options: Options): Revision => {
       target: options.global(),
       primitive: undefined,
       effect: Effect.sync(() => ({
-        supportedVersions: [McpSchema.STATELESS_PROTOCOL_VERSION],
+        supportedVersions: McpSchema.ALL_PROTOCOL_VERSIONS,
         capabilities: options.capabilities(),
         ...(options.instructions === undefined ? {} : { instructions: options.instructions })
       }))
     })
   })
+  // spec 2026-07-28 basic/patterns/subscriptions: a stream that lasts until the client cancels it (closing the
+  // HTTP stream, `notifications/cancelled` on stdio) or the server shuts down (then a graceful result).
+  const listen = method("subscriptions/listen", {
+    params: ListenParams,
+    result: McpSchema.Result,
+    handle: (params) => ({
+      target: options.global(),
+      primitive: undefined,
+      effect: Effect.scoped(Effect.gen(function*() {
+        const { requestId, session } = yield* RequestContext
+        const tag = { [McpSchema.MetaKey.subscriptionId]: requestId }
+        const agreed = agree(params.notifications, options.capabilities())
+        // Subscribed before the acknowledgment, so no change after it is missed.
+        const changes = yield* options.feed.subscribe
+        yield* session.notify("notifications/subscriptions/acknowledged", { _meta: tag, notifications: agreed }, requestId)
+        const forward = Effect.forever(Effect.flatMap(Queue.take(changes), (change) => {
+          const notification = notificationOf(change, agreed)
+          return notification === undefined ? Effect.void : session.notify(notification[0], { ...notification[1], _meta: tag }, requestId)
+        }))
+        yield* Effect.raceFirst(forward, Deferred.await(options.closing))
+        return { _meta: tag }
+        // `serve` runs every handler with the request's `RequestContext`.
+      })) as unknown as Effect.Effect<JsonObject>
+    })
+  })
   const serverInfoMeta = { [McpSchema.MetaKey.serverInfo]: options.serverInfo }
   return {
-    methods: table(discover, ...shared.map((name) => options.legacy.get(name)!)),
+    // tasks/result and tasks/list are not methods of the tasks extension: -32601 (SEP-2663 removed them).
+    methods: table(discover, listen, ...shared.map((name) => options.legacy.get(name)!), ...(options.tasks?.methods2026 ?? [])),
     // spec 2026-07-28 basic/index "Result Responses" (`resultType`), "_meta" (`serverInfo` in every result),
     // server/utilities/caching (`ttlMs` and `cacheScope`, unless the handler set its own).
     complete: (name, result) => {

@@ -126,12 +126,17 @@ export class Rounds {
   outcome: Outcome | undefined = undefined
   /** Set by the server once the attempt's fiber exists: ends the attempt. */
   stop: () => void = () => {}
+  /** What a `requestState` of this request is bound to (method, primitive, arguments digest). */
+  get binding(): string {
+    return typeof this.bind === "string" ? this.bind : this.bind()
+  }
   private ordinal = 0
   private stopping = false
 
   constructor(
     readonly sealer: Sealer,
-    readonly binding: string,
+    /** What the next `requestState` is bound to; computed only when one is issued. */
+    private readonly bind: string | (() => string),
     /** 1 for the first attempt, then one more per `input_required` answered. */
     readonly round: number,
     private readonly answers: { readonly [key: string]: JsonObject },
@@ -150,13 +155,14 @@ export class Rounds {
     for (const key in responses) {
       if (!isObject(responses[key])) return invalid(`inputResponses.${key} must be the client's result object for that input request`)
     }
-    const bound = binding(method, params)
-    if (state === undefined) return new Rounds(sealer, bound, 1, (responses ?? {}) as Record<string, JsonObject>, {})
+    // Most requests never ask: the digest of their arguments is made only when a state is checked or issued.
+    if (state === undefined) return new Rounds(sealer, () => binding(method, params), 1, (responses ?? {}) as Record<string, JsonObject>, {})
     if (typeof state !== "string") return invalid("requestState must be the string the server sent")
+    const bound = binding(method, params)
     const opened = sealer.open(state, bound, now)
     if (typeof opened === "string") return invalid(`requestState refused: ${opened}`)
     // Fresh answers win over carried ones for the same key; keys nobody asks for are ignored (spec mrtr "Error Handling").
-    return new Rounds(sealer, bound, opened.r + 1, { ...opened.a, ...(responses as Record<string, JsonObject> | undefined) }, { ...opened.c })
+    return new Rounds(sealer, () => bound, opened.r + 1, { ...opened.a, ...(responses as Record<string, JsonObject> | undefined) }, { ...opened.c })
   }
 
   /**

@@ -18,6 +18,7 @@ import {
   type Scope,
   Tracer
 } from "effect"
+import * as ChangeFeed from "../ChangeFeed.js"
 import type { RequestOptions } from "../ClientSession.js"
 import * as JsonRpc from "../JsonRpc.js"
 import type * as McpServer from "../McpServer.js"
@@ -34,6 +35,7 @@ import { isRecord, type Revision, runChain, type Route, type Session, type Targe
 import * as Protocol20251125 from "./protocol20251125.js"
 import * as Protocol20260728 from "./protocol20260728.js"
 import * as Rounds from "./rounds.js"
+import * as Tasks from "./tasks.js"
 import * as Logging from "../Logging.js"
 
 type JsonObject = JsonRpc.JsonObject
@@ -63,6 +65,24 @@ const progressTokenOf = (params: JsonObject | undefined): McpSchema.ProgressToke
 }
 
 /** The span attribute naming a request's target (OpenTelemetry semantic conventions for MCP). */
+const traceparent = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
+
+/**
+ * The caller's span from W3C trace context in `_meta` (spec 2026-07-28
+ * basic/index "OpenTelemetry trace context"; the same keys are honoured under
+ * 2025-11-25): the parent of the request's span. A malformed or all-zero
+ * `traceparent` is ignored (W3C Trace Context "traceparent Header").
+ */
+const remoteParent = (params: JsonObject): Option.Option<Tracer.AnySpan> | undefined => {
+  const meta = params._meta
+  if (typeof meta !== "object" || meta === null) return undefined
+  const header = (meta as JsonObject).traceparent
+  if (typeof header !== "string") return undefined
+  const match = traceparent.exec(header.trim())
+  if (match === null || match[1] === "ff" || /^0+$/.test(match[2]!) || /^0+$/.test(match[3]!)) return undefined
+  return Option.some(Tracer.externalSpan({ traceId: match[2]!, spanId: match[3]!, sampled: (parseInt(match[4]!, 16) & 1) === 1 }))
+}
+
 const primitiveAttribute = { tool: "gen_ai.tool.name", prompt: "gen_ai.prompt.name", resource: "mcp.resource.uri" } as const
 
 /** A target with no middleware and no services: where requests refused before any handler run. */
@@ -98,6 +118,19 @@ const tracing = (runtime: Runtime.Runtime<never>): { readonly tracer: Tracer.Tra
   if (!FiberRefs.getOrDefault(runtime.fiberRefs, FiberRef.currentTracerEnabled)) return undefined
   const services = FiberRefs.getOrDefault(runtime.fiberRefs, DefaultServices.currentServices)
   return { tracer: Context.get(services, Tracer.Tracer), clock: Context.get(services, Clock.Clock) }
+}
+
+const tracedRuntimes = new WeakMap<Runtime.Runtime<never>, boolean>()
+
+/** A tracer other than Effect's built-in one is installed in `runtime` (what `Session.traced` records). */
+const tracedIn = (runtime: Runtime.Runtime<never>): boolean => {
+  let traced = tracedRuntimes.get(runtime)
+  if (traced === undefined) {
+    const services = FiberRefs.getOrDefault(runtime.fiberRefs, DefaultServices.currentServices)
+    traced = Context.get(services, Tracer.Tracer) !== nativeTracer
+    tracedRuntimes.set(runtime, traced)
+  }
+  return traced
 }
 
 const spanOptions: Tracer.SpanOptions = { captureStackTrace: false }
@@ -152,6 +185,7 @@ const inSpan = <A, E>(
 
 export const make = (options: McpServer.Options): Effect.Effect<McpServer.Service, never, Scope.Scope> =>
   Effect.gen(function*() {
+    const providedFeed = yield* Effect.serviceOption(ChangeFeed.ChangeFeed)
     // Not shut down with the server: sessions that outlive it may still publish their end.
     const events = yield* PubSub.unbounded<McpServer.Event>()
     /**
@@ -163,6 +197,11 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       events.unsafeOffer(event) ? undefined : PubSub.publish(events, event)
     const pageSize = options.pageSize ?? 100
     const defaultTimeout = options.clientRequestTimeoutMillis ?? 60_000
+    // spec 2026-07-28 basic/patterns/subscriptions: what listen streams read; a provided feed may span replicas.
+    const feed = Option.isSome(providedFeed) ? providedFeed.value : yield* ChangeFeed.memory()
+    // Set when the server's scope closes: listen streams end with their graceful result ("Graceful Closure").
+    const closing = yield* Deferred.make<void>()
+    yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
     const stateKey = options.requestState?.key
     const sealer = Rounds.makeSealer(
       stateKey === undefined
@@ -182,6 +221,9 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       ...(options.icons === undefined ? {} : { icons: options.icons }),
       ...(options.websiteUrl === undefined ? {} : { websiteUrl: options.websiteUrl })
     } as McpSchema.Implementation
+
+    // spec 2025-11-25 basic/utilities/tasks and the 2026-07-28 tasks extension: handlers run as tasks in this scope.
+    const tasks = yield* Tasks.make({ settings: options.tasks, pageSize, global: () => globalTarget })
 
     // --- registries: what was registered, and its composed target
 
@@ -253,11 +295,15 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
 
     // --- registry changes (spec server/tools, server/resources, server/prompts "List Changed Notification")
 
+    const changeOf = { tools: "ToolsListChanged", resources: "ResourcesListChanged", prompts: "PromptsListChanged" } as const
     const listChanged = (kind: "tools" | "resources" | "prompts"): Effect.Effect<void> =>
       Effect.suspend(() => {
         for (const key of [...listCache.keys()]) if (key.startsWith(kind)) listCache.delete(key)
         const method = `notifications/${kind}/list_changed`
-        return Effect.forEach(sessions, (s) => (s.initialized ? s.notify(method) : Effect.void), { discard: true })
+        return Effect.zipRight(
+          Effect.forEach(sessions, (s) => (s.initialized ? s.notify(method) : Effect.void), { discard: true }),
+          feed.publish({ _tag: changeOf[kind] })
+        )
       })
 
     const put = <A>(
@@ -292,7 +338,16 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
 
     const capabilities = (): McpSchema.ServerCapabilities => {
       const forced = options.capabilities ?? {}
+      // spec 2025-11-25 basic/utilities/tasks "Server Capabilities": while a tool may run as a task.
+      let taskTools = false
+      for (const tool of tools.values()) {
+        if (Tasks.supportOf(tool.value) !== undefined) {
+          taskTools = true
+          break
+        }
+      }
       return {
+        ...(taskTools ? { tasks: tasks.capability } : {}),
         logging: {},
         ...(forced.completions || hasCompleters() ? { completions: {} } : {}),
         ...(forced.prompts || prompts.size > 0 ? { prompts: { listChanged: true } } : {}),
@@ -322,6 +377,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
     // --- the revisions: 2025-11-25 (and what it negotiates) with sessions, 2026-07-28 per request
 
     const methods = Protocol20251125.make({
+      tasks,
       tools: compiledTools,
       resources: compiledResources,
       templates: compiledTemplates,
@@ -336,11 +392,12 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
     const stateless: Revision = Protocol20260728.make({
       legacy: methods,
       global: () => globalTarget,
-      // No `subscriptions/listen` yet, so no `listChanged` or `subscribe` (spec 2026-07-28 basic/patterns/subscriptions).
-      capabilities: () => {
-        const { prompts: p, resources: r, tools: t, ...rest } = capabilities()
-        return { ...rest, ...(p === undefined ? {} : { prompts: {} }), ...(r === undefined ? {} : { resources: {} }), ...(t === undefined ? {} : { tools: {} }) }
-      },
+      // `listChanged` and `subscribe` are delivered on `subscriptions/listen` streams (spec 2026-07-28 basic/patterns/subscriptions);
+      // tasks are the io.modelcontextprotocol/tasks extension.
+      capabilities: () => tasks.stateless(capabilities()),
+      tasks,
+      feed,
+      closing,
       serverInfo,
       instructions: options.instructions,
       cache: { ttlMs: options.cache?.ttlMs ?? 0, cacheScope: options.cache?.cacheScope ?? "private" }
@@ -410,7 +467,8 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         if (session.sessionId !== undefined) attributes.push(["mcp.session.id", session.sessionId])
         if (primitive !== undefined) attributes.push([primitiveAttribute[primitive.kind], primitive.name])
         const name = primitive === undefined ? request.method : `${request.method} ${primitive.name}`
-        requestSpan = startSpan(spans.tracer, spans.clock, name, Context.getOption(runtime.context, Tracer.ParentSpan), "server", attributes)
+        const remote = remoteParent(params)
+        requestSpan = startSpan(spans.tracer, spans.clock, name, remote ?? Context.getOption(runtime.context, Tracer.ParentSpan), "server", attributes)
         if (target.span !== undefined) {
           if (target.middleware.length === 0) {
             const { attributes: handlerAttributes, name: handlerName } = target.span
@@ -487,6 +545,90 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         onExit(response)
       })
       return fiber
+    }
+
+    /**
+     * The session of one 2026-07-28 request, from its `_meta` (spec 2026-07-28 basic/index
+     * "Per-request protocol fields"), or the error that refuses it: -32022 for a version this
+     * server does not serve statelessly, -32602 for missing or malformed fields.
+     */
+    const statelessSession = (
+      version: unknown,
+      meta: JsonObject,
+      message: JsonRpc.Request,
+      notify: Session["notify"],
+      traced: boolean
+    ): Session | JsonRpc.ErrorObject => {
+      if (typeof version !== "string" || !McpSchema.isStateless(version)) {
+        return McpError.toJsonRpc(
+          new McpError.UnsupportedProtocolVersion({ supported: McpSchema.ALL_PROTOCOL_VERSIONS, requested: String(version) })
+        )
+      }
+      const capabilities = meta[McpSchema.MetaKey.clientCapabilities]
+      const clientInfo = meta[McpSchema.MetaKey.clientInfo]
+      const logLevel = meta[McpSchema.MetaKey.logLevel]
+      const invalid = !isRecord(capabilities)
+        ? `"_meta.${McpSchema.MetaKey.clientCapabilities}" must be an object`
+        : clientInfo !== undefined && !(isRecord(clientInfo) && typeof clientInfo.name === "string" && typeof clientInfo.version === "string")
+        ? `"_meta.${McpSchema.MetaKey.clientInfo}" must be an Implementation (name and version)`
+        : logLevel !== undefined && !Logging.isLevel(logLevel)
+        ? `"_meta.${McpSchema.MetaKey.logLevel}" must be one of ${Logging.levels.join(", ")}`
+        : undefined
+      if (invalid !== undefined) return { code: JsonRpc.ErrorCode.InvalidParams, message: `Invalid params: ${invalid}` }
+      let rounds: Rounds.Rounds | undefined
+      if (Rounds.supports(message.method)) {
+        const begun = Rounds.Rounds.begin(sealer, message.method, message.params ?? {}, Date.now())
+        if (!(begun instanceof Rounds.Rounds)) return begun
+        rounds = begun
+      }
+      return {
+        rounds,
+        sessionId: undefined,
+        protocolVersion: version,
+        clientInfo: clientInfo as McpSchema.Implementation | undefined,
+        clientCapabilities: capabilities as McpSchema.ClientCapabilities,
+        logLevel: logLevel as McpSchema.LoggingLevel | undefined,
+        initialized: true,
+        initializeAnswered: true,
+        subscriptions: new Set(),
+        traced,
+        notify,
+        // Multi round-trip requests (spec 2026-07-28 basic/patterns/mrtr) replace server-to-client requests:
+        // `clientRequest` asks through `rounds`; only the supported requests have them.
+        request: (method) =>
+          Effect.fail(
+            new McpError.ClientError({
+              method,
+              code: JsonRpc.ErrorCode.MethodNotFound,
+              message: `${method} cannot be asked while serving ${message.method} under ${version}: only tools/call, prompts/get and resources/read may ask the client for input (spec basic/patterns/mrtr "Supported Requests")`
+            })
+          )
+      }
+    }
+
+    /**
+     * Serves one 2026-07-28 request outside any connection: what Streamable HTTP does with each
+     * POST of that revision (no session, spec 2026-07-28 basic/transports/streamable-http), at the
+     * cost of the request alone. Messages related to the request go to `send`.
+     */
+    const serveStateless = (
+      message: JsonRpc.Request,
+      send: McpServer.ConnectOptions["send"],
+      runtime: Runtime.Runtime<never>,
+      onExit: (exit: Exit.Exit<JsonRpc.Response>) => void
+    ): Fiber.RuntimeFiber<unknown, unknown> | undefined => {
+      const meta = message.params?._meta
+      const version = isRecord(meta) ? meta[McpSchema.MetaKey.protocolVersion] : undefined
+      const notify = (method: string, params?: JsonObject, relatedRequestId?: JsonRpc.RequestId) =>
+        send(params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params }, relatedRequestId)
+      const traced = options.tracing ?? tracedIn(runtime)
+      const perRequest = statelessSession(version, isRecord(meta) ? meta as JsonObject : {}, message, notify, traced)
+      if (!("sessionId" in perRequest)) {
+        onExit(Exit.succeed(JsonRpc.failure(message.id, perRequest.code, perRequest.message, perRequest.data)))
+        return undefined
+      }
+      Metrics.unsafeAdd(Metrics.inFlight, 1)
+      return serve(message, perRequest, runtime, () => Metrics.unsafeAdd(Metrics.inFlight, -1), onExit, stateless)
     }
 
     // --- connections: sessions over the dispatch path (spec basic/lifecycle)
@@ -611,59 +753,6 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
           })
 
         /**
-         * The session of one 2026-07-28 request, from its `_meta` (spec 2026-07-28 basic/index
-         * "Per-request protocol fields"), or the error that refuses it: -32022 for a version this
-         * server does not serve statelessly, -32602 for missing or malformed fields.
-         */
-        const statelessSession = (version: unknown, meta: JsonObject, message: JsonRpc.Request): Session | JsonRpc.ErrorObject => {
-          if (typeof version !== "string" || !McpSchema.isStateless(version)) {
-            return McpError.toJsonRpc(
-              new McpError.UnsupportedProtocolVersion({ supported: [McpSchema.STATELESS_PROTOCOL_VERSION], requested: String(version) })
-            )
-          }
-          const capabilities = meta[McpSchema.MetaKey.clientCapabilities]
-          const clientInfo = meta[McpSchema.MetaKey.clientInfo]
-          const logLevel = meta[McpSchema.MetaKey.logLevel]
-          const invalid = !isRecord(capabilities)
-            ? `"_meta.${McpSchema.MetaKey.clientCapabilities}" must be an object`
-            : clientInfo !== undefined && !(isRecord(clientInfo) && typeof clientInfo.name === "string" && typeof clientInfo.version === "string")
-            ? `"_meta.${McpSchema.MetaKey.clientInfo}" must be an Implementation (name and version)`
-            : logLevel !== undefined && !Logging.isLevel(logLevel)
-            ? `"_meta.${McpSchema.MetaKey.logLevel}" must be one of ${Logging.levels.join(", ")}`
-            : undefined
-          if (invalid !== undefined) return { code: JsonRpc.ErrorCode.InvalidParams, message: `Invalid params: ${invalid}` }
-          let rounds: Rounds.Rounds | undefined
-          if (Rounds.supports(message.method)) {
-            const begun = Rounds.Rounds.begin(sealer, message.method, message.params ?? {}, Date.now())
-            if (!(begun instanceof Rounds.Rounds)) return begun
-            rounds = begun
-          }
-          return {
-            rounds,
-            sessionId: undefined,
-            protocolVersion: version,
-            clientInfo: clientInfo as McpSchema.Implementation | undefined,
-            clientCapabilities: capabilities as McpSchema.ClientCapabilities,
-            logLevel: logLevel as McpSchema.LoggingLevel | undefined,
-            initialized: true,
-            initializeAnswered: true,
-            subscriptions: new Set(),
-            traced: session.traced,
-            notify,
-            // Multi round-trip requests (spec 2026-07-28 basic/patterns/mrtr) replace server-to-client requests:
-            // `clientRequest` asks through `rounds`; only the supported requests have them.
-            request: (method) =>
-              Effect.fail(
-                new McpError.ClientError({
-                  method,
-                  code: JsonRpc.ErrorCode.MethodNotFound,
-                  message: `${method} cannot be asked while serving ${message.method} under ${version}: only tools/call, prompts/get and resources/read may ask the client for input (spec basic/patterns/mrtr "Supported Requests")`
-                })
-              )
-          }
-        }
-
-        /**
          * Starts serving a request; undefined when it was answered at once
          * (a duplicate id). A request is registered in `inFlight` while it
          * runs, so `notifications/cancelled` interrupts its fiber (and no
@@ -689,7 +778,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
           let served: Session = session
           let revision = legacy
           if (version !== undefined) {
-            const perRequest = statelessSession(version, meta as JsonObject, message)
+            const perRequest = statelessSession(version, meta as JsonObject, message, notify, session.traced)
             if (!("sessionId" in perRequest)) {
               onExit(Exit.succeed(JsonRpc.failure(id, perRequest.code, perRequest.message, perRequest.data)))
               return undefined
@@ -751,10 +840,13 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       })
 
     const notifyResourceUpdated = (uri: string) =>
-      Effect.forEach(
-        sessions,
-        (s) => (s.subscriptions.has(uri) ? s.notify("notifications/resources/updated", { uri }) : Effect.void),
-        { discard: true }
+      Effect.zipRight(
+        Effect.forEach(
+          sessions,
+          (s) => (s.subscriptions.has(uri) ? s.notify("notifications/resources/updated", { uri }) : Effect.void),
+          { discard: true }
+        ),
+        feed.publish({ _tag: "ResourceUpdated", uri })
       )
 
     return {
@@ -784,6 +876,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
           return true
         }),
       notifyResourceUpdated,
+      serveStateless,
       toolDefinition: (name) => tools.get(name)?.value.definition,
       sessions: () => [...sessions],
       events

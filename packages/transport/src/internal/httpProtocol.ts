@@ -10,7 +10,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto"
 import { JsonRpc, McpError, McpSchema, McpServer, Metrics } from "@emcee/core"
-import { Cause, type Duration, Effect, Exit, Metric, Runtime, Scope } from "effect"
+import { Cause, type Duration, Effect, Exit, FiberId, Metric, Runtime, Scope } from "effect"
 import type * as EventStore from "../EventStore.js"
 import { withDeadline } from "./deadline.js"
 import { millis } from "./millis.js"
@@ -46,6 +46,12 @@ export interface Options {
   readonly allowedHosts: ReadonlySet<string> | undefined
   /** Origin check; undefined: any. Allowed origins get CORS headers (Fetch standard "CORS protocol"). */
   readonly allowOrigin: ((origin: string) => boolean) | undefined
+  /**
+   * The platform delivers a response only once it is complete (AWS Lambda without response
+   * streaming): a request's answer stays one JSON body and the messages related to it (progress,
+   * logs) are dropped rather than turning it into an SSE stream. Default false.
+   */
+  readonly buffered?: boolean
 }
 
 /** The public options every Streamable HTTP front end (node:http, web handler) shares. */
@@ -199,7 +205,7 @@ const modernStatus = (code: number): number =>
 const unsupportedVersion = (requested: string, id: JsonRpc.RequestId | undefined): string =>
   JSON.stringify(JsonRpc.failure(id, JsonRpc.ErrorCode.UnsupportedProtocolVersion, "Unsupported protocol version", {
     // The versions a request may name per request, as `server/discover` lists them.
-    supported: [McpSchema.STATELESS_PROTOCOL_VERSION],
+    supported: McpSchema.ALL_PROTOCOL_VERSIONS,
     requested
   }))
 
@@ -437,6 +443,9 @@ export const make = (
       })
 
     const sendOnExchange = (exchange: Exchange, message: JsonRpc.Message): Effect.Effect<void> => {
+      // A buffering platform cannot stream: the server MAY send related notifications (spec 2026-07-28
+      // streamable-http "Receiving Messages"), so they are dropped and the response stays JSON.
+      if (exchange.state === "json" && options.buffered === true) return Effect.void
       if (exchange.state === "json") return Effect.zipRight(upgrade(exchange), Effect.suspend(() => sendOnExchange(exchange, message)))
       if (exchange.stream !== undefined) return emit(exchange.stream, message)
       return Effect.sync(() => {
@@ -769,10 +778,8 @@ export const make = (
       })
       if (exchange.state !== "finished") {
         cancel = () => interrupt()
+        // Under 2025-11-25 disconnection is not cancellation (spec "Sending Messages to the Server" 6.).
         statelessRuns.add(cancel)
-        // spec 2026-07-28 "Cancellation": closing the response stream cancels the request (under
-        // 2025-11-25 disconnection is not cancellation, spec "Sending Messages to the Server" 6.).
-        if (exchange.modern === true) exchange.onClose = cancel
       }
     }
 
@@ -782,7 +789,7 @@ export const make = (
      * as JSON or, when the request sends progress or log messages first, an SSE stream whose
      * closing cancels the request.
      */
-    const postModern = (incoming: Incoming, message: unknown, classified: JsonRpc.Classified, reply: Reply, release: () => void) => {
+    const postModern = (incoming: Incoming, classified: JsonRpc.Classified, reply: Reply, release: () => void) => {
       if (classified._tag !== "Request") {
         // spec "Sending Messages" 5.: a notification is accepted with 202 (2026-07-28 defines none over HTTP).
         reply.send(202, { "content-length": "0" }, undefined)
@@ -798,7 +805,9 @@ export const make = (
         release()
         return
       }
-      const why = RequestHeaders.mismatch(incoming.header, request)
+      // spec 2026-07-28 streamable-http "Custom Headers from Tool Parameters": and so must the tool's Mcp-Param-* headers.
+      const why = RequestHeaders.mismatch(incoming.header, request) ??
+        RequestHeaders.paramMismatch(incoming.header, request, server.toolDefinition)
       if (why !== undefined) {
         fail(reply, 400, JsonRpc.ErrorCode.HeaderMismatch, why, undefined, request.id)
         release()
@@ -814,7 +823,23 @@ export const make = (
         sink: undefined,
         modern: true
       }
-      serveAlone(exchange, message, (send) => ({ send }), false, release)
+      // Served outside any connection: a 2026-07-28 request costs what it does, no session around it.
+      const send = (msg: JsonRpc.Message, related?: JsonRpc.RequestId) =>
+        related === exchange.requestId && exchange.state !== "finished" ? sendOnExchange(exchange, msg) : Effect.void
+      let cancel: (() => void) | undefined = undefined
+      const fiber = server.serveStateless(request, send, runtime, (exit) => {
+        if (cancel !== undefined) statelessRuns.delete(cancel)
+        if (Exit.isFailure(exit)) abandon(exchange)
+        else if (exchange.state === "json") finishJson(exchange, exit.value)
+        else runFork(finish(exchange, exit.value))
+        release()
+      })
+      if (fiber !== undefined && exchange.state !== "finished") {
+        cancel = () => fiber.unsafeInterruptAsFork(FiberId.none)
+        statelessRuns.add(cancel)
+        // spec 2026-07-28 "Cancellation": closing the response stream cancels the request.
+        exchange.onClose = cancel
+      }
     }
 
     /**
@@ -851,7 +876,7 @@ export const make = (
       }
       const version = incoming.header("mcp-protocol-version")
       // spec 2026-07-28 basic/versioning "Backward Compatibility": the stateless revision is served per request.
-      if (version !== undefined && McpSchema.isStateless(version)) return postModern(incoming, message, classified, reply, release)
+      if (version !== undefined && McpSchema.isStateless(version)) return postModern(incoming, classified, reply, release)
       const init = classified._tag === "Request" && classified.message.method === "initialize"
       // spec "Protocol Version Header": an invalid or unsupported version is a 400, with the
       // 2026-07-28 error a modern client recognizes (-32022, supported and requested).

@@ -4,20 +4,42 @@
  * Validation"): `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` mirror
  * the body, so that intermediaries can route on them; a server that reads
  * the body refuses a request whose headers are missing or disagree with it
- * (400, `HeaderMismatch` -32020).
+ * (400, `HeaderMismatch` -32020). A `tools/call` also carries the
+ * `Mcp-Param-{Name}` headers its tool's `x-mcp-header` annotations ask for
+ * ("Custom Headers from Tool Parameters"), checked the same way.
  */
 import type { JsonRpc } from "@emcee/core"
-import { McpSchema } from "@emcee/core"
+import { McpSchema, Tool } from "@emcee/core"
 
 /** The methods whose `Mcp-Name` is required, and the body field it mirrors. */
-const nameSource: Readonly<Record<string, "name" | "uri">> = {
+/** The body field `Mcp-Name` mirrors, by method (spec 2026-07-28 basic/transports/streamable-http "Standard Request Headers"). */
+export const nameSource: Readonly<Record<string, "name" | "uri" | "taskId">> = {
   "tools/call": "name",
   "prompts/get": "name",
-  "resources/read": "uri"
+  "resources/read": "uri",
+  // The io.modelcontextprotocol/tasks extension names its task in Mcp-Name too.
+  "tasks/get": "taskId",
+  "tasks/update": "taskId",
+  "tasks/cancel": "taskId"
 }
 
 const SENTINEL_PREFIX = "=?base64?"
 const SENTINEL_SUFFIX = "?="
+
+/**
+ * A header value as spec 2026-07-28 basic/transports/streamable-http "Value
+ * Encoding" says a client sends it: as it is when it is plain visible ASCII
+ * with inner spaces only, else `=?base64?{Base64 of its UTF-8}?=` (as is a
+ * plain value that looks like the sentinel).
+ */
+export const encodeValue = (value: string): string => {
+  const plain = /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/.test(value) &&
+    !(value.startsWith(SENTINEL_PREFIX) && value.endsWith(SENTINEL_SUFFIX))
+  if (plain) return value
+  let binary = ""
+  for (const byte of new TextEncoder().encode(value)) binary += String.fromCharCode(byte)
+  return `${SENTINEL_PREFIX}${btoa(binary)}${SENTINEL_SUFFIX}`
+}
 
 /** RFC 9110 field-value characters: visible ASCII, space, horizontal tab. */
 const isFieldValue = (value: string): boolean => /^[\x20-\x7e\t]*$/.test(value)
@@ -93,3 +115,85 @@ export const mismatch = (header: (name: string) => string | undefined, request: 
   }
   return undefined
 }
+
+const isObject = (value: unknown): value is JsonRpc.JsonObject => typeof value === "object" && value !== null && !Array.isArray(value)
+
+/**
+ * The instance value at a chain of `properties` keys (spec 2026-07-28
+ * basic/transports/streamable-http "Schema Extension": "reading the instance
+ * value at the exact property path"), or undefined. Own keys only: a
+ * parameter named `constructor` is not found on every object.
+ */
+const valueAt = (args: unknown, path: ReadonlyArray<string>): unknown => {
+  let value = args
+  for (const key of path) {
+    if (!isObject(value) || !Object.hasOwn(value, key)) return undefined
+    value = value[key]
+  }
+  return value
+}
+
+/** A decimal number as a header may spell an integer (`42`, `-7`, `42.0`, `4.2e1`). */
+const DECIMAL = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/
+
+/**
+ * Whether a decoded header value stands for a body value (spec 2026-07-28
+ * basic/transports/streamable-http "Value Encoding": a string as is, a
+ * boolean as `true` / `false`; "Server Validation": an integer compared
+ * numerically, so `42.0` is 42). True, or why not.
+ */
+const agrees = (decoded: string, value: unknown): true | string => {
+  switch (typeof value) {
+    case "string":
+      return decoded === value || `header value ${quote(decoded)} does not match body value ${quote(value)}`
+    case "boolean":
+      return decoded === String(value) || `header value ${quote(decoded)} does not match body value ${value}`
+    case "number":
+      return (DECIMAL.test(decoded) && Number(decoded) === value) || `header value ${quote(decoded)} does not match body value ${value}`
+    default:
+      return "cannot carry the body value: a header parameter is a string, an integer or a boolean"
+  }
+}
+
+/**
+ * Why the `Mcp-Param-{Name}` headers of a 2026-07-28 `tools/call` disagree
+ * with its arguments, or undefined (spec 2026-07-28
+ * basic/transports/streamable-http "Server Behavior for Custom Headers"):
+ * for each parameter of the called tool with an `x-mcp-header`, the header
+ * is present exactly when the arguments have a non-null value at its path,
+ * is a valid header value or `=?base64?…?=` value, and decodes to that
+ * value. Other `Mcp-Param-*` headers are not this server's and are ignored.
+ * `tool` looks up a registered tool's definition; a tool without annotations
+ * costs one lookup (its parameters are computed once and cached).
+ */
+export const paramMismatch = (
+  header: (name: string) => string | undefined,
+  request: JsonRpc.Request,
+  tool: (name: string) => McpSchema.Tool | undefined
+): string | undefined => {
+  if (request.method !== "tools/call") return undefined
+  const name = request.params?.name
+  const definition = typeof name === "string" ? tool(name) : undefined
+  if (definition === undefined) return undefined
+  const parameters = Tool.headerParameters(definition)
+  if (parameters.length === 0) return undefined
+  const args = request.params?.arguments
+  for (const parameter of parameters) {
+    const value = valueAt(args, parameter.path)
+    const raw = header(parameter.header)
+    // spec "Server Behavior for Custom Headers": a null or absent value has no header.
+    if (value === undefined || value === null) {
+      if (raw !== undefined) return `Header mismatch: Mcp-Param-${parameter.name} header is present but the body has no value at ${at(parameter)}`
+      continue
+    }
+    if (raw === undefined) return `Header mismatch: the Mcp-Param-${parameter.name} header is required: the body has a value at ${at(parameter)}`
+    const decoded = decodeValue(raw)
+    if (decoded === undefined) return `Header mismatch: the Mcp-Param-${parameter.name} header value is not a valid header value or Base64 value`
+    const agreed = agrees(decoded, value)
+    if (agreed !== true) return `Header mismatch: Mcp-Param-${parameter.name} ${agreed} (${at(parameter)})`
+  }
+  return undefined
+}
+
+/** Where a parameter is in the request, for messages (the path is the tool's, not the client's). */
+const at = (parameter: Tool.HeaderParameter): string => `arguments.${parameter.path.join(".")}`
