@@ -19,7 +19,7 @@
  * Its content is readable by the client (integrity, not secrecy).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto"
-import { Effect } from "effect"
+import { Effect, type Fiber, FiberId } from "effect"
 import type * as JsonRpc from "../JsonRpc.js"
 import { ErrorCode } from "../JsonRpc.js"
 import * as McpError from "../McpError.js"
@@ -124,8 +124,8 @@ export class Rounds {
   /** The answers this attempt used, carried into the next `requestState`. */
   readonly used: Record<string, JsonObject> = {}
   outcome: Outcome | undefined = undefined
-  /** Set by the server once the attempt's fiber exists: ends the attempt. */
-  stop: () => void = () => {}
+  /** The attempt's fiber while it runs (set by the server): interrupted to end the attempt. */
+  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
   /** What a `requestState` of this request is bound to (method, primitive, arguments digest). */
   get binding(): string {
     return typeof this.bind === "string" ? this.bind : this.bind()
@@ -214,7 +214,7 @@ export class Rounds {
     return Effect.yieldNow().pipe(
       Effect.zipRight(Effect.yieldNow()),
       Effect.zipRight(Effect.yieldNow()),
-      Effect.zipRight(Effect.sync(() => this.stop())),
+      Effect.zipRight(Effect.sync(() => this.fiber?.unsafeInterruptAsFork(FiberId.none))),
       Effect.zipRight(Effect.never)
     )
   }

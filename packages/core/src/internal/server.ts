@@ -7,7 +7,6 @@ import {
   Effect,
   Exit,
   Fiber,
-  FiberId,
   FiberRef,
   FiberRefs,
   Option,
@@ -491,9 +490,12 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         }),
         target.middleware.length === 0 ? handler : runChain(target.middleware, info, handler)
       )
+      // An ask ends the attempt by interrupting this fiber: a plain field, dropped when the fiber ends (a
+      // closure here would hold this function's whole scope and kept finished requests alive through GC).
       const rounds = session.rounds
-      if (rounds !== undefined) rounds.stop = () => fiber.unsafeInterruptAsFork(FiberId.none)
+      if (rounds !== undefined) rounds.fiber = fiber
       fiber.addObserver((exit) => {
+        if (rounds !== undefined) rounds.fiber = undefined
         let response: Exit.Exit<JsonRpc.Response>
         let outcome: "ok" | "error" | "cancelled"
         let errorCode: number | undefined
