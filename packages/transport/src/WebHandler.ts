@@ -107,6 +107,7 @@ const webReply = (request: Request, resolve: (response: Response) => void, maxBu
       extra[name] = value
     },
     send: (status, headers, body) => resolve(new Response(body ?? null, { status, headers: withExtra(headers) })),
+    onAbort: (onAbort) => request.signal.addEventListener("abort", onAbort, { once: true }),
     stream: (headers, onClose): Sink => {
       let closed = false
       let controller: ReadableStreamDefaultController<Uint8Array> | undefined

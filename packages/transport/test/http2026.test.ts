@@ -148,6 +148,24 @@ describe("Streamable HTTP, 2026-07-28 (spec 2026-07-28 basic/transports/streamab
     expect(server.stats().inFlight).toBe(0)
   })
 
+  it("closing the connection before a JSON answer also cancels the request (\"Cancellation\")", async () => {
+    const abort = new AbortController()
+    const pending = fetch(server.url, {
+      method: "POST",
+      signal: abort.signal,
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headersFor("tools/call", "work") },
+      body: JSON.stringify(modern(14, "tools/call", { name: "work", arguments: { ms: 60_000 } }))
+    }).catch((e: unknown) => e)
+    const started = Date.now() + 5_000
+    while (server.stats().inFlight === 0 && Date.now() < started) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(server.stats().inFlight).toBe(1)
+    abort.abort()
+    expect(await pending).toBeInstanceOf(Error)
+    const deadline = Date.now() + 5_000
+    while (server.stats().inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(server.stats().inFlight).toBe(0)
+  })
+
   it("keeps serving 2025-11-25 sessions on the same endpoint", async () => {
     const sid = await openSession(server.url)
     const res = await post(server.url, call(12, "echo", { text: "legacy" }), { "mcp-session-id": sid })

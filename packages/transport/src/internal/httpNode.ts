@@ -37,6 +37,11 @@ export const reply = (res: ServerResponse, closing: () => boolean, maxBufferedBy
     res.writeHead(status, headers)
     res.end(body)
   },
+  onAbort: (onAbort) => {
+    res.once("close", () => {
+      if (!res.writableFinished) onAbort()
+    })
+  },
   stream: (headers, onClose): Sink => {
     let closed = res.destroyed
     if (!closed) {

@@ -31,6 +31,8 @@ export interface Reply {
   readonly send: (status: number, headers: Record<string, string>, body: string | undefined) => void
   /** Starts an SSE response; `onClose` runs when the client goes away. */
   readonly stream: (headers: Record<string, string>, onClose: () => void) => Sse.Sink
+  /** Runs `onAbort` if the client goes away before the response is complete (where the engine can tell). */
+  readonly onAbort?: (onAbort: () => void) => void
 }
 
 /** Resolved options of the protocol. */
@@ -837,8 +839,10 @@ export const make = (
       if (fiber !== undefined && exchange.state !== "finished") {
         cancel = () => fiber.unsafeInterruptAsFork(FiberId.none)
         statelessRuns.add(cancel)
-        // spec 2026-07-28 "Cancellation": closing the response stream cancels the request.
+        // spec 2026-07-28 "Cancellation": closing the response stream cancels the request, before
+        // its response started (a JSON answer still pending) as after (an SSE stream).
         exchange.onClose = cancel
+        exchange.reply.onAbort?.(() => exchange.state !== "finished" && exchange.onClose?.())
       }
     }
 
