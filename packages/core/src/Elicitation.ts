@@ -24,7 +24,8 @@ import type { RequestOptions } from "./ClientSession.js"
 import { clientRequest } from "./internal/clientRequest.js"
 import { type ClientRequestError, ElicitationContentInvalid } from "./McpError.js"
 import * as McpSchema from "./McpSchema.js"
-import type { RequestContext } from "./RequestContext.js"
+import { RequestContext } from "./RequestContext.js"
+import type { Session } from "./internal/dispatch.js"
 import { formatIssues } from "./Tool.js"
 
 const supportsForm = (c: McpSchema.ClientCapabilities): boolean => {
@@ -115,14 +116,17 @@ export function form(
       AnyElicitResult,
       options
     ).pipe(
-      Effect.flatMap((result): Effect.Effect<FormResult<unknown>, ElicitationContentInvalid> => {
+      Effect.flatMap((result): Effect.Effect<FormResult<unknown>, ElicitationContentInvalid, RequestContext> => {
         if (result.action !== "accept") return Effect.succeed({ action: result.action })
         const decoded = decode(result.content ?? {})
-        return Either.isRight(decoded)
-          ? Effect.succeed({ action: "accept", content: decoded.right })
-          : Effect.fail(
-            new ElicitationContentInvalid({ message: `The form's content does not match its schema: ${formatIssues(decoded.left)}` })
-          )
+        if (Either.isRight(decoded)) return Effect.succeed({ action: "accept", content: decoded.right })
+        const message = `The form's content does not match its schema: ${formatIssues(decoded.left)}`
+        // Under 2026-07-28 the answer is part of the request: content that does not fit is the client's
+        // invalid params (spec 2026-07-28 basic/patterns/mrtr "Error Handling").
+        return Effect.flatMap(RequestContext, ({ session }) => {
+          const rounds = (session as Session).rounds
+          return rounds === undefined ? Effect.fail(new ElicitationContentInvalid({ message })) : rounds.invalidAnswer(`inputResponses: ${message}`)
+        })
       })
     )
   })

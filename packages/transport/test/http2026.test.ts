@@ -6,23 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { call, openSession, post, sseReader, start, type Started } from "./fixtures/httpApp.js"
+import { VERSION, headersFor, meta, modern } from "./fixtures/modern.js"
 
-const VERSION = "2026-07-28"
 
-const meta = { "io.modelcontextprotocol/protocolVersion": VERSION, "io.modelcontextprotocol/clientCapabilities": {} }
 
-const modern = (id: number, method: string, params: Record<string, unknown> = {}) => ({
-  jsonrpc: "2.0",
-  id,
-  method,
-  params: { ...params, _meta: { ...meta, ...(params._meta as object | undefined) } }
-})
 
-const headersFor = (method: string, name?: string): Record<string, string> => ({
-  "mcp-protocol-version": VERSION,
-  "mcp-method": method,
-  ...(name === undefined ? {} : { "mcp-name": name })
-})
 
 describe("Streamable HTTP, 2026-07-28 (spec 2026-07-28 basic/transports/streamable-http)", () => {
   let server: Started

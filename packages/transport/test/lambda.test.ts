@@ -10,23 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { handler as exampleHandler } from "../../../examples/serverless/src/lambda.js"
 import * as Lambda from "../src/Lambda.js"
 import { App, baseHeaders, call } from "./fixtures/httpApp.js"
+import { VERSION, headersFor as modernHeaders, modern } from "./fixtures/modern.js"
 
-const VERSION = "2026-07-28"
-const meta = { "io.modelcontextprotocol/protocolVersion": VERSION, "io.modelcontextprotocol/clientCapabilities": {} }
 
-const modern = (id: number, method: string, params: Record<string, unknown> = {}) => ({
-  jsonrpc: "2.0",
-  id,
-  method,
-  params: { ...params, _meta: { ...meta, ...(params._meta as object | undefined) } }
-})
 
-const headersFor = (method: string, name?: string): Record<string, string> => ({
-  ...baseHeaders,
-  "mcp-protocol-version": VERSION,
-  "mcp-method": method,
-  ...(name === undefined ? {} : { "mcp-name": name })
-})
+const headersFor = (method: string, name?: string): Record<string, string> => ({ ...baseHeaders, ...modernHeaders(method, name) })
 
 interface Input {
   readonly method?: string

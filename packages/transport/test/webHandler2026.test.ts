@@ -11,8 +11,8 @@ import { ConfigProvider, Effect, Layer, Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as WebHandler from "../src/WebHandler.js"
 import { baseHeaders, call, echo, initializeRequest, readme, sseReader, start, type Started, work } from "./fixtures/httpApp.js"
+import { VERSION, headersFor, modern } from "./fixtures/modern.js"
 
-const VERSION = "2026-07-28"
 const URL_ = "http://edge.example/mcp"
 
 /** What the `held` tool saw: started, and interrupted (its request was cancelled). */
@@ -34,20 +34,8 @@ const App = McpServer.register(echo, work, hold, readme).pipe(
   Layer.provideMerge(McpServer.layer({ name: "web-2026", version: "1.0.0" }))
 )
 
-const meta = { "io.modelcontextprotocol/protocolVersion": VERSION, "io.modelcontextprotocol/clientCapabilities": {} }
 
-const modern = (id: number, method: string, params: Record<string, unknown> = {}) => ({
-  jsonrpc: "2.0",
-  id,
-  method,
-  params: { ...params, _meta: { ...meta, ...(params._meta as object | undefined) } }
-})
 
-const headersFor = (method: string, name?: string): Record<string, string> => ({
-  "mcp-protocol-version": VERSION,
-  "mcp-method": method,
-  ...(name === undefined ? {} : { "mcp-name": name })
-})
 
 const postReq = (body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) =>
   new Request(URL_, {

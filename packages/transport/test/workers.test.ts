@@ -13,23 +13,11 @@ import { Miniflare } from "miniflare"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bundleWorker } from "../../../examples/serverless/src/bundle.js"
 import { baseHeaders, call, sseReader } from "./fixtures/httpApp.js"
+import { VERSION, headersFor, modern } from "./fixtures/modern.js"
 
-const VERSION = "2026-07-28"
 const URL_ = "http://worker.example/mcp"
-const meta = { "io.modelcontextprotocol/protocolVersion": VERSION, "io.modelcontextprotocol/clientCapabilities": {} }
 
-const modern = (id: number, method: string, params: Record<string, unknown> = {}) => ({
-  jsonrpc: "2.0",
-  id,
-  method,
-  params: { ...params, _meta: { ...meta, ...(params._meta as object | undefined) } }
-})
 
-const headersFor = (method: string, name?: string): Record<string, string> => ({
-  "mcp-protocol-version": VERSION,
-  "mcp-method": method,
-  ...(name === undefined ? {} : { "mcp-name": name })
-})
 
 /** The compatibility settings the example deploys with (its wrangler.toml). */
 const wrangler = readFileSync(fileURLToPath(new URL("../../../examples/serverless/wrangler.toml", import.meta.url)), "utf8")

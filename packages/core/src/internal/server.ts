@@ -646,8 +646,13 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         const send = connectOptions.send
         const pre = connectOptions.preinitialized
 
+        // Requests the client cancelled, until their fibers end: nothing more is sent for them (spec 2026-07-28
+        // basic/patterns/cancellation; interruption is asynchronous, a listen stream could otherwise send one more).
+        const cancelled = new Set<JsonRpc.RequestId>()
         const notify = (method: string, params?: JsonObject, relatedRequestId?: JsonRpc.RequestId) =>
-          send(params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params }, relatedRequestId)
+          relatedRequestId !== undefined && cancelled.size > 0 && cancelled.has(relatedRequestId)
+            ? Effect.void
+            : send(params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params }, relatedRequestId)
 
         const request = (method: string, params: JsonObject, requestOptions?: RequestOptions) =>
           Effect.gen(function*() {
@@ -725,7 +730,10 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
             case "notifications/cancelled": {
               const id = notification.params?.requestId
               const fiber = typeof id === "string" || typeof id === "number" ? inFlight.get(id) : undefined
-              return fiber === undefined ? Effect.void : Fiber.interruptFork(fiber)
+              if (fiber === undefined) return Effect.void
+              cancelled.add(id as JsonRpc.RequestId)
+              fiber.addObserver(() => cancelled.delete(id as JsonRpc.RequestId))
+              return Fiber.interruptFork(fiber)
             }
             case "notifications/roots/list_changed":
               return PubSub.publish(events, { _tag: "RootsListChanged", session })
