@@ -45,6 +45,26 @@ export interface Resource<out R = never> {
   readonly read: (uri: string) => Effect.Effect<McpSchema.ReadResourceResult, ProtocolError | unknown, R | RequestContext>
   /** Middleware around `resources/read` of this resource only, outermost first. */
   readonly middleware: ReadonlyArray<Middleware.Any>
+  /** Caching hints of its reads under 2026-07-28, over the server's (`McpServer.Options.cache`). */
+  readonly cache: CacheHints | undefined
+}
+
+/**
+ * How long a client may consider a read fresh and whether shared caches may
+ * keep it (spec 2026-07-28 server/utilities/caching): `ttlMs` a non-negative
+ * integer, `cacheScope` `"public"` or `"private"`.
+ */
+export interface CacheHints {
+  readonly ttlMs?: number
+  readonly cacheScope?: McpSchema.CacheScope
+}
+
+/** Checks caching hints when a primitive is defined (spec 2026-07-28 server/utilities/caching: `ttlMs` >= 0). */
+export const checkCache = (owner: string, cache: CacheHints | undefined): CacheHints | undefined => {
+  if (cache?.ttlMs !== undefined && !(Number.isSafeInteger(cache.ttlMs) && cache.ttlMs >= 0)) {
+    throw new Error(`${owner}: cache.ttlMs must be a non-negative integer of milliseconds, got ${cache.ttlMs}`)
+  }
+  return cache
 }
 
 /** Any resource. */
@@ -70,14 +90,17 @@ export const make = <E, R, P = never, RM = never>(
     readonly read: (uri: string) => Effect.Effect<ReadResult, E, R>
     /** Middleware around this resource only; what it provides (`P`) `read` may need without a Layer. */
     readonly middleware?: ReadonlyArray<Middleware.Middleware<P, unknown, RM>>
+    /** Caching hints of its reads (2026-07-28), over the server's. */
+    readonly cache?: CacheHints
   }
 ): Resource<Exclude<R, RequestContext | P> | Exclude<RM, RequestContext>> => {
-  const { read, middleware, ...definition } = options
+  const { cache, read, middleware, ...definition } = options
   return {
     _tag: "Resource",
     uri: definition.uri,
     definition: definition as McpSchema.Resource,
     read: (uri) => Effect.map(read(uri), (result) => toReadResult(uri, definition.mimeType, result)),
-    middleware: middleware ?? []
+    middleware: middleware ?? [],
+    cache: checkCache(`Resource ${definition.uri}`, cache)
   } as Resource<Exclude<R, RequestContext | P> | Exclude<RM, RequestContext>>
 }

@@ -25,7 +25,7 @@ import { InvalidParams, type ProtocolError } from "./McpError.js"
 import type * as McpSchema from "./McpSchema.js"
 import type * as Middleware from "./Middleware.js"
 import type { RequestContext } from "./RequestContext.js"
-import { toReadResult, type ReadResult } from "./Resource.js"
+import { type CacheHints, checkCache, type ReadResult, toReadResult } from "./Resource.js"
 import { formatIssues } from "./Tool.js"
 
 /** A resource template ready to register; `R` is what its handlers need. */
@@ -41,6 +41,8 @@ export interface ResourceTemplate<out R = never> {
   readonly expand: (values: Readonly<Record<string, string>>) => string
   /** Middleware around `resources/read` of this template's resources only, outermost first. */
   readonly middleware: ReadonlyArray<Middleware.Any>
+  /** Caching hints of its reads under 2026-07-28, over the server's (`McpServer.Options.cache`). */
+  readonly cache: CacheHints | undefined
 }
 
 /** Any resource template. */
@@ -58,9 +60,11 @@ export const make = <P extends ParamsSchema, E, R, RC = never, MP = never, RM = 
     readonly complete?: { readonly [K in keyof Schema.Schema.Encoded<P>]?: Completer<RC> }
     /** Middleware around reads of this template only; what it provides (`MP`) `read` may need without a Layer. */
     readonly middleware?: ReadonlyArray<Middleware.Middleware<MP, unknown, RM>>
+    /** Caching hints of its reads (2026-07-28), over the server's. */
+    readonly cache?: CacheHints
   }
 ): ResourceTemplate<Exclude<R, RequestContext | MP> | Exclude<RC | RM, RequestContext>> => {
-  const { read, params, complete, middleware, ...definition } = options
+  const { cache, read, params, complete, middleware, ...definition } = options
   const template = compile(definition.uriTemplate)
   const decode = Schema.decodeUnknownEither(params, { errors: "all" })
   return {
@@ -70,6 +74,7 @@ export const make = <P extends ParamsSchema, E, R, RC = never, MP = never, RM = 
     expand: template.expand,
     completers: (complete ?? {}) as { readonly [variable: string]: Completer<never> },
     middleware: middleware ?? [],
+    cache: checkCache(`ResourceTemplate ${definition.uriTemplate}`, cache),
     read: (uri, variables) => {
       const decoded = decode(variables)
       if (Either.isLeft(decoded)) {

@@ -139,4 +139,23 @@ describe("2026-07-28 beside 2025-11-25 (spec 2026-07-28 basic/versioning)", () =
       expect(second).toMatchObject({ id: 2, result: { resultType: "complete" } })
       expect(yield* raw.poll).toBeUndefined()
     }).pipe(Effect.provide(App)))
+
+  it.scoped("a resource's own caching hints override the server's on its reads; ttlMs must be a non-negative integer (server/utilities/caching)", () =>
+    Effect.gen(function*() {
+      const raw = yield* rawSession
+      const cached = yield* raw.exchange(request(1, "resources/read", { uri: "file:///cached" }))
+      expect2026("ReadResourceResultResponse", cached)
+      expect(cached.result).toMatchObject({ ttlMs: 60_000, cacheScope: "public" })
+      const plain = yield* raw.exchange(request(2, "resources/read", { uri: "file:///readme" }))
+      expect(plain.result).toMatchObject({ ttlMs: 5_000, cacheScope: "private" })
+      const list = yield* raw.exchange(request(3, "resources/list"))
+      expect(list.result).toMatchObject({ ttlMs: 5_000, cacheScope: "private" })
+      expect(() => Resource.make({ uri: "file:///bad", name: "bad", cache: { ttlMs: -1 }, read: () => Effect.succeed(Resource.text("")) }))
+        .toThrow("cache.ttlMs must be a non-negative integer")
+    }).pipe(Effect.provide(
+      McpServer.register(
+        readme,
+        Resource.make({ uri: "file:///cached", name: "cached", cache: { ttlMs: 60_000, cacheScope: "public" }, read: () => Effect.succeed(Resource.text("c")) })
+      ).pipe(Layer.provideMerge(McpServer.layer({ name: "hints", version: "1.0.0", cache: { ttlMs: 5_000 } })))
+    )))
 })

@@ -49,6 +49,8 @@ export interface Target {
   readonly span: { readonly name: string; readonly attributes: Record<string, unknown> } | undefined
   /** The tool's name, for tool metrics and `ToolCalled` events. */
   readonly tool: string | undefined
+  /** The primitive's own caching hints (a resource's reads), over the server's. */
+  readonly cache?: { readonly ttlMs?: number; readonly cacheScope?: McpSchema.CacheScope } | undefined
 }
 
 /** What a method's handler answers a request with: the effect to run and the target to run it on. */
@@ -90,7 +92,7 @@ export type Table = ReadonlyMap<string, AnyMethod>
  */
 export interface Revision {
   readonly methods: Table
-  readonly complete?: (method: string, result: JsonObject) => JsonObject
+  readonly complete?: (method: string, result: JsonObject, target: Target) => JsonObject
   readonly errorCode?: (code: number) => number
 }
 

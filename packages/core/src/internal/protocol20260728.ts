@@ -140,7 +140,7 @@ export const make = (options: Options): Revision => {
     methods: table(discover, listen, ...shared.map((name) => options.legacy.get(name)!), ...(options.tasks?.methods2026 ?? [])),
     // spec 2026-07-28 basic/index "Result Responses" (`resultType`), "_meta" (`serverInfo` in every result),
     // server/utilities/caching (`ttlMs` and `cacheScope`, unless the handler set its own).
-    complete: (name, result) => {
+    complete: (name, result, target) => {
       const meta = result._meta
       // A result that set its own `resultType` (`input_required`, a task) keeps it and carries no caching hints.
       const resultType = typeof result.resultType === "string" ? result.resultType : "complete"
@@ -150,8 +150,8 @@ export const make = (options: Options): Revision => {
       completed.resultType = resultType
       completed._meta = typeof meta === "object" && meta !== null ? { ...meta, ...serverInfoMeta } : serverInfoMeta
       if (resultType === "complete" && cacheable.has(name)) {
-        if (completed.ttlMs === undefined) completed.ttlMs = options.cache.ttlMs
-        if (completed.cacheScope === undefined) completed.cacheScope = options.cache.cacheScope
+        if (completed.ttlMs === undefined) completed.ttlMs = target.cache?.ttlMs ?? options.cache.ttlMs
+        if (completed.cacheScope === undefined) completed.cacheScope = target.cache?.cacheScope ?? options.cache.cacheScope
       }
       return completed as JsonObject
     },

@@ -34,6 +34,7 @@ import { isRecord, type Revision, runChain, type Route, type Session, type Targe
 import * as Protocol20251125 from "./protocol20251125.js"
 import * as Protocol20260728 from "./protocol20260728.js"
 import * as Rounds from "./rounds.js"
+import { checkCache } from "../Resource.js"
 import * as Tasks from "./tasks.js"
 import * as Logging from "../Logging.js"
 
@@ -201,6 +202,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
     // Set when the server's scope closes: listen streams end with their graceful result ("Graceful Closure").
     const closing = yield* Deferred.make<void>()
     yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
+    checkCache("McpServer", options.cache)
     const stateKey = options.requestState?.key
     const sealer = Rounds.makeSealer(
       stateKey === undefined
@@ -252,7 +254,8 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
     const compile = <A extends { readonly middleware: ReadonlyArray<Middleware.Any> }>(
       registered: McpServer.Registered<A>,
       span: Target["span"],
-      tool: string | undefined
+      tool: string | undefined,
+      cache?: Target["cache"]
     ): Protocol20251125.Compiled<A> => {
       const own = registered.value.middleware
       const services = Context.merge(global.context, registered.context)
@@ -262,7 +265,8 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
           context: withoutTags(services, [...global.provides, ...own.flatMap((m) => m.provides)]),
           middleware: own.length === 0 ? global.middleware : [...global.middleware, ...own],
           span,
-          tool
+          tool,
+          cache
         },
         completion: { context: withoutTags(services, global.provides), middleware: global.middleware, span: undefined, tool: undefined }
       }
@@ -271,9 +275,9 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
     const compileTool = (t: McpServer.Registered<Tool.Any>) =>
       compile(t, { name: `tool ${t.value.name}`, attributes: { "gen_ai.tool.name": t.value.name } }, t.value.name)
     const compileResource = (r: McpServer.Registered<Resource.Any>) =>
-      compile(r, { name: `resource ${r.value.uri}`, attributes: { "mcp.resource.uri": r.value.uri } }, undefined)
+      compile(r, { name: `resource ${r.value.uri}`, attributes: { "mcp.resource.uri": r.value.uri } }, undefined, r.value.cache)
     const compileTemplate = (t: McpServer.Registered<ResourceTemplate.Any>) =>
-      compile(t, { name: `resource ${t.value.definition.uriTemplate}`, attributes: { "mcp.resource.uri": t.value.definition.uriTemplate } }, undefined)
+      compile(t, { name: `resource ${t.value.definition.uriTemplate}`, attributes: { "mcp.resource.uri": t.value.definition.uriTemplate } }, undefined, t.value.cache)
     const compilePrompt = (p: McpServer.Registered<Prompt.Any>) =>
       compile(p, { name: `prompt ${p.value.name}`, attributes: { "gen_ai.prompt.name": p.value.name } }, undefined)
 
@@ -505,7 +509,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
           if (ended._tag === "InputRequired") {
             outcome = "ok"
             const result = session.rounds!.inputRequired(Date.now())
-            response = Exit.succeed(JsonRpc.success(request.id, revision.complete === undefined ? result : revision.complete(request.method, result)) as JsonRpc.Response)
+            response = Exit.succeed(JsonRpc.success(request.id, revision.complete === undefined ? result : revision.complete(request.method, result, target)) as JsonRpc.Response)
           } else {
             outcome = "error"
             errorCode = ended.error.code
@@ -513,7 +517,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
           }
         } else if (Exit.isSuccess(exit)) {
           outcome = "ok"
-          const result = revision.complete === undefined ? exit.value : revision.complete(request.method, exit.value)
+          const result = revision.complete === undefined ? exit.value : revision.complete(request.method, exit.value, target)
           response = Exit.succeed(JsonRpc.success(request.id, result) as JsonRpc.Response)
         } else if (Cause.isInterruptedOnly(exit.cause)) {
           outcome = "cancelled"
