@@ -2,7 +2,7 @@
  * An MCP client in Effect, independent of the transport, speaking both
  * revisions:
  *
- * - 2025-11-25 (the default): it performs the `initialize` handshake (spec
+ * - 2025-11-25 (`protocolVersion: "2025-11-25"` or an older one): it performs the `initialize` handshake (spec
  *   2025-11-25 basic/lifecycle), and answers the server's own requests
  *   (`sampling/createMessage`, `elicitation/create`, `roots/list`, `ping`)
  *   with the handlers it was given;
@@ -14,9 +14,9 @@
  *   2026-07-28 basic/patterns/mrtr), opens `subscriptions/listen` streams
  *   (`listen`, spec basic/patterns/subscriptions) and keeps cacheable results
  *   for their `ttlMs` (spec server/utilities/caching);
- * - `protocolVersion: "auto"`: probes with `server/discover` and falls back to
- *   `initialize` when the server turns out to be a 2025-11-25 one (spec
- *   2026-07-28 basic/versioning "Backward Compatibility").
+ * - `protocolVersion: "auto"` (the default): probes with `server/discover` and
+ *   falls back to `initialize` when the server turns out to be a 2025-11-25
+ *   one (spec 2026-07-28 basic/versioning "Backward Compatibility").
  *
  * In both it correlates requests and responses by id, sends progress tokens
  * and cancellations (spec basic/utilities/progress,
@@ -116,12 +116,12 @@ export interface Options {
   readonly capabilities?: McpSchema.ClientCapabilities
   /**
    * The revision to speak:
-   * - a 2025-11-25-era version (default `McpSchema.LATEST_PROTOCOL_VERSION`):
+   * - a 2025-11-25-era version (`McpSchema.LATEST_PROTOCOL_VERSION` and older):
    *   `initialize` with it;
    * - `"2026-07-28"` (`McpSchema.STATELESS_PROTOCOL_VERSION`): no handshake,
    *   `server/discover` then per-request `_meta`; fails when the server does
    *   not answer it;
-   * - `"auto"` (`AUTO`): probe with `server/discover` carrying 2026-07-28
+   * - `"auto"` (`AUTO`, the default): probe with `server/discover` carrying 2026-07-28
    *   `_meta`; a `DiscoverResult` listing 2026-07-28 selects it, and any
    *   answer that is not a recognized 2026-07-28 error (-32601, -32602, an
    *   HTTP 400/404/405 without a 2026-07-28 error body, a -32022 whose
@@ -133,8 +133,8 @@ export interface Options {
    *   refusing the request; so does another HTTP failure (401, 403, 5xx),
    *   which says nothing of the era.
    *
-   * Only the connection's first exchanges differ; a gateway proxying both
-   * revisions uses `"auto"`.
+   * Only the connection's first exchanges differ. `TestClient` (in
+   * `@emcee/testing`) defaults to 2025-11-25 instead.
    */
   readonly protocolVersion?: string
   readonly handlers?: Handlers

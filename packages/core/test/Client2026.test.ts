@@ -196,12 +196,15 @@ describe("McpClient under 2026-07-28 (spec 2026-07-28 basic/versioning, basic/in
       expect(sent.filter((m) => !("id" in m))).toEqual([])
     }).pipe(Effect.provide(App)))
 
-  it.scoped("resultType is read: complete results decode as before; the default stays 2025-11-25 with initialize (backward compatible)", () =>
+  it.scoped("resultType is read: complete results decode as before; by default the client probes and speaks 2026-07-28 to a server that answers; 2025-11-25 initializes (backward compatible)", () =>
     Effect.gen(function*() {
       const modern = yield* connect({ protocolVersion: "2026-07-28" })
       const raw = yield* modern.client.request("tools/call", { name: "echo", arguments: { text: "raw" } })
       expect(raw).toMatchObject({ resultType: "complete", content: [{ type: "text", text: "raw" }] })
-      const legacy = yield* connect()
+      const byDefault = yield* connect()
+      expect(byDefault.client.protocolVersion).toBe("2026-07-28")
+      expect(byDefault.requests().map((r) => r.method)).toEqual(["server/discover"])
+      const legacy = yield* connect({ protocolVersion: "2025-11-25" })
       expect(legacy.client.protocolVersion).toBe("2025-11-25")
       expect(legacy.client.discoverResult).toBeUndefined()
       expect(legacy.requests().map((r) => r.method)).toEqual(["initialize"])
@@ -511,7 +514,7 @@ describe("subscriptions/listen (spec 2026-07-28 basic/patterns/subscriptions)", 
 describe("listen under 2025-11-25, built from the session (resources/subscribe and the session's notifications)", () => {
   it.scoped("acknowledges what the capabilities allow, subscribes each URI, streams matching notifications, unsubscribes on close", () =>
     Effect.gen(function*() {
-      const { client, requests } = yield* connect()
+      const { client, requests } = yield* connect({ protocolVersion: "2025-11-25" })
       const scope = yield* Scope.make()
       const subscription = yield* client.listen({ toolsListChanged: true, resourceSubscriptions: ["file:///readme"] }).pipe(Scope.extend(scope))
       expect(subscription.id).toBeUndefined()

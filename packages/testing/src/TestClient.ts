@@ -31,7 +31,7 @@
  *
  * @since 0.1.0
  */
-import { McpClient, McpServer } from "@emcee/core"
+import { McpClient, McpSchema, McpServer } from "@emcee/core"
 import { MemoryTransport } from "@emcee/transport"
 import { Context, Effect, Layer, type Scope } from "effect"
 
@@ -54,7 +54,13 @@ export const make = (
   Effect.gen(function*() {
     const { serialize, clientInfo, ...rest } = options
     const transport = yield* MemoryTransport.make(serialize === undefined ? {} : { serialize })
-    return yield* McpClient.make({ ...rest, transport, clientInfo: clientInfo ?? defaultClientInfo })
+    // 2025-11-25 unless asked: tests of sessions, server-to-client requests and subscriptions read it.
+    return yield* McpClient.make({
+      ...rest,
+      protocolVersion: rest.protocolVersion ?? McpSchema.LATEST_PROTOCOL_VERSION,
+      transport,
+      clientInfo: clientInfo ?? defaultClientInfo
+    })
   })
 
 /** A connected client as a Layer over the `McpServer` it is given. */

@@ -63,7 +63,7 @@ const recorder = (cutAfter?: { readonly method: string; readonly text: string })
 const connect = (options: HttpClientTransport.Options) =>
   Effect.gen(function*() {
     const transport = yield* HttpClientTransport.make(options)
-    const client = yield* McpClient.make({ transport, clientInfo: { name: "http-client-test", version: "1.0.0" } })
+    const client = yield* McpClient.make({ transport, clientInfo: { name: "http-client-test", version: "1.0.0" }, protocolVersion: "2025-11-25" })
     return { transport, client }
   })
 

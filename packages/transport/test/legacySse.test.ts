@@ -116,7 +116,7 @@ describe("LegacySseTransport (spec 2025-11-25 basic/transports \"Backwards Compa
       const oldResult = yield* Effect.promise(() => old.callTool({ name: "echo", arguments: { text: "old" } }))
       expect(oldResult.content).toEqual([{ type: "text", text: "old" }])
       const transport = yield* HttpClientTransport.make({ url: http.url })
-      const modern = yield* McpClient.make({ transport, clientInfo: { name: "modern", version: "1.0.0" } })
+      const modern = yield* McpClient.make({ transport, clientInfo: { name: "modern", version: "1.0.0" }, protocolVersion: "2025-11-25" })
       expect((yield* modern.callTool("echo", { text: "new" })).content).toEqual([{ type: "text", text: "new" }])
       expect(legacy.stats().sessions).toBe(1)
       expect(http.stats().sessions).toBe(1)

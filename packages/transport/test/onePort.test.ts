@@ -54,7 +54,7 @@ describe("HttpTransport: everything on one port", () => {
 
       // Streamable HTTP: the repo's client and the official SDK's, with progress streamed over SSE.
       const transport = yield* HttpClientTransport.make({ url: http.url })
-      const modern = yield* McpClient.make({ transport, clientInfo })
+      const modern = yield* McpClient.make({ transport, clientInfo, protocolVersion: "2025-11-25" })
       expect(textOf(yield* modern.callTool("echo", { text: "streamable" }))).toBe("streamable")
       const sdkHttp = yield* sdk((client) => client.connect(new StreamableHTTPClientTransport(new URL(http.url))))
       const progress: Array<number> = []
@@ -66,7 +66,7 @@ describe("HttpTransport: everything on one port", () => {
 
       // WebSocket: an upgrade on the MCP path.
       const wsTransport = yield* WebSocketClientTransport.make(`ws://127.0.0.1:${http.port}/mcp`)
-      const ws = yield* McpClient.make({ transport: wsTransport, clientInfo })
+      const ws = yield* McpClient.make({ transport: wsTransport, clientInfo, protocolVersion: "2025-11-25" })
       expect(textOf(yield* ws.callTool("echo", { text: "websocket" }))).toBe("websocket")
 
       // Legacy HTTP+SSE (2024-11-05): the official SDK's SSEClientTransport.
@@ -107,7 +107,7 @@ describe("HttpTransport: everything on one port", () => {
       const http = yield* HttpTransport.make({ app: routes, webSocket: true, legacySse: true, shutdownTimeout: "5 seconds" })
       const base = `http://127.0.0.1:${http.port}`
       const wsTransport = yield* WebSocketClientTransport.make(`ws://127.0.0.1:${http.port}/mcp`)
-      const ws = yield* McpClient.make({ transport: wsTransport, clientInfo })
+      const ws = yield* McpClient.make({ transport: wsTransport, clientInfo, protocolVersion: "2025-11-25" })
       expect(textOf(yield* ws.callTool("echo", { text: "before" }))).toBe("before")
       const old = yield* sdk((client) => client.connect(new SSEClientTransport(new URL(`${base}/sse`))))
       // A raw legacy stream too: its body must end when shutdown closes its session.

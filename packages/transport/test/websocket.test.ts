@@ -83,7 +83,7 @@ describe("WebSocketTransport (spec 2025-11-25 basic/transports \"Custom Transpor
     Effect.gen(function*() {
       const server = yield* WebSocketTransport.make({})
       const transport = yield* WebSocketClientTransport.make(server.url)
-      const client = yield* McpClient.make({ transport, clientInfo })
+      const client = yield* McpClient.make({ transport, clientInfo, protocolVersion: "2025-11-25" })
       expect(textOf(yield* client.callTool("echo", { text: "hi" }))).toBe("hi")
       const progress: Array<number> = []
       expect(textOf(yield* client.callTool("slow", { ms: 5 }, { onProgress: (p) => Effect.sync(() => progress.push(p.progress)) }))).toBe("slept 5 ms")
@@ -99,7 +99,7 @@ describe("WebSocketTransport (spec 2025-11-25 basic/transports \"Custom Transpor
       const ws = yield* WebSocketTransport.makeHandler({ path: "/ws" })
       const http = yield* HttpTransport.make({ upgrade: ws.upgrade })
       const transport = yield* WebSocketClientTransport.make(`ws://127.0.0.1:${http.port}/ws`)
-      const client = yield* McpClient.make({ transport, clientInfo })
+      const client = yield* McpClient.make({ transport, clientInfo, protocolVersion: "2025-11-25" })
       expect(textOf(yield* client.callTool("echo", { text: "same port" }))).toBe("same port")
       // Streamable HTTP still answers on /mcp of the same server.
       const res = yield* Effect.promise(() => fetch(`http://127.0.0.1:${http.port}/health`))
@@ -233,7 +233,7 @@ describe("WebSocketTransport (spec 2025-11-25 basic/transports \"Custom Transpor
       const refused = yield* Effect.flip(WebSocketClientTransport.make(server.url.replace("/mcp", "/nope")))
       expect(refused).toBeInstanceOf(McpClient.TransportError)
       const transport = yield* WebSocketClientTransport.make(server.url)
-      const client = yield* McpClient.make({ transport, clientInfo })
+      const client = yield* McpClient.make({ transport, clientInfo, protocolVersion: "2025-11-25" })
       yield* server.close
       const error = yield* Effect.flip(client.ping())
       expect(error.code).toBe(McpClient.ClientErrorCode.ConnectionClosed)

@@ -660,7 +660,8 @@ export const make = (options: McpClient.Options): Effect.Effect<McpClient.McpCli
 
     // --- the revision (spec 2026-07-28 basic/versioning "Backward Compatibility")
 
-    const requested = options.protocolVersion ?? McpSchema.LATEST_PROTOCOL_VERSION
+    // The newest revision the server speaks: 2026-07-28 when it answers `server/discover`.
+    const requested = options.protocolVersion ?? AUTO
     let discoverResult: McpSchema.DiscoverResult | undefined
     if (requested === AUTO || McpSchema.isStateless(requested)) {
       const auto = requested === AUTO
