@@ -160,6 +160,12 @@ describe("Lambda.toHandler serves MCP 2026-07-28 (spec 2026-07-28 basic/transpor
       expect(json(parse)).toMatchObject({ error: { code: -32700 } })
     })
 
+    it("subscriptions/listen is refused at once, not held until the function times out (basic/patterns/subscriptions)", async () => {
+      const listen = await invoke(modern(7, "subscriptions/listen", { notifications: { toolsListChanged: true } }), headersFor("subscriptions/listen"))
+      expect(listen.statusCode).toBe(404)
+      expect(json(listen)).toMatchObject({ id: 7, error: { code: -32601, message: expect.stringContaining("streaming") } })
+    })
+
     it("a 2025-11-25 client is served without a session", async () => {
       const result = await invoke(call(7, "echo", { text: "legacy" }), baseHeaders)
       expect(result.statusCode).toBe(200)

@@ -815,6 +815,13 @@ export const make = (
         release()
         return
       }
+      // A subscription is a stream (spec 2026-07-28 basic/patterns/subscriptions): a buffered platform would
+      // hold it until its own timeout and deliver nothing, so it is refused at once.
+      if (options.buffered === true && request.method === "subscriptions/listen") {
+        fail(reply, 404, JsonRpc.ErrorCode.MethodNotFound, "Method not found: subscriptions/listen needs a streaming response, and this endpoint answers buffered JSON", undefined, request.id)
+        release()
+        return
+      }
       const exchange: Exchange = {
         requestId: request.id,
         reply,
