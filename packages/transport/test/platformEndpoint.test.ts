@@ -115,6 +115,31 @@ describe("HttpTransport.makeEndpoint: the MCP endpoint mounted in a user's @effe
       expect(yield* eventually(() => endpoint.stats().inFlight === 0)).toBe(true)
     })))
 
+  it.live("a 2026-07-28 request whose client closes the connection before its JSON answer is cancelled (spec 2026-07-28 \"Cancellation\")", () =>
+    withServer(Effect.gen(function*() {
+      const { endpoint, url } = yield* mounted()
+      const controller = new AbortController()
+      const pending = fetch(url, {
+        method: "POST",
+        signal: controller.signal,
+        headers: { ...baseHeaders, "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "work" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 21,
+          method: "tools/call",
+          params: {
+            name: "work",
+            arguments: { ms: 60_000 },
+            _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
+          }
+        })
+      }).catch((e: unknown) => e)
+      expect(yield* eventually(() => endpoint.stats().inFlight === 1)).toBe(true)
+      controller.abort()
+      expect(yield* Effect.promise(() => pending)).toBeInstanceOf(Error)
+      expect(yield* eventually(() => endpoint.stats().inFlight === 0, 5_000)).toBe(true)
+    })))
+
   it.live("lets go of an SSE response whose client went away, and replays the rest on GET with Last-Event-ID", () =>
     withServer(Effect.gen(function*() {
       const { endpoint, url } = yield* mounted()

@@ -73,6 +73,7 @@ export const reply = (
   let answered = false
   let abandoned = false
   let closeStream: (() => void) | undefined
+  let aborted: (() => void) | undefined
   const withExtra = (headers: Record<string, string>) => (extra === undefined ? headers : { ...extra, ...headers })
   return {
     header: (name, value) => {
@@ -84,6 +85,9 @@ export const reply = (
       answered = true
       const options = { status, headers: withExtra(headers) }
       resolve(body === undefined ? HttpServerResponse.empty(options) : HttpServerResponse.raw(body, options))
+    },
+    onAbort: (onAbort) => {
+      aborted = onAbort
     },
     stream: (headers, onClose): Sink => {
       if (answered || abandoned) {
@@ -165,6 +169,8 @@ export const reply = (
     abandon: () => {
       if (abandoned) return
       abandoned = true
+      // The client left before a JSON answer: the request is cancelled (spec 2026-07-28 "Cancellation").
+      if (!answered) aborted?.()
       closeStream?.()
     }
   }
