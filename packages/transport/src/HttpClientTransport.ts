@@ -105,6 +105,21 @@ const statelessVersion = (message: JsonRpc.Message): string | undefined => {
   return typeof version === "string" && McpSchema.isStateless(version) ? version : undefined
 }
 
+/** A response body parsed as JSON; an unreadable body counts as not JSON. */
+const jsonBody = (response: Response): Effect.Effect<{ readonly ok: true; readonly value: unknown } | { readonly ok: false }> =>
+  Effect.promise(() =>
+    response.text().then(
+      (text) => {
+        try {
+          return { ok: true as const, value: JSON.parse(text) as unknown }
+        } catch {
+          return { ok: false as const }
+        }
+      },
+      () => ({ ok: false as const })
+    )
+  )
+
 /**
  * The `Mcp-Param-{Name}` headers of a `tools/call` (spec 2026-07-28
  * basic/transports/streamable-http "Client Behavior"): each annotated value
@@ -384,14 +399,9 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         }
         if (contentType.includes("text/event-stream")) return yield* followPost(response, message.id)
         if (contentType.includes("application/json")) {
-          const text = yield* Effect.promise(() => response.text().catch(() => ""))
-          let value: unknown
-          try {
-            value = JSON.parse(text)
-          } catch {
-            return yield* Effect.fail(new McpClient.TransportError({ message: `POST ${url.href}: the response is not JSON` }))
-          }
-          return yield* deliver(value)
+          const body = yield* jsonBody(response)
+          if (!body.ok) return yield* Effect.fail(new McpClient.TransportError({ message: `POST ${url.href}: the response is not JSON` }))
+          return yield* deliver(body.value)
         }
         yield* discard(response)
         return yield* Effect.fail(new McpClient.TransportError({ message: `POST ${url.href}: unexpected content type "${contentType}"` }))
@@ -487,14 +497,9 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
           return
         }
         if (contentType.includes("application/json")) {
-          const text = yield* Effect.promise(() => response.text().catch(() => ""))
-          let value: unknown
-          try {
-            value = JSON.parse(text)
-          } catch {
-            return yield* failRequest(message.id, `POST ${url.href}: the response is not JSON`)
-          }
-          return yield* deliver(value)
+          const body = yield* jsonBody(response)
+          if (!body.ok) return yield* failRequest(message.id, `POST ${url.href}: the response is not JSON`)
+          return yield* deliver(body.value)
         }
         yield* discard(response)
         return yield* failRequest(message.id, `POST ${url.href}: unexpected content type "${contentType}"`)

@@ -112,6 +112,24 @@ export const binding = (method: string, params: JsonObject): string => {
 
 const isObject = (u: unknown): u is JsonObject => typeof u === "object" && u !== null && !Array.isArray(u)
 
+/**
+ * The -32021 error naming a capability the client did not declare (spec
+ * 2026-07-28 basic/index "Error Codes"): `capability` is a path such as
+ * `sampling` or `elicitation.url`, `requiredCapabilities` the
+ * `ClientCapabilities` object it stands for.
+ */
+export const missingCapability = (capability: string): JsonRpc.ErrorObject => {
+  const required: Record<string, unknown> = {}
+  let level = required
+  // Form elicitation is what `elicitation: {}` declares (spec client/elicitation "Capabilities").
+  for (const part of (capability === "elicitation.form" ? "elicitation" : capability).split(".")) {
+    const next: Record<string, unknown> = {}
+    level[part] = next
+    level = next
+  }
+  return McpError.toJsonRpc(new McpError.MissingRequiredClientCapability({ requiredCapabilities: required }))
+}
+
 /** How an attempt ended early. */
 export type Outcome =
   | { readonly _tag: "InputRequired" }
@@ -190,16 +208,7 @@ export class Rounds {
    * `capability` is a path such as `sampling` or `elicitation.url`.
    */
   missing(capability: string): Effect.Effect<never> {
-    const required: Record<string, unknown> = {}
-    let level = required
-    // Form elicitation is what `elicitation: {}` declares (spec client/elicitation "Capabilities").
-    for (const part of (capability === "elicitation.form" ? "elicitation" : capability).split(".")) {
-      const next: Record<string, unknown> = {}
-      level[part] = next
-      level = next
-    }
-    const error = McpError.toJsonRpc(new McpError.MissingRequiredClientCapability({ requiredCapabilities: required }))
-    return this.end({ _tag: "Failed", error })
+    return this.end({ _tag: "Failed", error: missingCapability(capability) })
   }
 
   /** An answer the client gave does not decode as that request's result. */

@@ -76,27 +76,22 @@ const newTaskId = (): string => randomBytes(24).toString("base64url")
 
 const iso = (millis: number): string => new Date(millis).toISOString()
 
-/** A 2025-11-25 `Task` (spec basic/utilities/tasks "Task"). */
-const task2025 = (state: Task.State): JsonObject => ({
+/** A `Task` with the revision's names for its time-to-live and poll interval. */
+const taskWith = (ttl: string, pollInterval: string) => (state: Task.State): JsonObject => ({
   taskId: state.taskId,
   status: state.status,
   ...(state.statusMessage === undefined ? {} : { statusMessage: state.statusMessage }),
   createdAt: iso(state.createdAt),
   lastUpdatedAt: iso(state.lastUpdatedAt),
-  ttl: state.ttlMs,
-  ...(state.pollIntervalMs === undefined ? {} : { pollInterval: state.pollIntervalMs })
+  [ttl]: state.ttlMs,
+  ...(state.pollIntervalMs === undefined ? {} : { [pollInterval]: state.pollIntervalMs })
 })
 
+/** A 2025-11-25 `Task` (spec basic/utilities/tasks "Task"). */
+const task2025 = taskWith("ttl", "pollInterval")
+
 /** A 2026-07-28 `Task`: `ttlMs` and `pollIntervalMs` (SEP-2663 renamed `ttl` and `pollInterval`). */
-const task2026 = (state: Task.State): JsonObject => ({
-  taskId: state.taskId,
-  status: state.status,
-  ...(state.statusMessage === undefined ? {} : { statusMessage: state.statusMessage }),
-  createdAt: iso(state.createdAt),
-  lastUpdatedAt: iso(state.lastUpdatedAt),
-  ttlMs: state.ttlMs,
-  ...(state.pollIntervalMs === undefined ? {} : { pollIntervalMs: state.pollIntervalMs })
-})
+const task2026 = taskWith("ttlMs", "pollIntervalMs")
 
 /** The 2026-07-28 `DetailedTask`: the status's payload inlined (spec 2026-07-28 tasks "Task Polling" 1-5). */
 const detailed2026 = (state: Task.State): JsonObject => {
@@ -140,17 +135,6 @@ const callTool = (tool: Tool.Any, args: unknown): Effect.Effect<JsonObject, McpE
 /** An effect that reads `RequestContext`, as a route's: `serve` runs every handler with the request's. */
 const served = <A, E>(effect: Effect.Effect<A, E, RequestContext>): Effect.Effect<A, E> => effect as unknown as Effect.Effect<A, E>
 
-/** The error a task fails with when its handler needs a capability the client lacks (as `Rounds.missing`). */
-const missingCapability = (capability: string): JsonRpc.ErrorObject => {
-  const required: Record<string, unknown> = {}
-  let level = required
-  for (const part of (capability === "elicitation.form" ? "elicitation" : capability).split(".")) {
-    const next: Record<string, unknown> = {}
-    level[part] = next
-    level = next
-  }
-  return McpError.toJsonRpc(new McpError.MissingRequiredClientCapability({ requiredCapabilities: required }))
-}
 
 /** One question of a task waiting for its answer. */
 interface Pending {
@@ -191,7 +175,7 @@ class TaskRounds extends Rounds.Rounds {
   }
 
   override missing(capability: string): Effect.Effect<never> {
-    return this.synchronous ? this.inner!.missing(capability) : this.task.fail(missingCapability(capability))
+    return this.synchronous ? this.inner!.missing(capability) : this.task.fail(Rounds.missingCapability(capability))
   }
 
   override invalidAnswer(message: string): Effect.Effect<never> {
