@@ -184,6 +184,32 @@ describe("multi round-trip requests (spec 2026-07-28 basic/patterns/mrtr)", () =
       expect(other.error!.message).toContain("integrity")
     }).pipe(Effect.provide(App)))
 
+  it.scoped("arguments or answers nested too deeply to bind or seal a requestState are -32602, never a crash (hostile input)", () =>
+    Effect.gen(function*() {
+      const server = yield* McpServer.McpServer
+      const connection = yield* server.connect({ send: () => Effect.void })
+      let deep: unknown = "x"
+      for (let i = 0; i < 200_000; i++) deep = { a: deep }
+      const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": everything }
+      const boundDeep = yield* connection.handle({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "two_steps", arguments: { greeting: "Hi", deep }, requestState: "a.b", _meta: meta }
+      })
+      expect(boundDeep).toMatchObject({ id: 1, error: { code: -32602, message: expect.stringContaining("nested too deeply") } })
+      const sealedDeep = yield* connection.handle({
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: { name: "two_steps", arguments: { greeting: "Hi" }, inputResponses: { step1: accept({ name: "Deep", deep }) }, _meta: meta }
+      })
+      expect(sealedDeep).toMatchObject({ id: 2, error: { code: -32602, message: expect.stringContaining("nested too deeply") } })
+      // The server still serves.
+      const fine = yield* connection.handle({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "two_steps", arguments: { greeting: "Hi" }, _meta: meta } })
+      expect(fine).toMatchObject({ id: 3, result: { resultType: "input_required" } })
+    }).pipe(Effect.provide(App)))
+
   it.scoped("an expired requestState is refused (Server Requirements 5)", () =>
     Effect.gen(function*() {
       const raw = asRaw(yield* rawSession)

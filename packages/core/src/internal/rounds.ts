@@ -89,15 +89,14 @@ export const makeSealer = (key: Uint8Array | undefined, ttlMillis: number): Seal
   }
 }
 
-/** JSON with object keys sorted, so equal arguments digest equally. */
-const canonical = (value: unknown): string => {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`
-  if (typeof value === "object" && value !== null) {
-    const keys = Object.keys(value).sort()
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(",")}}`
-  }
-  return JSON.stringify(value) ?? "null"
-}
+/**
+ * JSON with object keys sorted, so equal arguments digest equally. Native
+ * `JSON.stringify` does the walk: nesting too deep for it throws a
+ * `RangeError`, which callers answer as invalid params.
+ */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value ?? null, (_key, v: unknown) =>
+    isObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v)
 
 /**
  * What a `requestState` is bound to: the method, the primitive (tool or
@@ -176,7 +175,12 @@ export class Rounds {
     // Most requests never ask: the digest of their arguments is made only when a state is checked or issued.
     if (state === undefined) return new Rounds(sealer, () => binding(method, params), 1, (responses ?? {}) as Record<string, JsonObject>, {})
     if (typeof state !== "string") return invalid("requestState must be the string the server sent")
-    const bound = binding(method, params)
+    let bound: string
+    try {
+      bound = binding(method, params)
+    } catch {
+      return invalid(tooDeep)
+    }
     const opened = sealer.open(state, bound, now)
     if (typeof opened === "string") return invalid(`requestState refused: ${opened}`)
     // Fresh answers win over carried ones for the same key; keys nobody asks for are ignored (spec mrtr "Error Handling").
@@ -228,18 +232,29 @@ export class Rounds {
     )
   }
 
-  /** The `input_required` result of an attempt that ended asking (spec mrtr "InputRequiredResult"). */
-  inputRequired(now: number): JsonObject {
-    const requestState = this.sealer.seal({
-      v: 1,
-      b: this.binding,
-      x: now + this.sealer.ttlMillis,
-      r: this.round,
-      a: this.used,
-      c: this.carried
-    })
-    return { resultType: "input_required", inputRequests: this.pending, requestState }
+  /**
+   * The `input_required` result of an attempt that ended asking (spec mrtr
+   * "InputRequiredResult"), or -32602 when the arguments or answers are
+   * nested too deeply to be bound and sealed into a `requestState`.
+   */
+  inputRequired(now: number): { readonly result: JsonObject } | { readonly error: JsonRpc.ErrorObject } {
+    let requestState: string
+    try {
+      requestState = this.sealer.seal({
+        v: 1,
+        b: this.binding,
+        x: now + this.sealer.ttlMillis,
+        r: this.round,
+        a: this.used,
+        c: this.carried
+      })
+    } catch {
+      return { error: invalid(tooDeep) }
+    }
+    return { result: { resultType: "input_required", inputRequests: this.pending, requestState } }
   }
 }
+
+const tooDeep = "the arguments or input responses are nested too deeply to carry in a requestState"
 
 const invalid = (message: string): JsonRpc.ErrorObject => ({ code: ErrorCode.InvalidParams, message: `Invalid params: ${message}` })

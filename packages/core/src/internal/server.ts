@@ -506,14 +506,15 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         const ended = session.rounds?.outcome
         if (ended !== undefined) {
           // The attempt ended asking the client (spec 2026-07-28 basic/patterns/mrtr), or needing a capability it lacks.
-          if (ended._tag === "InputRequired") {
+          const concluded = ended._tag === "InputRequired" ? session.rounds!.inputRequired(Date.now()) : { error: ended.error }
+          if ("result" in concluded) {
             outcome = "ok"
-            const result = session.rounds!.inputRequired(Date.now())
+            const result = concluded.result
             response = Exit.succeed(JsonRpc.success(request.id, revision.complete === undefined ? result : revision.complete(request.method, result, target)) as JsonRpc.Response)
           } else {
             outcome = "error"
-            errorCode = ended.error.code
-            response = Exit.succeed(JsonRpc.failure(request.id, ended.error.code, ended.error.message, ended.error.data))
+            errorCode = concluded.error.code
+            response = Exit.succeed(JsonRpc.failure(request.id, concluded.error.code, concluded.error.message, concluded.error.data))
           }
         } else if (Exit.isSuccess(exit)) {
           outcome = "ok"
