@@ -3,21 +3,35 @@
  * calling has `Principal` in its requirements, so an app whose Layers do not
  * authenticate requests does not compile.
  *
- * Authenticators (API keys, JWT, sessions, OAuth 2.1 bearer tokens) provide
- * it per request; the first of them arrives with the auth issue.
+ * Authenticators (`Jwt`, `ApiKeys`, `Introspection`, `Sessions`, the
+ * environment for stdio) make an `Identity`; the `Authentication` middleware
+ * provides it per request.
  *
  * @since 0.1.0
  */
 import { Context, Effect, Schema } from "effect"
 
-/** Who is calling, with the scopes they were granted. */
+/** How the caller proved who they are. */
+export type CredentialKind = "api-key" | "jwt" | "opaque-token" | "session" | "environment"
+
+/** Who is calling, with what they were granted. */
 export interface Identity {
   /** A stable identifier of the caller (user id, client id, key id). */
   readonly subject: string
-  /** OAuth scopes or permissions granted to this caller. */
-  readonly scopes: ReadonlySet<string>
   /** The tenant the caller belongs to, for multi-tenant servers. */
-  readonly tenant?: string
+  readonly tenant?: string | undefined
+  /** Roles granted to the caller (RBAC, see `Rbac`). */
+  readonly roles: ReadonlySet<string>
+  /** OAuth scopes (or permissions) granted to the caller. */
+  readonly scopes: ReadonlySet<string>
+  /** The verified claims or attributes the identity was made from (never the credential itself). */
+  readonly claims: Readonly<Record<string, unknown>>
+  /** The kind of credential that proved it. */
+  readonly kind: CredentialKind
+  /** The issuer of the credential, when it has one (JWT `iss`, introspection `iss`). */
+  readonly issuer?: string | undefined
+  /** When the credential stops being valid, in epoch milliseconds; undefined: it does not expire. */
+  readonly expiresAt?: number | undefined
 }
 
 /** Service tag of the caller. */
@@ -32,9 +46,37 @@ export class InsufficientScope extends Schema.TaggedError<InsufficientScope>()("
   }
 }
 
-/** Builds an identity. */
-export const make = (subject: string, scopes: Iterable<string> = [], tenant?: string): Identity =>
-  tenant === undefined ? { subject, scopes: new Set(scopes) } : { subject, scopes: new Set(scopes), tenant }
+/** The optional parts of an identity, for `make`. */
+export interface MakeOptions {
+  readonly tenant?: string | undefined
+  readonly roles?: Iterable<string>
+  readonly claims?: Readonly<Record<string, unknown>>
+  readonly kind?: CredentialKind
+  readonly issuer?: string | undefined
+  readonly expiresAt?: number | undefined
+}
+
+/**
+ * Builds an identity. The third argument is the tenant (a string) or the
+ * other fields; `kind` defaults to `"environment"`.
+ */
+export const make = (subject: string, scopes: Iterable<string> = [], options?: string | MakeOptions): Identity => {
+  const o: MakeOptions = typeof options === "string" ? { tenant: options } : options ?? {}
+  return {
+    subject,
+    tenant: o.tenant,
+    roles: new Set(o.roles ?? []),
+    scopes: new Set(scopes),
+    claims: o.claims ?? {},
+    kind: o.kind ?? "environment",
+    issuer: o.issuer,
+    expiresAt: o.expiresAt
+  }
+}
+
+/** A key naming the caller across requests (issuer, tenant and subject), for binding sessions to who created them. */
+export const key = (identity: Identity): string =>
+  `${identity.issuer ?? ""}\u0000${identity.tenant ?? ""}\u0000${identity.subject}`
 
 /**
  * Succeeds with the caller when it has `scope`; `*` and `prefix:*` grants

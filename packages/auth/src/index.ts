@@ -4,3 +4,6 @@
  * @since 0.1.0
  */
 export * as Principal from "./Principal.js"
+export * as Authenticator from "./Authenticator.js"
+export * as Authentication from "./Authentication.js"
+export * as BearerGuard from "./BearerGuard.js"

@@ -141,6 +141,28 @@ export type Event =
     readonly outcome: "ok" | "tool_error" | "error"
     readonly millis: number
   }
+  | { readonly _tag: "Audit"; readonly record: AuditRecord }
+
+/**
+ * Who called what, when, and how it ended: published by audit middleware
+ * (`@emcee/auth` `Audit`) for logs and the gateway's audit log. It names the
+ * caller, never their credential.
+ */
+export interface AuditRecord {
+  /** When the request arrived, epoch milliseconds. */
+  readonly at: number
+  readonly method: string
+  readonly primitive: Middleware.Primitive | undefined
+  readonly subject: string | undefined
+  readonly tenant: string | undefined
+  /** How the caller authenticated (`jwt`, `api-key`…), when they did. */
+  readonly credential: string | undefined
+  readonly sessionId: string | undefined
+  /** `denied`: refused by authorization or a policy (rate limit, concurrency) before the handler ran. */
+  readonly outcome: "ok" | "tool_error" | "error" | "denied" | "cancelled"
+  readonly errorCode: number | undefined
+  readonly millis: number
+}
 
 /** What a transport gives `connect`: the way to send messages to the client. */
 export interface ConnectOptions {
@@ -152,6 +174,12 @@ export interface ConnectOptions {
   readonly send: (message: JsonRpc.Message, relatedRequestId?: JsonRpc.RequestId) => Effect.Effect<void>
   /** The transport's session id, e.g. `Mcp-Session-Id`. */
   readonly sessionId?: string
+  /**
+   * Services every request of this connection sees, over the server's (a
+   * caller authenticated when the connection opened, e.g. from the
+   * environment of a stdio server).
+   */
+  readonly context?: Context.Context<never>
   /**
    * Serve without an `initialize` handshake (stateless HTTP): the connection
    * starts initialized with these values.
@@ -175,7 +203,11 @@ export interface Connection {
    * request the client cancels (spec basic/utilities/cancellation) interrupts
    * the fiber that called `handle` for it, so no response is sent.
    */
-  readonly handle: (message: unknown) => Effect.Effect<JsonRpc.Response | undefined>
+  readonly handle: (
+    message: unknown,
+    /** Services of this request alone, over the connection's (the caller an HTTP guard authenticated). */
+    context?: Context.Context<never>
+  ) => Effect.Effect<JsonRpc.Response | undefined>
   /**
    * Serves one request (already classified by the transport) on a fiber of
    * its own, started now on `runtime` with its final context, and calls
@@ -187,7 +219,9 @@ export interface Connection {
   readonly run: (
     request: JsonRpc.Request,
     runtime: Runtime.Runtime<never>,
-    onExit: (exit: Exit.Exit<JsonRpc.Response>) => void
+    onExit: (exit: Exit.Exit<JsonRpc.Response>) => void,
+    /** Services of this request alone, over the connection's (the caller an HTTP guard authenticated). */
+    context?: Context.Context<never>
   ) => void
   /** Requests being handled now. */
   readonly inFlight: () => number
@@ -230,7 +264,9 @@ export interface Service {
     message: JsonRpc.Request,
     send: ConnectOptions["send"],
     runtime: Runtime.Runtime<never>,
-    onExit: (exit: Exit.Exit<JsonRpc.Response>) => void
+    onExit: (exit: Exit.Exit<JsonRpc.Response>) => void,
+    /** Services of this request alone (the caller an HTTP guard authenticated). */
+    context?: Context.Context<never>
   ) => Fiber.RuntimeFiber<unknown, unknown> | undefined
   /**
    * The definition of the tool registered under `name` now, or undefined: a
@@ -404,8 +440,8 @@ const registerOne = <R>(item: Registrable<R>): Effect.Effect<void, never, McpSer
  * handler never sees it (the middleware's value replaces it); reading it
  * anywhere else is a defect that says so.
  */
-const placeholder = (tag: Context.Tag<unknown, unknown>, middleware: string): unknown =>
-  new Proxy({}, {
+const placeholder = (tag: Context.Tag<unknown, unknown>, middleware: string): unknown => {
+  const value = new Proxy({}, {
     get: (_, property) => {
       if (property === "then" || typeof property === "symbol") return undefined
       throw new Error(
@@ -413,6 +449,18 @@ const placeholder = (tag: Context.Tag<unknown, unknown>, middleware: string): un
       )
     }
   })
+  placeholders.add(value)
+  return value
+}
+
+const placeholders = new WeakSet<object>()
+
+/**
+ * True for the stand-in `register` outputs for a service its middleware
+ * provides per request: a middleware that finds a service in its context
+ * (one a transport provided for the request) tells a real value from it.
+ */
+export const isPlaceholder = (value: unknown): boolean => typeof value === "object" && value !== null && placeholders.has(value)
 
 /**
  * Registers tools, resources, resource templates, prompts and global

@@ -88,6 +88,16 @@ export interface Middleware<out Provides = never, out E = never, out R = never> 
    * wraps; `next` already carries the rest of the chain.
    */
   readonly apply: (request: Request, next: Effect.Effect<JsonObject, ProtocolError>) => Effect.Effect<JsonObject, unknown, unknown>
+  /**
+   * Whether the caller of a list request may see a primitive this middleware
+   * wraps, given the list request's context (where an authenticator's
+   * `Principal` is). A primitive is left out of `tools/list`,
+   * `prompts/list`, `resources/list` and `resources/templates/list` when a
+   * middleware of its chain says false; such lists are then marked
+   * `cacheScope: "private"` under 2026-07-28 (spec 2026-07-28
+   * server/utilities/caching: the answer depends on the caller).
+   */
+  readonly visible?: ((context: Context.Context<never>) => boolean) | undefined
 }
 
 /** Any middleware, whatever it provides, fails with and needs. */
@@ -126,6 +136,8 @@ export interface MakeOptions<
     request: Request,
     next: Effect.Effect<JsonObject, ProtocolError, Identifiers<Tags>>
   ) => Effect.Effect<JsonObject, ProtocolError | Schema.Schema.Type<F>, R>
+  /** See `Middleware.visible`. */
+  readonly visible?: ((context: Context.Context<never>) => boolean) | undefined
 }
 
 /** The options form of `make` for a middleware that provides nothing. */
@@ -138,6 +150,8 @@ export interface StepOptions<F extends FailureSchema, R> {
     request: Request,
     next: Effect.Effect<JsonObject, ProtocolError>
   ) => Effect.Effect<JsonObject, ProtocolError | Schema.Schema.Type<F>, R>
+  /** See `Middleware.visible`. */
+  readonly visible?: ((context: Context.Context<never>) => boolean) | undefined
 }
 
 /**
@@ -175,7 +189,8 @@ export function make(
     name: options.name,
     provides: options.provides ?? [],
     failure: options.failure as Schema.Schema<unknown, unknown> | undefined,
-    apply: options.apply as Any["apply"]
+    apply: options.apply as Any["apply"],
+    visible: options.visible
   }
 }
 

@@ -87,6 +87,7 @@ import * as C from "./internal/config.js"
 import { ListenError, listen } from "./internal/listen.js"
 import { millis } from "./internal/millis.js"
 import * as EventStore from "./EventStore.js"
+import type * as HttpGuard from "./HttpGuard.js"
 import { withDeadline } from "./internal/deadline.js"
 import * as Guard from "./internal/guard.js"
 import { withStderrLogger } from "./internal/stderrLogger.js"
@@ -141,6 +142,22 @@ export interface EndpointOptions {
    * stream with `Last-Event-ID` (events stay in the `EventStore`). Default 1 MiB.
    */
   readonly maxBufferedBytes?: number
+  /**
+   * Authenticates every request to the endpoint before it is served
+   * (`@emcee/auth` `BearerGuard` for spec basic/authorization): refused
+   * requests get the guard's answer (401 with `WWW-Authenticate`), the
+   * handlers of the others see the services it provides (`Principal`), and
+   * each session answers only the caller that created it (403 otherwise).
+   * `HttpTransport` also serves the guard's documents (RFC 9728 metadata);
+   * where the endpoint is mounted, route them yourself.
+   */
+  readonly guard?: HttpGuard.HttpGuard
+  /**
+   * HTTP statuses for JSON-RPC errors of single requests answered as one
+   * JSON body, beside the guard's: e.g. `RateLimit.httpStatus` (429 with
+   * `Retry-After`).
+   */
+  readonly errorStatus?: HttpGuard.ErrorMapper
 }
 
 /**
@@ -269,6 +286,7 @@ export const make = <E = never, R = never>(
       store
     ).pipe(withStderrLogger())
     const closing = protocol.closing
+    const document = options.guard?.document
 
     const guardKeys = ["allowedOrigins", "allowedHosts", "dnsRebindingProtection", "shutdownTimeout"] as const
     const webSocket = options.webSocket === undefined || options.webSocket === false
@@ -335,6 +353,15 @@ export const make = <E = never, R = never>(
           (error) => protocol.reject(context, reply, error.status, error.code, error.message)
         )
         return
+      }
+      // RFC 9728 §3: the guard's protected-resource metadata, beside the endpoint.
+      if (document !== undefined && (req.method === "GET" || req.method === "HEAD")) {
+        const found = document(pathname)
+        if (found !== undefined) {
+          res.writeHead(found.status, found.headers)
+          res.end(req.method === "HEAD" ? undefined : found.body)
+          return
+        }
       }
       if (options.routes !== undefined && options.routes(req, res)) return
       serveApp(req, res)

@@ -48,6 +48,7 @@ import { type BodyError, decodeUtf8, tooLarge } from "./internal/body.js"
 import * as C from "./internal/config.js"
 import { millis } from "./internal/millis.js"
 import * as EventStore from "./EventStore.js"
+import type * as HttpGuard from "./HttpGuard.js"
 import * as Protocol from "./internal/httpProtocol.js"
 import type { Sink } from "./internal/sse.js"
 
@@ -86,6 +87,13 @@ export interface Options {
    * (`subscriptions/listen`) need streaming.
    */
   readonly streaming?: boolean
+  /**
+   * See HttpTransport `guard`. The handler also answers GETs of the guard's
+   * documents (RFC 9728 metadata) when they reach it.
+   */
+  readonly guard?: HttpGuard.HttpGuard
+  /** See HttpTransport `errorStatus`. */
+  readonly errorStatus?: HttpGuard.ErrorMapper
 }
 
 /** A web-standard request handler. */
@@ -217,8 +225,14 @@ export const make = (options: Options = {}): Effect.Effect<Handler, never, McpSe
       })
     )
 
+    const document = options.guard?.document
     return (request: Request) =>
       new Promise<Response>((resolve) => {
+        if (document !== undefined && request.method === "GET") {
+          // RFC 9728 §3: the guard's protected-resource metadata.
+          const found = document(new URL(request.url).pathname)
+          if (found !== undefined) return resolve(new Response(found.body, { status: found.status, headers: found.headers }))
+        }
         const message = incoming(request)
         const reply = webReply(request, resolve, maxBufferedBytes)
         const context = protocol.begin(message, reply)

@@ -13,7 +13,7 @@ import type * as Prompt from "../Prompt.js"
 import type * as Resource from "../Resource.js"
 import type * as ResourceTemplate from "../ResourceTemplate.js"
 import type * as Tool from "../Tool.js"
-import { failed, isPlainRecord, isRecord, isRequestMeta, method, orInternal, type Route, type Table, table, type Target } from "./dispatch.js"
+import { failed, isPlainRecord, isRecord, isRequestMeta, method, orInternal, type Route, type Session, type Table, table, type Target } from "./dispatch.js"
 import type * as Tasks from "./tasks.js"
 
 type JsonObject = JsonRpc.JsonObject
@@ -24,6 +24,18 @@ export interface Compiled<A> {
   readonly target: Target
   /** Where completions of a prompt's or template's arguments run: its services, the global chain. */
   readonly completion: Target
+}
+
+/** A primitive as a list shows it: its definition, and its chain (which may hide it from a caller). */
+export interface Listed {
+  readonly definition: unknown
+  readonly target: Target
+}
+
+const listed = <A extends { readonly definition: unknown }>(map: ReadonlyMap<string, Compiled<A>>) => (): ReadonlyArray<Listed> => {
+  const out: Array<Listed> = []
+  for (const entry of map.values()) out.push({ definition: entry.value.definition, target: entry.target })
+  return out
 }
 
 /** What the table's handlers read: the registries and the server's own facts. */
@@ -37,8 +49,17 @@ export interface Registry {
   readonly capabilities: () => McpSchema.ServerCapabilities
   readonly serverInfo: McpSchema.Implementation
   readonly instructions: string | undefined
-  /** One page of a list (spec server/utilities/pagination). */
-  readonly page: (kind: string, field: string, items: () => ReadonlyArray<unknown>, cursor: string | undefined) => Effect.Effect<JsonObject, McpError.InvalidParams>
+  /**
+   * One page of a list (spec server/utilities/pagination), of the entries
+   * the caller may see (`Middleware.visible`).
+   */
+  readonly page: (
+    kind: string,
+    field: string,
+    entries: () => ReadonlyArray<Listed>,
+    cursor: string | undefined,
+    session: Session
+  ) => Effect.Effect<JsonObject, McpError.InvalidParams>
   /** The task runner (spec basic/utilities/tasks): its methods, and the calls of tools that run as tasks. */
   readonly tasks?: Tasks.Runner | undefined
 }
@@ -120,8 +141,7 @@ export const make = (registry: Registry): Table =>
       params: McpSchema.PaginatedRequestParams,
       result: McpSchema.ListToolsResult,
       fast: fastPaginated,
-      handle: (params) =>
-        run(registry.global(), registry.page("tools", "tools", () => [...registry.tools.values()].map((t) => t.value.definition), params.cursor))
+      handle: (params, session) => run(registry.global(), registry.page("tools", "tools", listed(registry.tools), params.cursor, session))
     }),
 
     // spec server/tools "Calling Tools"
@@ -149,26 +169,14 @@ export const make = (registry: Registry): Table =>
       params: McpSchema.PaginatedRequestParams,
       result: McpSchema.ListResourcesResult,
       fast: fastPaginated,
-      handle: (params) =>
-        run(
-          registry.global(),
-          registry.page("resources", "resources", () => [...registry.resources.values()].map((r) => r.value.definition), params.cursor)
-        )
+      handle: (params, session) => run(registry.global(), registry.page("resources", "resources", listed(registry.resources), params.cursor, session))
     }),
     method("resources/templates/list", {
       params: McpSchema.PaginatedRequestParams,
       result: McpSchema.ListResourceTemplatesResult,
       fast: fastPaginated,
-      handle: (params) =>
-        run(
-          registry.global(),
-          registry.page(
-            "resources/templates",
-            "resourceTemplates",
-            () => [...registry.templates.values()].map((t) => t.value.definition),
-            params.cursor
-          )
-        )
+      handle: (params, session) =>
+        run(registry.global(), registry.page("resources/templates", "resourceTemplates", listed(registry.templates), params.cursor, session))
     }),
     method("resources/read", {
       params: McpSchema.ReadResourceRequestParams,
@@ -218,8 +226,7 @@ export const make = (registry: Registry): Table =>
       params: McpSchema.PaginatedRequestParams,
       result: McpSchema.ListPromptsResult,
       fast: fastPaginated,
-      handle: (params) =>
-        run(registry.global(), registry.page("prompts", "prompts", () => [...registry.prompts.values()].map((p) => p.value.definition), params.cursor))
+      handle: (params, session) => run(registry.global(), registry.page("prompts", "prompts", listed(registry.prompts), params.cursor, session))
     }),
     method("prompts/get", {
       params: McpSchema.GetPromptRequestParams,

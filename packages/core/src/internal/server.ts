@@ -100,7 +100,8 @@ const requestContext = (
   parent: Context.Context<never>,
   target: Context.Context<never>,
   info: Middleware.Request,
-  span: Tracer.Span | undefined
+  span: Tracer.Span | undefined,
+  extra: Context.Context<never> | undefined
 ): Context.Context<never> => {
   let entry = mergedContexts.get(target)
   if (entry === undefined || entry.parent !== parent) {
@@ -108,10 +109,19 @@ const requestContext = (
     mergedContexts.set(target, entry)
   }
   const map = new Map(entry.merged.unsafeMap)
+  if (extra !== undefined) for (const [key, value] of extra.unsafeMap) map.set(key, value)
   map.set(RequestContext.key, info)
   if (span !== undefined) map.set(Tracer.ParentSpan.key, span)
   return Context.unsafeMake(map)
 }
+
+const definitionOf = (entry: Protocol20251125.Listed): unknown => entry.definition
+
+const hasVisibility = (entry: Protocol20251125.Listed): boolean => entry.target.middleware.some((m) => m.visible !== undefined)
+
+/** A middleware of the primitive's chain may hide it from this caller (`Middleware.visible`). */
+const visibleIn = (entry: Protocol20251125.Listed, context: Context.Context<never>): boolean =>
+  entry.target.middleware.every((m) => m.visible === undefined || m.visible(context))
 
 /** The tracer and clock of a runtime, when its spans are enabled. */
 const tracing = (runtime: Runtime.Runtime<never>): { readonly tracer: Tracer.Tracer; readonly clock: Clock.Clock } | undefined => {
@@ -361,20 +371,37 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
 
     // --- lists with opaque cursors (spec server/utilities/pagination)
 
-    const page = (kind: string, field: string, items: () => ReadonlyArray<unknown>, cursor: string | undefined) =>
+    const slicePage = (all: ReadonlyArray<unknown>, field: string, offset: number): { [key: string]: unknown } =>
+      offset + pageSize < all.length
+        ? { [field]: all.slice(offset, offset + pageSize), nextCursor: encodeCursor(offset + pageSize) }
+        : { [field]: all.slice(offset, offset + pageSize) }
+
+    const page = (
+      kind: string,
+      field: string,
+      entries: () => ReadonlyArray<Protocol20251125.Listed>,
+      cursor: string | undefined,
+      session: Session
+    ) =>
       Effect.suspend((): Effect.Effect<JsonObject, McpError.InvalidParams> => {
         const offset = decodeCursor(cursor)
         if (offset === undefined) return Effect.fail(new McpError.InvalidParams({ message: "Invalid cursor" }))
         const key = `${kind}:${offset}`
         const cached = listCache.get(key)
         if (cached !== undefined) return Effect.succeed(cached)
-        const all = items()
-        const slice = all.slice(offset, offset + pageSize)
-        const result: JsonObject = offset + pageSize < all.length
-          ? { [field]: slice, nextCursor: encodeCursor(offset + pageSize) }
-          : { [field]: slice }
-        listCache.set(key, result)
-        return Effect.succeed(result)
+        const all = entries()
+        if (!all.some(hasVisibility)) {
+          const result = slicePage(all.map(definitionOf), field, offset) as JsonObject
+          listCache.set(key, result)
+          return Effect.succeed(result)
+        }
+        // Some primitives are shown only to some callers: this caller's list, never cached for others.
+        return Effect.map(Effect.context<never>(), (context) => {
+          const result = slicePage(all.filter((entry) => visibleIn(entry, context)).map(definitionOf), field, offset)
+          // spec 2026-07-28 server/utilities/caching "cacheScope": the answer depends on the authorization context.
+          if (McpSchema.isStateless(session.protocolVersion)) result.cacheScope = "private"
+          return result as JsonObject
+        })
       })
 
     // --- the revisions: 2025-11-25 (and what it negotiates) with sessions, 2026-07-28 per request
@@ -426,7 +453,8 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       runtime: Runtime.Runtime<never>,
       onEnd: (() => void) | undefined,
       onExit: (exit: Exit.Exit<JsonRpc.Response>) => void,
-      revision: Revision = legacy
+      revision: Revision = legacy,
+      extra?: Context.Context<never>
     ): Fiber.RuntimeFiber<JsonObject, McpError.ProtocolError> => {
       const start = performance.now()
       const entry = revision.methods.get(request.method)
@@ -484,7 +512,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       const inline = entry?.inline === true
       const fiber = Runtime.runFork(
         Runtime.make({
-          context: requestContext(runtime.context, target.context, info, handlerSpan ?? requestSpan),
+          context: requestContext(runtime.context, target.context, info, handlerSpan ?? requestSpan, extra),
           fiberRefs: runtime.fiberRefs,
           // A request is cancellable even when the transport's runtime was captured in an uninterruptible
           // region; `initialize` never is (spec basic/utilities/cancellation).
@@ -622,7 +650,8 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       message: JsonRpc.Request,
       send: McpServer.ConnectOptions["send"],
       runtime: Runtime.Runtime<never>,
-      onExit: (exit: Exit.Exit<JsonRpc.Response>) => void
+      onExit: (exit: Exit.Exit<JsonRpc.Response>) => void,
+      context?: Context.Context<never>
     ): Fiber.RuntimeFiber<unknown, unknown> | undefined => {
       const meta = message.params?._meta
       const version = isRecord(meta) ? meta[McpSchema.MetaKey.protocolVersion] : undefined
@@ -635,7 +664,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         return undefined
       }
       Metrics.unsafeAdd(Metrics.inFlight, 1)
-      return serve(message, perRequest, runtime, () => Metrics.unsafeAdd(Metrics.inFlight, -1), onExit, stateless)
+      return serve(message, perRequest, runtime, () => Metrics.unsafeAdd(Metrics.inFlight, -1), onExit, stateless, context)
     }
 
     // --- connections: sessions over the dispatch path (spec basic/lifecycle)
@@ -650,6 +679,9 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         let answerable = true
         const send = connectOptions.send
         const pre = connectOptions.preinitialized
+        const connectionContext = connectOptions.context
+        const withConnection = (context: Context.Context<never> | undefined) =>
+          context === undefined ? connectionContext : connectionContext === undefined ? context : Context.merge(connectionContext, context)
 
         // Requests the client cancelled, until their fibers end: nothing more is sent for them (spec 2026-07-28
         // basic/patterns/cancellation; interruption is asynchronous, a listen stream could otherwise send one more).
@@ -779,8 +811,10 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         const start = (
           message: JsonRpc.Request,
           runtime: Runtime.Runtime<never>,
-          onExit: (exit: Exit.Exit<JsonRpc.Response>) => void
+          onExit: (exit: Exit.Exit<JsonRpc.Response>) => void,
+          context?: Context.Context<never>
         ): Fiber.RuntimeFiber<unknown, unknown> | undefined => {
+          const extra = withConnection(context)
           const id = message.id
           if (inFlight.has(id)) {
             onExit(Exit.succeed(JsonRpc.failure(id, JsonRpc.ErrorCode.InvalidRequest, `Invalid Request: id ${McpError.preview(id)} is already in use`)))
@@ -801,7 +835,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
             served = perRequest
             revision = stateless
           } else if (message.method === "initialize") {
-            return serve(message, session, runtime, undefined, onExit)
+            return serve(message, session, runtime, undefined, onExit, legacy, extra)
           }
           Metrics.unsafeAdd(Metrics.inFlight, 1)
           let done = false
@@ -811,25 +845,30 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
             done = true
             if (started.fiber !== undefined && inFlight.get(id) === started.fiber) inFlight.delete(id)
             Metrics.unsafeAdd(Metrics.inFlight, -1)
-          }, onExit, revision)
+          }, onExit, revision, extra)
           started.fiber = fiber
           // A synchronous handler's fiber has already ended (and reported) here.
           if (!done) inFlight.set(id, fiber)
           return fiber
         }
 
-        const run = (message: JsonRpc.Request, runtime: Runtime.Runtime<never>, onExit: (exit: Exit.Exit<JsonRpc.Response>) => void): void => {
-          start(message, runtime, onExit)
+        const run = (
+          message: JsonRpc.Request,
+          runtime: Runtime.Runtime<never>,
+          onExit: (exit: Exit.Exit<JsonRpc.Response>) => void,
+          context?: Context.Context<never>
+        ): void => {
+          start(message, runtime, onExit, context)
         }
 
-        const handle = (message: unknown): Effect.Effect<JsonRpc.Response | undefined> => {
+        const handle = (message: unknown, context?: Context.Context<never>): Effect.Effect<JsonRpc.Response | undefined> => {
           const classified = JsonRpc.classify(message)
           switch (classified._tag) {
             case "Request":
               // The same path as `run`, on the caller's runtime; interrupting the caller cancels the request.
               return Effect.flatMap(Effect.runtime<never>(), (runtime) =>
                 Effect.async<JsonRpc.Response>((resume) => {
-                  const fiber = start(classified.message, runtime, resume)
+                  const fiber = start(classified.message, runtime, resume, context)
                   return fiber === undefined ? undefined : Effect.sync(() => fiber.unsafeInterruptAsFork(fiber.id()))
                 }))
             case "Notification":

@@ -10,8 +10,9 @@
  */
 import { randomBytes, randomUUID } from "node:crypto"
 import { JsonRpc, McpError, McpSchema, McpServer, Metrics } from "@emcee/core"
-import { Cause, type Duration, Effect, Exit, FiberId, Metric, Runtime, Scope } from "effect"
+import { Cause, type Context, type Duration, Effect, Exit, FiberId, Metric, Runtime, Scope } from "effect"
 import type * as EventStore from "../EventStore.js"
+import * as HttpGuard from "../HttpGuard.js"
 import { withDeadline } from "./deadline.js"
 import { millis } from "./millis.js"
 import * as RequestHeaders from "./requestHeaders.js"
@@ -54,10 +55,26 @@ export interface Options {
    * logs) are dropped rather than turning it into an SSE stream. Default false.
    */
   readonly buffered?: boolean
+  /** Authenticates requests before they are served (`HttpGuard`). */
+  readonly guard?: HttpGuard.HttpGuard | undefined
+  /** HTTP statuses for JSON-RPC error answers (429 for a rate limit), beside the guard's. */
+  readonly errorStatus?: HttpGuard.ErrorMapper | undefined
 }
 
 /** The public options every Streamable HTTP front end (node:http, web handler) shares. */
 export interface PublicOptions {
+  /**
+   * Authenticates every request to the endpoint before it is served (e.g.
+   * `@emcee/auth` `BearerGuard`): refused requests get its answer (401), and
+   * the handlers of the others see the services it provides (`Principal`).
+   * Sessions are bound to the caller that created them.
+   */
+  readonly guard?: HttpGuard.HttpGuard
+  /**
+   * HTTP statuses for JSON-RPC errors of single requests answered as one
+   * JSON body, e.g. `RateLimit.httpStatus` (429 with `Retry-After`).
+   */
+  readonly errorStatus?: HttpGuard.ErrorMapper
   readonly stateless?: boolean
   readonly enableJsonResponse?: boolean
   readonly sessionIdleTimeout?: Duration.DurationInput
@@ -84,12 +101,18 @@ export const resolve = (
   keepAliveMillis: millis(options.keepAliveInterval, 15_000),
   retryMillis: options.retryInterval === undefined ? undefined : millis(options.retryInterval, 0),
   allowedHosts: rest.allowedHosts,
-  allowOrigin: rest.allowOrigin
+  allowOrigin: rest.allowOrigin,
+  guard: options.guard,
+  errorStatus: options.errorStatus
 })
 
 /** Everything a POST needs after its headers were checked. */
 export interface PostContext {
   readonly session: Session | undefined
+  /** The guard let the request in (with these services); undefined without a guard. */
+  allowed: HttpGuard.Allow | undefined
+  /** The guard's decision, when it was not ready as the POST began. */
+  pending: PromiseLike<HttpGuard.Verdict> | undefined
   /** Ends the POST's in-flight accounting; idempotent. */
   readonly release: () => void
 }
@@ -269,6 +292,8 @@ export interface Session {
   /** Requests served, initialize included: a session that never got past initialize is the first to make room. */
   requests: number
   closed: boolean
+  /** The guard's owner of the caller that created it (`HttpGuard.Allow.owner`); undefined without a guard. */
+  readonly owner: string | undefined
 }
 
 const MAX_PENDING = 1000
@@ -291,6 +316,8 @@ export const make = (
     const runtime = yield* Effect.runtime<never>()
     const runCallback = Runtime.runCallback(runtime)
     const runFork = Runtime.runFork(runtime)
+    const guard = options.guard
+    const errorStatus = HttpGuard.firstStatus([guard?.errorStatus, options.errorStatus])
 
     const sessions = new Map<string, Session>()
     /** Interrupts each stateless request still running (they belong to no session). */
@@ -474,13 +501,17 @@ export const make = (
       } else {
         // A response always serializes (`encode` turns an unserializable result into -32603).
         const body = JsonRpc.encode(response)!
-        exchange.reply.send(
-          exchange.modern === true && "error" in response ? modernStatus(response.error.code) : 200,
-          exchange.extraHeaders === undefined
-            ? { "content-type": JSON_HEADERS, "content-length": String(Buffer.byteLength(body)) }
-            : { "content-type": JSON_HEADERS, "content-length": String(Buffer.byteLength(body)), ...exchange.extraHeaders },
-          body
-        )
+        const mapped = errorStatus !== undefined && "error" in response ? errorStatus(response.error) : undefined
+        const headers: Record<string, string> = exchange.extraHeaders === undefined
+          ? { "content-type": JSON_HEADERS, "content-length": String(Buffer.byteLength(body)) }
+          : { "content-type": JSON_HEADERS, "content-length": String(Buffer.byteLength(body)), ...exchange.extraHeaders }
+        if (mapped !== undefined) {
+          // spec basic/authorization "Scope Challenge Handling": 403 insufficient_scope (or 429…) on the HTTP response itself.
+          countRejection(mapped.status)
+          exchange.reply.send(mapped.status, { ...headers, ...mapped.headers }, body)
+          return
+        }
+        exchange.reply.send(exchange.modern === true && "error" in response ? modernStatus(response.error.code) : 200, headers, body)
       }
     }
 
@@ -554,7 +585,7 @@ export const make = (
         return Effect.zipRight(store.remove(ids), Scope.close(session.scope, Exit.void))
       })
 
-    const newSession = (): Effect.Effect<Session> =>
+    const newSession = (owner: string | undefined, context: Context.Context<never> | undefined): Effect.Effect<Session> =>
       Effect.gen(function*() {
         const scope = yield* Scope.make()
         const session: Session = {
@@ -571,9 +602,14 @@ export const make = (
           nextStream: 0,
           lastSeen: performance.now(),
           requests: 1,
-          closed: false
+          closed: false,
+          owner
         }
-        session.connection = yield* Scope.extend(server.connect({ send: sessionSend(session), sessionId: session.id }), scope)
+        // The caller who opened the session is the connection's too (its notifications' handlers see it).
+        const connectOptions: McpServer.ConnectOptions = context === undefined
+          ? { send: sessionSend(session), sessionId: session.id }
+          : { send: sessionSend(session), sessionId: session.id, context }
+        session.connection = yield* Scope.extend(server.connect(connectOptions), scope)
         sessions.set(session.id, session)
         return session
       })
@@ -616,7 +652,8 @@ export const make = (
       exchange: Exchange,
       message: unknown,
       request: JsonRpc.Request,
-      onDone: () => void
+      onDone: () => void,
+      context: Context.Context<never> | undefined
     ) => {
       const onExit = (exit: Exit.Exit<void>) => {
         if (Exit.isFailure(exit)) {
@@ -626,7 +663,7 @@ export const make = (
         onDone()
       }
       if (!options.enableJsonResponse) {
-        runCallback(Effect.zipRight(upgrade(exchange), Effect.flatMap(connection.handle(message), (response) => finish(exchange, response))), { onExit })
+        runCallback(Effect.zipRight(upgrade(exchange), Effect.flatMap(connection.handle(message, context), (response) => finish(exchange, response))), { onExit })
         return
       }
       // The common case, a JSON body, is written straight from the request fiber's exit (no step
@@ -643,10 +680,17 @@ export const make = (
           return onDone()
         }
         runCallback(finish(exchange, exit.value), { onExit })
-      })
+      }, context)
     }
 
-    const postToSession = (session: Session, message: unknown, classified: JsonRpc.Classified, reply: Reply, release: () => void) => {
+    const postToSession = (
+      session: Session,
+      message: unknown,
+      classified: JsonRpc.Classified,
+      reply: Reply,
+      release: () => void,
+      context: Context.Context<never> | undefined
+    ) => {
       const connection = session.connection!
       session.lastSeen = performance.now()
       if (classified._tag !== "Request") {
@@ -684,12 +728,12 @@ export const make = (
         session.exchanges.delete(id)
         session.lastSeen = performance.now()
         release()
-      })
+      }, context)
     }
 
-    const initialize = (request: JsonRpc.Request, message: unknown, reply: Reply, release: () => void) => {
+    const initialize = (request: JsonRpc.Request, message: unknown, reply: Reply, release: () => void, allowed: HttpGuard.Allow | undefined) => {
       // spec "Session Management" 1.: the session id goes on the response carrying the InitializeResult.
-      runCallback(newSession(), {
+      runCallback(newSession(allowed?.owner, allowed?.context), {
         onExit: (exit) => {
           if (Exit.isFailure(exit)) {
             fail(reply, 500, JsonRpc.ErrorCode.InternalError, "Internal error: could not create a session")
@@ -725,7 +769,14 @@ export const make = (
       })
     }
 
-    const postStateless = (incoming: Incoming, message: unknown, classified: JsonRpc.Classified, reply: Reply, release: () => void) => {
+    const postStateless = (
+      incoming: Incoming,
+      message: unknown,
+      classified: JsonRpc.Classified,
+      reply: Reply,
+      release: () => void,
+      context: Context.Context<never> | undefined
+    ) => {
       if (classified._tag !== "Request") {
         // Nothing can follow up on a notification or response without a session.
         reply.send(202, { "content-length": "0" }, undefined)
@@ -744,8 +795,10 @@ export const make = (
         sink: undefined
       }
       // ConnectOptions.preinitialized: each POST is a complete connection (stateless mode).
-      const connectOptions = (send: McpServer.ConnectOptions["send"]): McpServer.ConnectOptions =>
-        isInitialize(message) ? { send } : { send, preinitialized: { protocolVersion: header ?? DEFAULT_HTTP_VERSION } }
+      const connectOptions = (send: McpServer.ConnectOptions["send"]): McpServer.ConnectOptions => {
+        const base: McpServer.ConnectOptions = isInitialize(message) ? { send } : { send, preinitialized: { protocolVersion: header ?? DEFAULT_HTTP_VERSION } }
+        return context === undefined ? base : { ...base, context }
+      }
       serveAlone(exchange, message, connectOptions, !options.enableJsonResponse, release)
     }
 
@@ -791,7 +844,13 @@ export const make = (
      * as JSON or, when the request sends progress or log messages first, an SSE stream whose
      * closing cancels the request.
      */
-    const postModern = (incoming: Incoming, classified: JsonRpc.Classified, reply: Reply, release: () => void) => {
+    const postModern = (
+      incoming: Incoming,
+      classified: JsonRpc.Classified,
+      reply: Reply,
+      release: () => void,
+      context: Context.Context<never> | undefined
+    ) => {
       if (classified._tag !== "Request") {
         // spec "Sending Messages" 5.: a notification is accepted with 202 (2026-07-28 defines none over HTTP).
         reply.send(202, { "content-length": "0" }, undefined)
@@ -842,7 +901,7 @@ export const make = (
         else if (exchange.state === "json") finishJson(exchange, exit.value)
         else runFork(finish(exchange, exit.value))
         release()
-      })
+      }, context)
       if (fiber !== undefined && exchange.state !== "finished") {
         cancel = () => fiber.unsafeInterruptAsFork(FiberId.none)
         statelessRuns.add(cancel)
@@ -859,6 +918,27 @@ export const make = (
      * logged and answered with 500 and a -32603 error naming the request id.
      */
     const post = (incoming: Incoming, context: PostContext, body: string, reply: Reply) => {
+      const pending = context.pending
+      if (pending !== undefined) {
+        context.pending = undefined
+        pending.then(
+          (verdict) => {
+            if (verdict._tag === "Deny") {
+              deny(reply, verdict)
+              context.release()
+              return
+            }
+            context.allowed = verdict
+            post(incoming, context, body, reply)
+          },
+          (e) => {
+            runFork(Effect.logError("HTTP: the guard failed", Cause.die(e)))
+            fail(reply, 500, JsonRpc.ErrorCode.InternalError, "Internal error: could not authenticate the request")
+            context.release()
+          }
+        )
+        return
+      }
       try {
         servePost(incoming, context, body, reply)
       } catch (e) {
@@ -886,8 +966,10 @@ export const make = (
         return
       }
       const version = incoming.header("mcp-protocol-version")
+      const allowed = context.allowed
+      const services = allowed?.context
       // spec 2026-07-28 basic/versioning "Backward Compatibility": the stateless revision is served per request.
-      if (version !== undefined && McpSchema.isStateless(version)) return postModern(incoming, classified, reply, release)
+      if (version !== undefined && McpSchema.isStateless(version)) return postModern(incoming, classified, reply, release, services)
       const init = classified._tag === "Request" && classified.message.method === "initialize"
       // spec "Protocol Version Header": an invalid or unsupported version is a 400, with the
       // 2026-07-28 error a modern client recognizes (-32022, supported and requested).
@@ -897,16 +979,19 @@ export const make = (
         release()
         return
       }
-      if (options.stateless) return postStateless(incoming, message, classified, reply, release)
+      if (options.stateless) return postStateless(incoming, message, classified, reply, release, services)
       const session = context.session
-      if (session !== undefined) return postToSession(session, message, classified, reply, release)
+      if (session !== undefined) {
+        if (!ownedBy(session, allowed, reply)) return release()
+        return postToSession(session, message, classified, reply, release, services)
+      }
       if (init) {
         if (sessions.size >= options.maxSessions && !makeRoom()) {
           fail(reply, 503, TRANSPORT_ERROR, "Service Unavailable: too many sessions are active", { "retry-after": String(RETRY_AFTER_SECONDS) })
           release()
           return
         }
-        return initialize(classified.message as JsonRpc.Request, message, reply, release)
+        return initialize(classified.message as JsonRpc.Request, message, reply, release, allowed)
       }
       // spec "Session Management" 2.: requests other than initialize without a session id get 400.
       fail(reply, 400, TRANSPORT_ERROR, "Bad Request: Mcp-Session-Id header is required")
@@ -1040,6 +1125,55 @@ export const make = (
           return undefined
         }
       }
+      if (guard === undefined || incoming.method === "OPTIONS") return route(incoming, reply, undefined, undefined)
+      // spec basic/authorization "Token Requirements": every HTTP request to the endpoint carries its authorization.
+      const verdict = guard.check(incoming)
+      if (HttpGuard.isPending(verdict)) {
+        // A POST reads its body meanwhile; GET and DELETE wait for the decision.
+        if (incoming.method === "POST") return route(incoming, reply, undefined, verdict)
+        verdict.then(
+          (decided) => (decided._tag === "Deny" ? deny(reply, decided) : void route(incoming, reply, decided, undefined)),
+          (e) => {
+            runFork(Effect.logError("HTTP: the guard failed", Cause.die(e)))
+            fail(reply, 500, JsonRpc.ErrorCode.InternalError, "Internal error: could not authenticate the request")
+          }
+        )
+        return undefined
+      }
+      if (verdict._tag === "Deny") {
+        deny(reply, verdict)
+        return undefined
+      }
+      return route(incoming, reply, verdict, undefined)
+    }
+
+    /** A guard's refusal, as it wrote it. */
+    const deny = (reply: Reply, verdict: HttpGuard.Deny) => {
+      countRejection(verdict.status)
+      const headers: Record<string, string> = { ...verdict.headers }
+      if (verdict.body !== undefined) {
+        headers["content-type"] ??= JSON_HEADERS
+        headers["content-length"] = String(Buffer.byteLength(verdict.body))
+      }
+      reply.send(verdict.status, headers, verdict.body)
+    }
+
+    /**
+     * A session answers only the caller that created it (spec basic/security_best_practices
+     * "Session Hijacking"): another principal's credential on it is refused with 403.
+     */
+    const ownedBy = (session: Session, allowed: HttpGuard.Allow | undefined, reply: Reply): boolean => {
+      if (guard === undefined || session.owner === allowed?.owner) return true
+      fail(reply, 403, TRANSPORT_ERROR, "Forbidden: this session belongs to another caller")
+      return false
+    }
+
+    const route = (
+      incoming: Incoming,
+      reply: Reply,
+      allowed: HttpGuard.Allow | undefined,
+      pending: PromiseLike<HttpGuard.Verdict> | undefined
+    ): PostContext | undefined => {
       switch (incoming.method) {
         case "POST": {
           // spec "Sending Messages to the Server" 2.: Accept lists application/json and text/event-stream.
@@ -1063,6 +1197,8 @@ export const make = (
           let released = false
           return {
             session,
+            allowed,
+            pending,
             release: () => {
               if (!released) {
                 released = true
@@ -1084,7 +1220,7 @@ export const make = (
             return undefined
           }
           const session = requireSession(incoming, reply)
-          if (session === undefined) return undefined
+          if (session === undefined || !ownedBy(session, allowed, reply)) return undefined
           session.lastSeen = performance.now()
           const lastEventId = incoming.header("last-event-id")
           if (lastEventId !== undefined && lastEventId !== "") resume(session, lastEventId, reply)
@@ -1098,7 +1234,7 @@ export const make = (
             return undefined
           }
           const session = requireSession(incoming, reply)
-          if (session === undefined) return undefined
+          if (session === undefined || !ownedBy(session, allowed, reply)) return undefined
           runCallback(closeSession(session), { onExit: () => reply.send(204, {}, undefined) })
           return undefined
         }

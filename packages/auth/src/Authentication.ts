@@ -1,0 +1,201 @@
+/**
+ * Authentication: authenticators in order ("the first that accepts") behind
+ * one bounded cache of verified credentials, as a service, and the
+ * middleware that provides the caller's `Principal` to handlers.
+ *
+ * Where the credential comes from depends on the transport: over HTTP the
+ * guard (`BearerGuard`, or `Authentication.httpGuard`) authenticates each
+ * request's headers before it is served; over stdio the credential is in the
+ * environment (spec basic/authorization: "Implementations using an STDIO
+ * transport SHOULD NOT follow this specification, and instead retrieve
+ * credentials from the environment"), read once by `fromEnvironment`.
+ *
+ * @since 0.2.0
+ */
+import { type JsonRpc, McpServer, type McpError, Middleware } from "@emcee/core"
+import { Context, Effect, Layer, type Option } from "effect"
+import { type Authenticator, AuthenticationError, type Credentials } from "./Authenticator.js"
+import { type Identity, Principal } from "./Principal.js"
+
+/** Options of the chain's cache. */
+export interface CacheOptions {
+  /** Most verified credentials kept; the oldest go first. Default 10,000. 0 turns the cache off. */
+  readonly maxEntries?: number
+  /** Longest a verified credential is reused, in milliseconds, even when it expires later. Default 5 minutes. */
+  readonly maxAgeMillis?: number
+  /** How long a refused credential is refused from the cache without verifying it again. Default 5 seconds. */
+  readonly refusalMillis?: number
+}
+
+/** The authenticators of a server, in order, behind one cache. */
+export interface Service {
+  readonly authenticators: ReadonlyArray<Authenticator>
+  /**
+   * The identity of a request whose credential was verified recently and
+   * has not expired, synchronously; undefined otherwise (then `authenticate`).
+   */
+  readonly peek: (credentials: Credentials) => Identity | undefined
+  /**
+   * Authenticates a request: the first authenticator whose credential the
+   * request carries and that accepts it. When none accepts, fails with the
+   * refusal of the first that had a credential (`missing` when none had).
+   */
+  readonly authenticate: (credentials: Credentials) => Effect.Effect<Identity, AuthenticationError>
+}
+
+/** Service tag of the server's authentication. */
+export class Authentication extends Context.Tag("@emcee/auth/Authentication")<Authentication, Service>() {}
+
+type Entry =
+  | { readonly ok: true; readonly identity: Identity; readonly until: number }
+  | { readonly ok: false; readonly error: AuthenticationError; readonly until: number }
+
+const missing = new AuthenticationError({ reason: "missing", description: "No credential was presented" })
+
+const unauthenticated = new AuthenticationError({
+  reason: "missing",
+  description: "This server requires authentication: the transport authenticated no caller for this request"
+})
+
+/** The chain of `authenticators`, in order, behind a cache. */
+export const make = (authenticators: ReadonlyArray<Authenticator>, options: CacheOptions = {}): Service => {
+  const maxEntries = options.maxEntries ?? 10_000
+  const maxAge = options.maxAgeMillis ?? 5 * 60_000
+  const refusal = options.refusalMillis ?? 5_000
+  const cache = new Map<string, Entry>()
+  const cacheKey = (index: number, credential: string) => `${index}\u0000${credential}`
+
+  const remember = (key: string, entry: Entry) => {
+    if (maxEntries <= 0) return
+    cache.delete(key)
+    cache.set(key, entry)
+    if (cache.size > maxEntries) cache.delete(cache.keys().next().value!)
+  }
+
+  const lookup = (key: string, now: number): Entry | undefined => {
+    const entry = cache.get(key)
+    if (entry === undefined) return undefined
+    if (entry.until <= now) {
+      cache.delete(key)
+      return undefined
+    }
+    return entry
+  }
+
+  const peek = (credentials: Credentials): Identity | undefined => {
+    const now = Date.now()
+    for (let i = 0; i < authenticators.length; i++) {
+      const authenticator = authenticators[i]!
+      const credential = authenticator.credential(credentials)
+      if (credential === undefined) continue
+      const entry = authenticator.cacheable === false ? undefined : lookup(cacheKey(i, credential), now)
+      if (entry === undefined) return undefined
+      if (entry.ok) return entry.identity
+    }
+    return undefined
+  }
+
+  const verify = (index: number, authenticator: Authenticator, credential: string) => {
+    if (authenticator.cacheable === false) return authenticator.verify(credential)
+    const key = cacheKey(index, credential)
+    const entry = lookup(key, Date.now())
+    if (entry !== undefined) return entry.ok ? Effect.succeed(entry.identity) : Effect.fail(entry.error)
+    return authenticator.verify(credential).pipe(
+      Effect.tap((identity) =>
+        Effect.sync(() => {
+          const now = Date.now()
+          const until = Math.min(identity.expiresAt ?? Number.POSITIVE_INFINITY, now + maxAge)
+          if (until > now) remember(key, { ok: true, identity, until })
+        })
+      ),
+      Effect.tapError((error) =>
+        // An unreachable verifier is not the credential's fault: ask again next time.
+        error.reason === "unavailable" || refusal <= 0
+          ? Effect.void
+          : Effect.sync(() => remember(key, { ok: false, error, until: Date.now() + refusal }))
+      )
+    )
+  }
+
+  const authenticate = (credentials: Credentials): Effect.Effect<Identity, AuthenticationError> =>
+    Effect.suspend(() => {
+      let first: AuthenticationError | undefined
+      const attempt = (i: number): Effect.Effect<Identity, AuthenticationError> => {
+        for (; i < authenticators.length; i++) {
+          const authenticator = authenticators[i]!
+          const credential = authenticator.credential(credentials)
+          if (credential === undefined) continue
+          const index = i
+          return Effect.catchAll(verify(index, authenticator, credential), (error) => {
+            first ??= error
+            return attempt(index + 1)
+          })
+        }
+        return Effect.fail(first ?? missing)
+      }
+      return attempt(0)
+    })
+
+  return { authenticators, peek, authenticate }
+}
+
+/** The chain as a Layer. */
+export const layer = (authenticators: ReadonlyArray<Authenticator>, options?: CacheOptions): Layer.Layer<Authentication> =>
+  Layer.succeed(Authentication, make(authenticators, options))
+
+/**
+ * Authenticates once from environment variables, for stdio servers: each
+ * variable named in `variables` is offered as a header of the same name in
+ * lower case (`{ authorization: "MCP_TOKEN" }` offers `$MCP_TOKEN` as the
+ * `authorization` header; a bare token is offered as `Bearer <token>`).
+ */
+export const fromEnvironment = (
+  variables: Readonly<Record<string, string>>,
+  env: Readonly<Record<string, string | undefined>> = process.env
+): Effect.Effect<Identity, AuthenticationError, Authentication> =>
+  Effect.flatMap(Authentication, (service) => {
+    const values = new Map<string, string>()
+    for (const [header, variable] of Object.entries(variables)) {
+      const value = env[variable]
+      if (value === undefined || value === "") continue
+      values.set(header.toLowerCase(), header.toLowerCase() === "authorization" && !/^\S+\s/.test(value) ? `Bearer ${value}` : value)
+    }
+    return service.authenticate({ header: (name) => values.get(name) })
+  })
+
+/** The identity as an `Option`, for code that serves anonymous callers too. */
+export const optional = (credentials: Credentials): Effect.Effect<Option.Option<Identity>, never, Authentication> =>
+  Effect.flatMap(Authentication, (service) => Effect.option(service.authenticate(credentials)))
+
+/**
+ * The caller a transport authenticated for this request (an HTTP guard), or
+ * for the whole connection (a stdio server's environment), as `Principal`.
+ */
+const transportPrincipal = (context: Context.Context<never>): Identity | undefined => {
+  const found = Context.getOption(context, Principal)
+  return found._tag === "Some" && !McpServer.isPlaceholder(found.value) ? found.value : undefined
+}
+
+/**
+ * The middleware that provides `Principal` to every handler behind it: the
+ * caller the transport authenticated (`BearerGuard` over HTTP; `connect`
+ * with `fromEnvironment` over stdio). A request no transport authenticated
+ * never reaches a handler: it is answered -32000 with the
+ * `AuthenticationError` as `data` (HTTP guards answer 401 before that).
+ *
+ * Register it globally (`McpServer.register(Authentication.middleware, …)`)
+ * so handlers that need `Principal` compile.
+ */
+export const middleware: Middleware.Middleware<Principal, AuthenticationError> = Middleware.make({
+  name: "authentication",
+  provides: [Principal],
+  failure: AuthenticationError,
+  apply: (_request, next) =>
+    Effect.flatMap(Effect.context<never>(), (context): Effect.Effect<JsonRpc.JsonObject, McpError.ProtocolError | AuthenticationError> => {
+      const identity = transportPrincipal(context)
+      return identity === undefined ? Effect.fail(unauthenticated) : Effect.provideService(next, Principal, identity)
+    })
+})
+
+/** The services a transport gives the requests of an authenticated caller. */
+export const contextOf = (identity: Identity): Context.Context<never> => Context.make(Principal, identity) as Context.Context<never>
