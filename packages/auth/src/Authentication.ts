@@ -199,3 +199,13 @@ export const middleware: Middleware.Middleware<Principal, AuthenticationError> =
 
 /** The services a transport gives the requests of an authenticated caller. */
 export const contextOf = (identity: Identity): Context.Context<never> => Context.make(Principal, identity) as Context.Context<never>
+
+/**
+ * The services of a stdio session whose caller is authenticated from the
+ * environment (`fromEnvironment`), for `StdioTransport.run({ context })`:
+ * a server started without a valid credential fails to start, naming why.
+ */
+export const environmentContext = (
+  variables: Readonly<Record<string, string>>,
+  env?: Readonly<Record<string, string | undefined>>
+): Effect.Effect<Context.Context<never>, AuthenticationError, Authentication> => Effect.map(fromEnvironment(variables, env), contextOf)

@@ -1,5 +1,6 @@
 /**
- * @emcee/auth: who is calling, and what they may do.
+ * @emcee/auth: who is calling, what they may do, and the policies around
+ * it (rate limits, caching, concurrency, retries).
  *
  * @since 0.1.0
  */
@@ -7,3 +8,8 @@ export * as Principal from "./Principal.js"
 export * as Authenticator from "./Authenticator.js"
 export * as Authentication from "./Authentication.js"
 export * as BearerGuard from "./BearerGuard.js"
+export * as Rbac from "./Rbac.js"
+export * as Scopes from "./Scopes.js"
+export * as Authorization from "./Authorization.js"
+export * as SessionStore from "./SessionStore.js"
+export * as Sessions from "./Sessions.js"

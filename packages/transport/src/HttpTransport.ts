@@ -288,10 +288,14 @@ export const make = <E = never, R = never>(
     const closing = protocol.closing
     const document = options.guard?.document
 
-    const guardKeys = ["allowedOrigins", "allowedHosts", "dnsRebindingProtection", "shutdownTimeout"] as const
+    const guardKeys = ["allowedOrigins", "allowedHosts", "dnsRebindingProtection", "shutdownTimeout", "guard"] as const
     const webSocket = options.webSocket === undefined || options.webSocket === false
       ? undefined
       : yield* WebSocketTransport.makeHandler(inherited<WebSocketTransport.HandlerOptions>(options, guardKeys, { path, ...(typeof options.webSocket === "object" ? options.webSocket : {}) }))
+    if (options.guard !== undefined && options.legacySse !== undefined && options.legacySse !== false) {
+      // The deprecated HTTP+SSE transport has no guard: serving it beside a guarded endpoint would open a way around it.
+      return yield* Effect.dieMessage("HttpTransport: `legacySse` cannot be served beside a `guard` (the 2024-11-05 HTTP+SSE transport is not authenticated); drop one of them")
+    }
     const legacy = options.legacySse === undefined || options.legacySse === false
       ? undefined
       : yield* LegacySseTransport.makeHandler(

@@ -24,12 +24,14 @@
  */
 import type { JsonRpc } from "@emcee/core"
 import { McpClient, McpServer } from "@emcee/core"
-import { Effect, FiberSet, Queue, type Scope, Stream } from "effect"
+import { type Context, Effect, FiberSet, Queue, type Scope, Stream } from "effect"
 
 /** Options of the in-memory transport. */
 export interface Options {
   /** JSON round-trip every message in both directions, like a wire. Default true. */
   readonly serialize?: boolean
+  /** Services every request of the session sees (an authenticated caller's `Principal`). */
+  readonly context?: Context.Context<never>
 }
 
 const roundTrip = <A>(value: A): A => JSON.parse(JSON.stringify(value)) as A
@@ -49,7 +51,8 @@ export const make = (
     // Finalizers run in reverse: the session ends (and says so) before the stream ends.
     yield* Effect.addFinalizer(() => Queue.shutdown(toClient))
     const connection = yield* server.connect({
-      send: (message) => Effect.asVoid(Queue.offer(toClient, copy(message)))
+      send: (message) => Effect.asVoid(Queue.offer(toClient, copy(message))),
+      ...(options.context === undefined ? {} : { context: options.context })
     })
     const requests = yield* FiberSet.make()
 

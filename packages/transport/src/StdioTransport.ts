@@ -54,6 +54,7 @@ import {
   Cause,
   Config,
   type ConfigError,
+  type Context,
   Deferred,
   Duration,
   Effect,
@@ -83,6 +84,13 @@ export interface Options {
   readonly shutdownTimeout?: Duration.DurationInput
   /** Send `console.log`/`info`/`debug` to stderr while serving. Default true. */
   readonly guardConsole?: boolean
+  /**
+   * Services every request of the session sees: the caller authenticated
+   * from the environment (spec basic/authorization: stdio servers "retrieve
+   * credentials from the environment"; `@emcee/auth`
+   * `Authentication.environmentContext`).
+   */
+  readonly context?: Context.Context<never>
 }
 
 /** How long interrupted requests may take to stop, past the deadline. */
@@ -267,7 +275,8 @@ export const run = (options: Options = {}): Effect.Effect<void, never, McpServer
     // requests still running. Each line starts at once, in arrival order, so an initialize is
     // answered before the lines behind it are looked at (spec basic/lifecycle).
     const connectionScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
-    const connection = yield* server.connect({ send: writer.send }).pipe(Scope.extend(connectionScope))
+    const connection = yield* server.connect(options.context === undefined ? { send: writer.send } : { send: writer.send, context: options.context })
+      .pipe(Scope.extend(connectionScope))
     const fork = Runtime.runFork(runtime)
     const runFork = (effect: Effect.Effect<void>) => fork(effect, { immediate: true })
     let gone = false

@@ -35,7 +35,9 @@ import { isUtf8 } from "node:buffer"
 import { createServer, type IncomingMessage, type Server } from "node:http"
 import type { Duplex } from "node:stream"
 import { JsonRpc, McpServer } from "@emcee/core"
-import { Config, type ConfigError, Duration, Effect, FiberSet, Layer, Queue, Runtime, type Scope } from "effect"
+import { Config, type ConfigError, type Context, Duration, Effect, FiberSet, Layer, Queue, Runtime, type Scope } from "effect"
+import * as HttpGuard from "./HttpGuard.js"
+import * as NodeAdapter from "./internal/httpNode.js"
 import { withDeadline } from "./internal/deadline.js"
 import { millis } from "./internal/millis.js"
 import { type RawData, type WebSocket, WebSocketServer } from "ws"
@@ -60,6 +62,13 @@ export interface HandlerOptions extends Guard.Options {
   readonly maxConnections?: number
   /** A client that lets this much outgoing data pile up is disconnected. Default 16 MiB. */
   readonly maxBufferedBytes?: number
+  /**
+   * Authenticates the upgrade request (`HttpGuard`, e.g. `@emcee/auth`
+   * `BearerGuard`): a refused upgrade gets the guard's answer (401 with its
+   * challenge), and every request of an accepted connection sees the
+   * services the guard provided (the caller's `Principal`).
+   */
+  readonly guard?: HttpGuard.HttpGuard
 }
 
 /** Options of the standalone server. */
@@ -103,6 +112,15 @@ const refuse = (socket: Duplex, status: number, reason: string) => {
   } else socket.destroy()
 }
 
+/** A guard's refusal of an upgrade, as it wrote it. */
+const deny = (socket: Duplex, verdict: HttpGuard.Deny) => {
+  if (!socket.writable) return socket.destroy()
+  const body = verdict.body ?? ""
+  const headers = Object.entries({ ...verdict.headers, connection: "close", "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) })
+    .map(([name, value]) => `${name}: ${value.replace(/[\r\n]/g, " ")}\r\n`).join("")
+  socket.end(`HTTP/1.1 ${verdict.status} ${verdict.status === 401 ? "Unauthorized" : verdict.status === 403 ? "Forbidden" : "Refused"}\r\n${headers}\r\n${body}`)
+}
+
 interface Frame {
   readonly data: RawData
   readonly binary: boolean
@@ -130,7 +148,8 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
     const maxBuffered = options.maxBufferedBytes ?? 16 * 1024 * 1024
     const shutdownMillis = millis(options.shutdownTimeout, 10_000)
     const pingMillis = millis(options.pingInterval, 30_000)
-    const guard = Guard.make(options)
+    const originGuard = Guard.make(options)
+    const authGuard = options.guard
     const live = new Set<Live>()
     let closing = false
 
@@ -145,7 +164,7 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
     })
 
     /** One connection = one session, served until the socket closes. */
-    const serve = (ws: WebSocket, entry: Live, inbox: Queue.Queue<Frame | null>) =>
+    const serve = (ws: WebSocket, entry: Live, inbox: Queue.Queue<Frame | null>, context: Context.Context<never> | undefined) =>
       Effect.gen(function*() {
         const send = (message: JsonRpc.Message): Effect.Effect<void> =>
           Effect.sync(() => {
@@ -156,7 +175,7 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
             // A client that does not read: drop it rather than buffer without bound.
             if (ws.bufferedAmount > maxBuffered) ws.terminate()
           })
-        const connection = yield* server.connect({ send })
+        const connection = yield* server.connect(context === undefined ? { send } : { send, context })
         entry.connection = connection
         const requests = yield* FiberSet.make()
 
@@ -200,7 +219,7 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
         }
       }).pipe(Effect.scoped)
 
-    const onConnection = (ws: WebSocket) => {
+    const onConnection = (ws: WebSocket, context: Context.Context<never> | undefined) => {
       let resolve!: () => void
       const entry: Live = { ws, connection: undefined, alive: true, done: new Promise((r) => (resolve = r)) }
       live.add(entry)
@@ -215,7 +234,7 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
       })
       ws.on("close", () => inbox.unsafeOffer(null))
       ws.on("error", () => ws.terminate())
-      runFork(serve(ws, entry, inbox)).addObserver(() => {
+      runFork(serve(ws, entry, inbox, context)).addObserver(() => {
         live.delete(entry)
         if (ws.readyState === ws.OPEN) ws.close(1011, "server error")
         resolve()
@@ -231,7 +250,7 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
         return true
       }
       // spec basic/transports "Security Warning" 1.: invalid Origin -> 403.
-      const forbidden = guard(req)
+      const forbidden = originGuard(req)
       if (forbidden !== undefined) {
         refuse(socket, 403, forbidden)
         return true
@@ -240,7 +259,20 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
         refuse(socket, 503, "Service Unavailable: too many connections")
         return true
       }
-      wss.handleUpgrade(req, socket, head, onConnection)
+      if (authGuard === undefined) {
+        wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, undefined))
+        return true
+      }
+      // spec basic/authorization "Token Requirements": the upgrade request carries the credential.
+      const request: HttpGuard.Request = { method: req.method ?? "GET", header: NodeAdapter.incoming(req).header }
+      const decide = (verdict: HttpGuard.Verdict) => {
+        if (verdict._tag === "Deny") return deny(socket, verdict)
+        wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, verdict.context))
+      }
+      const verdict = authGuard.check(request)
+      if (HttpGuard.isPending(verdict)) {
+        verdict.then(decide, () => refuse(socket, 500, "Internal Server Error: could not authenticate the request"))
+      } else decide(verdict)
       return true
     }
 
