@@ -13,8 +13,9 @@
  * @since 0.2.0
  */
 import { type JsonRpc, McpServer, type McpError, Middleware } from "@emcee/core"
-import { Context, Effect, Layer, type Option } from "effect"
+import { Context, Effect, Layer, type Option, Tracer } from "effect"
 import { type Authenticator, AuthenticationError, type Credentials } from "./Authenticator.js"
+import { recordAuthentication } from "./internal/metrics.js"
 import { type Identity, Principal } from "./Principal.js"
 
 /** Options of the chain's cache. */
@@ -90,7 +91,10 @@ export const make = (authenticators: ReadonlyArray<Authenticator>, options: Cach
       if (credential === undefined) continue
       const entry = authenticator.cacheable === false ? undefined : lookup(cacheKey(i, credential), now)
       if (entry === undefined) return undefined
-      if (entry.ok) return entry.identity
+      if (entry.ok) {
+        recordAuthentication(authenticator.name, "ok")
+        return entry.identity
+      }
     }
     return undefined
   }
@@ -126,11 +130,19 @@ export const make = (authenticators: ReadonlyArray<Authenticator>, options: Cach
           const credential = authenticator.credential(credentials)
           if (credential === undefined) continue
           const index = i
-          return Effect.catchAll(verify(index, authenticator, credential), (error) => {
-            first ??= error
-            return attempt(index + 1)
+          return Effect.matchEffect(verify(index, authenticator, credential), {
+            onSuccess: (identity) => {
+              recordAuthentication(authenticator.name, "ok")
+              return Effect.succeed(identity)
+            },
+            onFailure: (error) => {
+              recordAuthentication(authenticator.name, error.reason)
+              first ??= error
+              return attempt(index + 1)
+            }
           })
         }
+        if (first === undefined) recordAuthentication("none", "missing")
         return Effect.fail(first ?? missing)
       }
       return attempt(0)
@@ -193,7 +205,15 @@ export const middleware: Middleware.Middleware<Principal, AuthenticationError> =
   apply: (_request, next) =>
     Effect.flatMap(Effect.context<never>(), (context): Effect.Effect<JsonRpc.JsonObject, McpError.ProtocolError | AuthenticationError> => {
       const identity = transportPrincipal(context)
-      return identity === undefined ? Effect.fail(unauthenticated) : Effect.provideService(next, Principal, identity)
+      if (identity === undefined) return Effect.fail(unauthenticated)
+      // The request's span names the caller (OpenTelemetry `enduser.id`), never the credential.
+      const span = Context.getOption(context, Tracer.ParentSpan)
+      if (span._tag === "Some" && span.value._tag === "Span") {
+        span.value.attribute("enduser.id", identity.subject)
+        if (identity.tenant !== undefined) span.value.attribute("emcee.tenant", identity.tenant)
+        span.value.attribute("emcee.credential", identity.kind)
+      }
+      return Effect.provideService(next, Principal, identity)
     })
 })
 

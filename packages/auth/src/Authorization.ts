@@ -40,6 +40,7 @@
  *
  * @since 0.2.0
  */
+import { recordDenial } from "./internal/metrics.js"
 import { Middleware } from "@emcee/core"
 import { Context, Effect, Option, Schema } from "effect"
 import { type Identity, Principal } from "./Principal.js"
@@ -233,7 +234,9 @@ const require_ = <const O extends RequireOptions>(options: O): Guard<Principal |
           (needsPolicy ? yield* Rbac : requirement.roles.length > 0 ? Option.getOrUndefined(yield* Effect.serviceOption(Rbac)) : undefined)
         const hierarchy = options.hierarchy ?? (yield* Scopes.ScopeHierarchy)
         const refused = check(identity, requirement, { policy, hierarchy })
-        return refused === undefined ? yield* next : yield* refused
+        if (refused === undefined) return yield* next
+        recordDenial(refused.reason)
+        return yield* refused
       }),
     ...(options.hide === true ? { visible: visible(requirement, options) } : {})
   })

@@ -1,0 +1,103 @@
+/**
+ * Audit: one `Audit` event per request on the server's event stream
+ * (`McpServer.events`): who called what, when, and how it ended — ok, a
+ * tool error, an error, refused before the handler ran (`denied`: an
+ * authentication, authorization, rate-limit or concurrency refusal) or
+ * cancelled. It names the caller (subject, tenant, credential kind), never
+ * the credential or the arguments.
+ *
+ * Register it first among the global middleware so refusals by the
+ * middleware after it are recorded too:
+ * `McpServer.register(Audit.middleware, Authentication.middleware, …)`.
+ * Subscribe with `PubSub.subscribe(server.events)`, or `Audit.log` to write
+ * each record as a structured log line.
+ *
+ * @since 0.2.0
+ */
+import { McpServer, Middleware } from "@emcee/core"
+import { Cause, Context, Effect, Exit, Option, PubSub, type Scope, Stream } from "effect"
+import { Principal } from "./Principal.js"
+
+/** The declared failures that mean "refused before the handler ran". */
+const REFUSALS: ReadonlySet<string> = new Set(["AuthenticationError", "Forbidden", "RateLimited", "ConcurrencyLimited", "InsufficientScope"])
+
+const tagOf = (error: unknown): string | undefined =>
+  typeof error === "object" && error !== null && typeof (error as { _tag?: unknown })._tag === "string" ? (error as { _tag: string })._tag : undefined
+
+/** A refusal, as declared by the middleware that made it or as the server answers it (-32000 with the failure as `data`). */
+const isRefusal = (error: unknown): boolean => {
+  const tag = tagOf(error)
+  if (tag !== undefined && REFUSALS.has(tag)) return true
+  const data = typeof error === "object" && error !== null ? (error as { data?: unknown }).data : undefined
+  const dataTag = tagOf(data)
+  return dataTag !== undefined && REFUSALS.has(dataTag)
+}
+
+const codeOf = (error: unknown): number | undefined =>
+  typeof error === "object" && error !== null && typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : undefined
+
+/** The middleware that publishes an `Audit` event for every request it wraps. */
+export const middleware: Middleware.Middleware<never, never, McpServer.McpServer> = Middleware.make({
+  name: "audit",
+  apply: (request, next) =>
+    Effect.flatMap(McpServer.McpServer, (server) =>
+      Effect.flatMap(Effect.context<never>(), (context) => {
+        const at = Date.now()
+        const start = performance.now()
+        const found = Context.getOption(context, Principal)
+        const caller = found._tag === "Some" && !McpServer.isPlaceholder(found.value) ? found.value : undefined
+        return Effect.onExit(next, (exit) => {
+          let outcome: McpServer.AuditRecord["outcome"]
+          let errorCode: number | undefined
+          if (Exit.isSuccess(exit)) {
+            outcome = exit.value.isError === true ? "tool_error" : "ok"
+          } else if (Cause.isInterruptedOnly(exit.cause)) {
+            outcome = "cancelled"
+          } else {
+            const failure = Cause.failureOption(exit.cause)
+            const error = Option.getOrUndefined(failure)
+            outcome = isRefusal(error) ? "denied" : "error"
+            errorCode = codeOf(error) ?? (failure._tag === "Some" ? Middleware.failureCode : -32603)
+          }
+          const record: McpServer.AuditRecord = {
+            at,
+            method: request.method,
+            primitive: request.primitive,
+            subject: caller?.subject,
+            tenant: caller?.tenant,
+            credential: caller?.kind,
+            sessionId: request.session.sessionId,
+            outcome,
+            errorCode,
+            millis: performance.now() - start
+          }
+          return PubSub.publish(server.events, { _tag: "Audit", record })
+        })
+      })
+    )
+})
+
+/** The audit records published from now on, as a stream (for a sink: a log, a database table). */
+export const records: Effect.Effect<Stream.Stream<McpServer.AuditRecord>, never, McpServer.McpServer | Scope.Scope> = Effect.map(
+  Effect.flatMap(McpServer.McpServer, (server) => PubSub.subscribe(server.events)),
+  (queue) =>
+    Stream.fromQueue(queue).pipe(
+      Stream.filterMap((event) => (event._tag === "Audit" ? Option.some(event.record) : Option.none()))
+    )
+)
+
+/** Writes every audit record as a structured log line (`Effect.logInfo` with the record as annotations), for the life of the scope. */
+export const log: Effect.Effect<void, never, McpServer.McpServer | Scope.Scope> = Effect.flatMap(records, (stream) =>
+  Effect.forkScoped(
+    Stream.runForEach(stream, (record) =>
+      Effect.logInfo("audit").pipe(
+        Effect.annotateLogs({
+          method: record.method,
+          primitive: record.primitive?.name ?? "",
+          subject: record.subject ?? "",
+          tenant: record.tenant ?? "",
+          outcome: record.outcome,
+          millis: record.millis.toFixed(2)
+        })
+      ))
+  )).pipe(Effect.asVoid)

@@ -1,0 +1,38 @@
+/**
+ * The metrics of authentication, authorization and policies, as Effect
+ * `Metric`s (they reach `/metrics` beside the server's own). Counters with
+ * fixed label sets are built once per set: the updates are on the request
+ * path.
+ */
+import { Metric, MetricKey, MetricLabel } from "effect"
+
+const counter = (name: string, description: string, labelNames: ReadonlyArray<string>) => {
+  const key = MetricKey.counter(name, { description, incremental: true })
+  const byLabels = new Map<string, Metric.Metric.Counter<number>>()
+  return (...values: ReadonlyArray<string>): void => {
+    const id = values.join("\u0000")
+    let metric = byLabels.get(id)
+    if (metric === undefined) {
+      metric = Metric.fromMetricKey(MetricKey.taggedWithLabels(key, labelNames.map((n, i) => MetricLabel.make(n, values[i] ?? "")))) as Metric.Metric.Counter<number>
+      // Bounded label values only (authenticator names, outcomes, limiter names); guard against a caller passing free text.
+      if (byLabels.size < 1_000) byLabels.set(id, metric)
+    }
+    metric.unsafeUpdate(1, [])
+  }
+}
+
+/** `mcp_auth_authentications_total{method, outcome}`: outcome ok, missing, invalid, expired or unavailable. */
+export const recordAuthentication = counter(
+  "mcp_auth_authentications_total",
+  "Authentications, by method (the authenticator) and outcome",
+  ["method", "outcome"]
+)
+
+/** `mcp_auth_denials_total{reason}`: requests refused by authorization (insufficient_scope, forbidden). */
+export const recordDenial = counter("mcp_auth_denials_total", "Requests refused by authorization, by reason", ["reason"])
+
+/** `mcp_policy_rejections_total{policy, name}`: requests refused by a rate limit or a concurrency limit. */
+export const recordRejection = counter("mcp_policy_rejections_total", "Requests refused by a policy (rate_limit, concurrency), by policy and name", [
+  "policy",
+  "name"
+])
