@@ -35,9 +35,10 @@ const whoami = Tool.make("whoami", {
   input: Schema.Struct({ x: Schema.optional(Schema.Unknown) }),
   handler: () => Effect.flatMap(Principal.Principal, (p) => counted(p.subject))
 })
-const greet = Prompt.make("greet", {
-  args: { name: Schema.optional(Schema.String) },
-  handler: () => Effect.flatMap(Principal.Principal, (p) => counted(`hello ${p.subject}`))
+const greet = Prompt.make({
+  name: "greet",
+  render: () =>
+    Effect.flatMap(Principal.Principal, (p) => counted([{ role: "user" as const, content: { type: "text" as const, text: `hello ${p.subject}` } }]))
 })
 const secret = Resource.make({
   uri: "file:///secret",
@@ -141,7 +142,7 @@ describe("an unauthenticated request never reaches a handler", () => {
       }
       case "http2026": {
         const modern = { ...message, params: { ...sample.call.params, _meta: meta2026 } }
-        const h = { ...headers, "mcp-protocol-version": "2026-07-28", "mcp-method": sample.call.method }
+        const h: Record<string, string> = { ...headers, "mcp-protocol-version": "2026-07-28", "mcp-method": sample.call.method }
         if (sample.call.name !== undefined) h["mcp-name"] = sample.call.name
         const res = await fetch(url, { method: "POST", headers: h, body: JSON.stringify(modern) })
         expect(res.status).toBe(401)
