@@ -12,11 +12,11 @@
  *
  * @since 0.2.0
  */
-import { type JsonRpc, McpServer, type McpError, Middleware } from "@emcee/core"
+import { type JsonRpc, McpServer, type McpError, Middleware, RequestContext } from "@emcee/core"
 import { Context, Effect, Layer, type Option, Tracer } from "effect"
 import { type Authenticator, AuthenticationError, type Credentials } from "./Authenticator.js"
 import { recordAuthentication } from "./internal/metrics.js"
-import { type Identity, Principal } from "./Principal.js"
+import { type Identity, key, Principal } from "./Principal.js"
 
 /** Options of the chain's cache. */
 export interface CacheOptions {
@@ -218,7 +218,8 @@ export const middleware: Middleware.Middleware<Principal, AuthenticationError> =
 })
 
 /** The services a transport gives the requests of an authenticated caller. */
-export const contextOf = (identity: Identity): Context.Context<never> => Context.make(Principal, identity) as Context.Context<never>
+export const contextOf = (identity: Identity): Context.Context<never> =>
+  Context.make(Principal, identity).pipe(Context.add(RequestContext.Caller, key(identity))) as Context.Context<never>
 
 /**
  * The services of a stdio session whose caller is authenticated from the

@@ -29,10 +29,10 @@
  * @since 0.2.0
  */
 import type { HttpGuard } from "@emcee/transport"
-import { Context, Effect, Runtime } from "effect"
-import { Authentication, type Service as AuthenticationService } from "./Authentication.js"
+import { Effect, Runtime } from "effect"
+import { Authentication, contextOf, type Service as AuthenticationService } from "./Authentication.js"
 import type { AuthenticationError, Authenticator } from "./Authenticator.js"
-import { type Identity, key, Principal } from "./Principal.js"
+import { type Identity, key } from "./Principal.js"
 
 /** Options of the guard. */
 export interface Options {
@@ -145,7 +145,7 @@ export const fromService = (authentication: AuthenticationService, runtime: Runt
   const allow = (identity: Identity): HttpGuard.Allow => {
     let verdict = allowed.get(identity)
     if (verdict === undefined) {
-      verdict = { _tag: "Allow", context: Context.make(Principal, identity) as Context.Context<never>, owner: key(identity) }
+      verdict = { _tag: "Allow", context: contextOf(identity), owner: key(identity) }
       allowed.set(identity, verdict)
     }
     return verdict

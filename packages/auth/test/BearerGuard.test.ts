@@ -4,11 +4,12 @@
  * challenges, sessions bound to their creator, and no handler ever run for
  * an unauthenticated request.
  */
-import { McpServer, Tool } from "@emcee/core"
+import { Elicitation, McpServer, Tool } from "@emcee/core"
 import { HttpTransport } from "@emcee/transport"
 import { Effect, Exit, Layer, ManagedRuntime, Schema, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Authentication from "../src/Authentication.js"
+import * as Authorization from "../src/Authorization.js"
 import { type Authenticator, AuthenticationError, bearerToken } from "../src/Authenticator.js"
 import * as BearerGuard from "../src/BearerGuard.js"
 import * as Principal from "../src/Principal.js"
@@ -45,7 +46,22 @@ const whoami = Tool.make("whoami", {
 
 const RESOURCE_PATH = "/tenant/mcp"
 
-const App = McpServer.register(Authentication.middleware, whoami).pipe(
+const remove = Tool.make("remove", {
+  input: Schema.Struct({ path: Schema.String }),
+  middleware: [Authorization.require({ scopes: ["files:write", "files:delete"] })],
+  handler: ({ path }) => Effect.sync(() => (handlerRuns++, `removed ${path}`))
+})
+
+const confirm = Tool.make("confirm", {
+  input: Schema.Struct({}),
+  handler: () =>
+    Effect.map(Elicitation.form("Sure?", Schema.Struct({ yes: Schema.Boolean }), { inputKey: "sure" }), (answer) => {
+      handlerRuns++
+      return `answer ${JSON.stringify(answer.content ?? null)}`
+    })
+})
+
+const App = McpServer.register(Authentication.middleware, whoami, remove, confirm).pipe(
   Layer.provideMerge(McpServer.layer({ name: "guarded", version: "1.0.0" })),
   Layer.provideMerge(Authentication.layer([table]))
 )
@@ -167,5 +183,51 @@ describe("BearerGuard (spec basic/authorization)", () => {
     const res = await fetch(url, { method: "POST", headers: { ...headers, authorization: "Bearer bob-token" }, body })
     expect(res.status).toBe(200)
     expect(await res.json()).toMatchObject({ id: 9, result: { content: [{ type: "text", text: "bob" }] } })
+  })
+
+  const meta = {
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    "io.modelcontextprotocol/clientInfo": { name: "t", version: "1" },
+    "io.modelcontextprotocol/clientCapabilities": { elicitation: { form: {} } }
+  }
+  const modern = (name: string, token: string, args: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    fetch(url, {
+      method: "POST",
+      headers: { ...json, authorization: `Bearer ${token}`, "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": name },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 21, method: "tools/call", params: { name, arguments: args, ...extra, _meta: meta } })
+    })
+
+  it("403 insufficient_scope naming every required scope, on the HTTP response (spec 2026-07-28 basic/authorization \"Runtime Insufficient Scope Errors\")", async () => {
+    const before = handlerRuns
+    const res = await modern("remove", "alice-token", { path: "/a" })
+    expect(res.status).toBe(403)
+    expect(res.headers.get("www-authenticate")).toMatch(
+      /^Bearer error="insufficient_scope", scope="files:write files:delete", error_description="[^"]+", resource_metadata="https:\/\/mcp\.example\.com\/\.well-known\/oauth-protected-resource\/tenant\/mcp"$/
+    )
+    expect(await res.json()).toMatchObject({ id: 21, error: { code: -32000, data: { _tag: "Forbidden", reason: "insufficient_scope", requiredScopes: ["files:write", "files:delete"] } } })
+    // Under 2025-11-25 too, on a session.
+    const alice = { ...json, authorization: "Bearer alice-token" }
+    const initialized = await fetch(url, { method: "POST", headers: alice, body: JSON.stringify(init(1)) })
+    const session = { ...alice, "mcp-session-id": initialized.headers.get("mcp-session-id")!, "mcp-protocol-version": "2025-11-25" }
+    const legacy = await fetch(url, {
+      method: "POST",
+      headers: session,
+      body: JSON.stringify({ jsonrpc: "2.0", id: 22, method: "tools/call", params: { name: "remove", arguments: { path: "/a" } } })
+    })
+    expect(legacy.status).toBe(403)
+    expect(legacy.headers.get("www-authenticate")).toContain('error="insufficient_scope", scope="files:write files:delete"')
+    expect(handlerRuns).toBe(before)
+  })
+
+  it("a requestState is bound to the caller it was issued to: another caller's token with it is -32602 (spec 2026-07-28 basic/patterns/mrtr \"Server Requirements\")", async () => {
+    const first = await (await modern("confirm", "alice-token", {})).json() as { result: { resultType: string; requestState: string } }
+    expect(first.result.resultType).toBe("input_required")
+    const answer = { inputResponses: { sure: { action: "accept", content: { yes: true } } }, requestState: first.result.requestState }
+    const before = handlerRuns
+    const stolen = await (await modern("confirm", "bob-token", {}, answer)).json() as { error?: { code: number; message: string } }
+    expect(stolen.error).toMatchObject({ code: -32602, message: expect.stringContaining("requestState refused") })
+    expect(handlerRuns).toBe(before)
+    const own = await (await modern("confirm", "alice-token", {}, answer)).json()
+    expect(own).toMatchObject({ result: { resultType: "complete", content: [{ type: "text", text: 'answer {"yes":true}' }] } })
   })
 })

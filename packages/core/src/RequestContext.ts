@@ -25,3 +25,12 @@ export class RequestContext extends Context.Tag("@emcee/core/RequestContext")<Re
 
 /** The session of the client whose request is being served. */
 export const session: Effect.Effect<ClientSession, never, RequestContext> = Effect.map(RequestContext, (r) => r.session)
+
+/**
+ * A stable key of the caller a transport authenticated (an HTTP guard, a
+ * stdio server's environment), among the services it provides for the
+ * request: the server binds what it hands a caller to it, so another caller
+ * cannot use it (a 2026-07-28 `requestState`, spec basic/patterns/mrtr
+ * "Server Requirements").
+ */
+export class Caller extends Context.Tag("@emcee/core/Caller")<Caller, string>() {}

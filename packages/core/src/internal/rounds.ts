@@ -103,10 +103,11 @@ const canonical = (value: unknown): string =>
  * prompt name, resource URI) and a digest of the arguments (spec mrtr "Server
  * Requirements" 5, "an identifier for the originating request").
  */
-export const binding = (method: string, params: JsonObject): string => {
+export const binding = (method: string, params: JsonObject, caller?: string): string => {
   const primitive = method === "resources/read" ? params.uri : params.name
   const digest = createHash("sha256").update(canonical(params.arguments ?? null)).digest("base64url")
-  return `${method}\n${String(primitive)}\n${digest}`
+  // The caller too, when a transport authenticated one (`RequestContext.Caller`): another caller's state is refused.
+  return caller === undefined ? `${method}\n${String(primitive)}\n${digest}` : `${method}\n${String(primitive)}\n${digest}\n${caller}`
 }
 
 const isObject = (u: unknown): u is JsonObject => typeof u === "object" && u !== null && !Array.isArray(u)
@@ -165,7 +166,7 @@ export class Rounds {
    * The rounds of a request, from its `inputResponses` and `requestState`,
    * or the -32602 that refuses them (spec mrtr "Error Handling").
    */
-  static begin(sealer: Sealer, method: string, params: JsonObject, now: number): Rounds | JsonRpc.ErrorObject {
+  static begin(sealer: Sealer, method: string, params: JsonObject, now: number, caller?: string): Rounds | JsonRpc.ErrorObject {
     const responses = params.inputResponses
     const state = params.requestState
     if (responses !== undefined && !isObject(responses)) return invalid("inputResponses must be an object keyed by input request")
@@ -173,11 +174,11 @@ export class Rounds {
       if (!isObject(responses[key])) return invalid(`inputResponses.${key} must be the client's result object for that input request`)
     }
     // Most requests never ask: the digest of their arguments is made only when a state is checked or issued.
-    if (state === undefined) return new Rounds(sealer, () => binding(method, params), 1, (responses ?? {}) as Record<string, JsonObject>, {})
+    if (state === undefined) return new Rounds(sealer, () => binding(method, params, caller), 1, (responses ?? {}) as Record<string, JsonObject>, {})
     if (typeof state !== "string") return invalid("requestState must be the string the server sent")
     let bound: string
     try {
-      bound = binding(method, params)
+      bound = binding(method, params, caller)
     } catch {
       return invalid(tooDeep)
     }

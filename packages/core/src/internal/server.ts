@@ -26,7 +26,7 @@ import * as McpSchema from "../McpSchema.js"
 import * as Metrics from "../Metrics.js"
 import type * as Middleware from "../Middleware.js"
 import type * as Prompt from "../Prompt.js"
-import { RequestContext } from "../RequestContext.js"
+import { Caller, RequestContext } from "../RequestContext.js"
 import type * as Resource from "../Resource.js"
 import type * as ResourceTemplate from "../ResourceTemplate.js"
 import type * as Tool from "../Tool.js"
@@ -592,7 +592,8 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       meta: JsonObject,
       message: JsonRpc.Request,
       notify: Session["notify"],
-      traced: boolean
+      traced: boolean,
+      context: Context.Context<never> | undefined
     ): Session | JsonRpc.ErrorObject => {
       if (typeof version !== "string" || !McpSchema.isStateless(version)) {
         return McpError.toJsonRpc(
@@ -612,7 +613,8 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       if (invalid !== undefined) return { code: JsonRpc.ErrorCode.InvalidParams, message: `Invalid params: ${invalid}` }
       let rounds: Rounds.Rounds | undefined
       if (Rounds.supports(message.method)) {
-        const begun = Rounds.Rounds.begin(sealer, message.method, message.params ?? {}, Date.now())
+        const caller = context === undefined ? undefined : Option.getOrUndefined(Context.getOption(context, Caller))
+        const begun = Rounds.Rounds.begin(sealer, message.method, message.params ?? {}, Date.now(), caller)
         if (!(begun instanceof Rounds.Rounds)) return begun
         rounds = begun
       }
@@ -658,7 +660,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       const notify = (method: string, params?: JsonObject, relatedRequestId?: JsonRpc.RequestId) =>
         send(params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params }, relatedRequestId)
       const traced = options.tracing ?? tracedIn(runtime)
-      const perRequest = statelessSession(version, isRecord(meta) ? meta as JsonObject : {}, message, notify, traced)
+      const perRequest = statelessSession(version, isRecord(meta) ? meta as JsonObject : {}, message, notify, traced, context)
       if (!("sessionId" in perRequest)) {
         onExit(Exit.succeed(JsonRpc.failure(message.id, perRequest.code, perRequest.message, perRequest.data)))
         return undefined
@@ -827,7 +829,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
           let served: Session = session
           let revision = legacy
           if (version !== undefined) {
-            const perRequest = statelessSession(version, meta as JsonObject, message, notify, session.traced)
+            const perRequest = statelessSession(version, meta as JsonObject, message, notify, session.traced, extra)
             if (!("sessionId" in perRequest)) {
               onExit(Exit.succeed(JsonRpc.failure(id, perRequest.code, perRequest.message, perRequest.data)))
               return undefined
