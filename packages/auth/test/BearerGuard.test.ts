@@ -57,7 +57,7 @@ const confirm = Tool.make("confirm", {
   handler: () =>
     Effect.map(Elicitation.form("Sure?", Schema.Struct({ yes: Schema.Boolean }), { inputKey: "sure" }), (answer) => {
       handlerRuns++
-      return `answer ${JSON.stringify(answer.content ?? null)}`
+      return `answer ${JSON.stringify(answer.action === "accept" ? answer.content : null)}`
     })
 })
 

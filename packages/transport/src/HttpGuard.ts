@@ -29,6 +29,12 @@ export interface Allow {
   readonly context: Context.Context<never>
   /** Who the caller is, for binding sessions: a session answers only requests of the owner that created it. */
   readonly owner: string
+  /**
+   * The tenant whose server answers the request, when the endpoint serves
+   * several (`HttpTransport` with `tenancy`, see `HttpTenancy`); ignored by a
+   * single-server endpoint.
+   */
+  readonly tenant?: string | undefined
 }
 
 /** The request is refused with this answer (401 with `WWW-Authenticate`, 503 when the verifier is down). */

@@ -88,6 +88,8 @@ import { ListenError, listen } from "./internal/listen.js"
 import { millis } from "./internal/millis.js"
 import * as EventStore from "./EventStore.js"
 import type * as HttpGuard from "./HttpGuard.js"
+import type * as HttpTenancy from "./HttpTenancy.js"
+import * as Tenancy from "./internal/tenancy.js"
 import { withDeadline } from "./internal/deadline.js"
 import * as Guard from "./internal/guard.js"
 import { withStderrLogger } from "./internal/stderrLogger.js"
@@ -97,6 +99,8 @@ import * as PlatformAdapter from "./internal/httpPlatform.js"
 import * as Operational from "./internal/operational.js"
 import * as LegacySseTransport from "./LegacySseTransport.js"
 import * as WebSocketTransport from "./WebSocketTransport.js"
+import * as SecurityHeaders from "./SecurityHeaders.js"
+import * as Encoding from "./internal/encoding.js"
 
 /** Options of the MCP endpoint, whichever server serves it (`make`, or `makeEndpoint` in a server of yours). */
 export interface EndpointOptions {
@@ -158,6 +162,42 @@ export interface EndpointOptions {
    * `Retry-After`).
    */
   readonly errorStatus?: HttpGuard.ErrorMapper
+  /**
+   * Security headers on every response of the endpoint (`SecurityHeaders`):
+   * `nosniff`, `Referrer-Policy`, `X-Frame-Options`, a CSP allowing nothing,
+   * `Cross-Origin-Resource-Policy`, and HSTS when configured. Default true
+   * (the defaults of `SecurityHeaders.Options`); false sends none.
+   */
+  readonly securityHeaders?: boolean | SecurityHeaders.Options
+  /**
+   * Compress complete JSON answers (RFC 9110 §8.4 content codings) per the
+   * request's `Accept-Encoding`. Default false: most MCP answers are small
+   * JSON, where compression saves little and costs CPU on every request;
+   * turn it on for large resources and tool results. SSE streams are never
+   * compressed (see `CompressionOptions`).
+   */
+  readonly compression?: boolean | CompressionOptions
+}
+
+/**
+ * Response compression of the endpoint. A complete JSON answer of at least
+ * `threshold` bytes is compressed with the coding the client prefers among
+ * `encodings` (RFC 9110 §12.5.3 `Accept-Encoding`, q-values honoured; no
+ * header or `identity` alone: not compressed), with `Content-Encoding`,
+ * `Content-Length` and `Vary: Accept-Encoding`. SSE streams stay
+ * uncompressed: each event is flushed as it is written, which a compressor
+ * would either buffer (delaying progress and results) or emit in blocks too
+ * small to gain, and proxies tend to buffer compressed streams.
+ */
+export interface CompressionOptions {
+  /** Smallest body compressed, in bytes. Default 1024. */
+  readonly threshold?: number
+  /**
+   * Codings offered, most preferred first (ties in the client's weights go
+   * to the first). Default `["br", "gzip", "deflate"]`; `WebHandler` drops
+   * those its runtime's `CompressionStream` lacks (usually `br`).
+   */
+  readonly encodings?: ReadonlyArray<"br" | "gzip" | "deflate">
 }
 
 /**
@@ -263,8 +303,31 @@ const inherited = <A extends object>(options: EndpointOptions, keys: ReadonlyArr
  * the WebSocket and legacy HTTP+SSE transports when asked for, all on one
  * port, shut down together under `shutdownTimeout`.
  */
-export const make = <E = never, R = never>(
-  options: Options<E, R> = {}
+export const make: {
+  /**
+   * One MCP server per tenant (`tenancy`): the transport needs no
+   * `McpServer` of its own.
+   */
+  <E = never, R = never>(
+    options: TenancyOptions<E, R>
+  ): Effect.Effect<Running, ListenError, Scope.Scope | Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
+  <E = never, R = never>(
+    options?: Options<E, R>
+  ): Effect.Effect<Running, ListenError, McpServer.McpServer | Scope.Scope | Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
+} = <E = never, R = never>(options: Options<E, R> | TenancyOptions<E, R> = {}) => makeTransport<E, R>(options)
+
+/**
+ * Options of a transport serving one MCP server per tenant (`HttpTenancy`):
+ * the tenancy's guard authenticates every request and selects the tenant.
+ * WebSocket and legacy HTTP+SSE serve a single server, so they are not
+ * offered here.
+ */
+export interface TenancyOptions<E = never, R = never> extends Omit<Options<E, R>, "guard" | "webSocket" | "legacySse"> {
+  readonly tenancy: HttpTenancy.HttpTenancy
+}
+
+const makeTransport = <E = never, R = never>(
+  options: Options<E, R> & { readonly tenancy?: HttpTenancy.HttpTenancy }
 ): Effect.Effect<Running, ListenError, McpServer.McpServer | Scope.Scope | Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>> =>
   Effect.gen(function*() {
     const host = options.host ?? "127.0.0.1"
@@ -272,6 +335,8 @@ export const make = <E = never, R = never>(
     const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
     const shutdownMillis = millis(options.shutdownTimeout, 10_000)
     const maxBufferedBytes = options.maxBufferedBytes ?? Protocol.DEFAULT_MAX_BUFFERED_BYTES
+    const security = SecurityHeaders.headers(options.securityHeaders ?? true)
+    const compression = Encoding.resolve(options.compression)
     const requestTimeout = millis(options.requestTimeout, 30_000)
     const headersTimeout = Math.min(millis(options.headersTimeout, 10_000), requestTimeout)
     const store = Option.getOrElse(yield* Effect.serviceOption(EventStore.EventStore), () => EventStore.makeMemory())
@@ -281,12 +346,12 @@ export const make = <E = never, R = never>(
 
     // Host checks need the bound port, known after listen: `checks.bound` fills it in below.
     const checks = Guard.streamable(options, host)
-    const protocol = yield* Protocol.make(
-      Protocol.resolve(options, { statelessByDefault: false, allowedHosts: checks.allowedHosts, allowOrigin: checks.allowOrigin }),
-      store
-    ).pipe(withStderrLogger())
+    const resolved = Protocol.resolve(options, { statelessByDefault: false, allowedHosts: checks.allowedHosts, allowOrigin: checks.allowOrigin })
+    const protocol = yield* (options.tenancy === undefined
+      ? Protocol.make(resolved, store)
+      : Tenancy.make(options.tenancy, resolved, store, shutdownMillis)).pipe(withStderrLogger())
     const closing = protocol.closing
-    const document = options.guard?.document
+    const document = (options.tenancy?.guard ?? options.guard)?.document
 
     const guardKeys = ["allowedOrigins", "allowedHosts", "dnsRebindingProtection", "shutdownTimeout", "guard"] as const
     const webSocket = options.webSocket === undefined || options.webSocket === false
@@ -343,7 +408,7 @@ export const make = <E = never, R = never>(
       if (pathname === path) {
         // The hot path: straight from node:http to the protocol engine.
         const incoming = NodeAdapter.incoming(req)
-        const reply = NodeAdapter.reply(res, closing, maxBufferedBytes)
+        const reply = NodeAdapter.reply(res, closing, maxBufferedBytes, security, compression, req)
         const context = protocol.begin(incoming, reply)
         if (context === undefined) {
           // Answered without reading a body: drain it so keep-alive stays usable.
@@ -362,7 +427,7 @@ export const make = <E = never, R = never>(
       if (document !== undefined && (req.method === "GET" || req.method === "HEAD")) {
         const found = document(pathname)
         if (found !== undefined) {
-          res.writeHead(found.status, found.headers)
+          res.writeHead(found.status, { ...security, ...found.headers })
           res.end(req.method === "HEAD" ? undefined : found.body)
           return
         }
@@ -525,7 +590,9 @@ export const makeEndpoint = (options: EndpointOptions = {}): Effect.Effect<Endpo
       ({ context, incoming }, body, reply) => {
         if (typeof body === "string") protocol.post(incoming, context, body, reply)
         else protocol.reject(context, reply, body.status, body.code, body.message)
-      }
+      },
+      SecurityHeaders.headers(options.securityHeaders ?? true),
+      Encoding.resolve(options.compression)
     )
 
     let closed: Effect.Effect<void> | undefined
@@ -561,10 +628,15 @@ export const toHttpAppConfig = (
  * The transport as a scoped Layer: listens when built (failing with
  * `ListenError` when it cannot bind), shuts down gracefully when released.
  */
-export const layer = <E = never, R = never>(
-  options: Options<E, R> = {}
-): Layer.Layer<never, ListenError, McpServer.McpServer | Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>> =>
-  Layer.scopedDiscard(make(options))
+export const layer: {
+  /** One MCP server per tenant (`tenancy`): the transport needs no `McpServer` of its own. */
+  <E = never, R = never>(
+    options: TenancyOptions<E, R>
+  ): Layer.Layer<never, ListenError, Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
+  <E = never, R = never>(
+    options?: Options<E, R>
+  ): Layer.Layer<never, ListenError, McpServer.McpServer | Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
+} = <E = never, R = never>(options: Options<E, R> | TenancyOptions<E, R> = {}) => Layer.scopedDiscard(makeTransport<E, R>(options))
 
 /**
  * The options read from `Config` (environment variables by default), every

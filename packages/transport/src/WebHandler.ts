@@ -49,7 +49,10 @@ import * as C from "./internal/config.js"
 import { millis } from "./internal/millis.js"
 import * as EventStore from "./EventStore.js"
 import type * as HttpGuard from "./HttpGuard.js"
+import type * as HttpTransport from "./HttpTransport.js"
+import * as Encoding from "./internal/encoding.js"
 import * as Protocol from "./internal/httpProtocol.js"
+import * as SecurityHeaders from "./SecurityHeaders.js"
 import type { Sink } from "./internal/sse.js"
 
 /** Options of the web handler. */
@@ -60,7 +63,13 @@ export interface Options {
   readonly enableJsonResponse?: boolean
   /** Largest accepted POST body; larger ones get 413. Default 4 MiB. */
   readonly maxBodyBytes?: number
-  /** Accepted `Origin` values (spec "Security Warning" 1.); a present Origin not listed gets 403. Default: no check. */
+  /**
+   * Accepted `Origin` values (spec "Security Warning" 1.); a present Origin
+   * not listed gets 403; `"*"` accepts any. This is also the CORS allow-list:
+   * listed origins get CORS headers and preflight answers (Fetch standard
+   * "CORS protocol"), so browser clients can connect. Default: no check, and
+   * no CORS headers.
+   */
   readonly allowedOrigins?: ReadonlyArray<string>
   /** Accepted `Host` header values; others get 403. Default: no check. */
   readonly allowedHosts?: ReadonlyArray<string>
@@ -94,6 +103,17 @@ export interface Options {
   readonly guard?: HttpGuard.HttpGuard
   /** See HttpTransport `errorStatus`. */
   readonly errorStatus?: HttpGuard.ErrorMapper
+  /** Security headers on every response (`SecurityHeaders`). Default true; false sends none. */
+  readonly securityHeaders?: boolean | SecurityHeaders.Options
+  /**
+   * See HttpTransport `compression` (default false). Here the bytes are
+   * compressed with the runtime's `CompressionStream` (gzip and deflate
+   * everywhere; `br` only where the runtime offers it), and the answer is
+   * complete before it is returned, with its `Content-Length`, so it suits
+   * buffering platforms (`Lambda`, which sends it Base64-encoded) too.
+   * Platforms that compress by themselves (Cloudflare's edge) need no more.
+   */
+  readonly compression?: boolean | HttpTransport.CompressionOptions
 }
 
 /** A web-standard request handler. */
@@ -106,7 +126,13 @@ const encoder = new TextEncoder()
  * more than `maxBufferedBytes` unread is ended rather than buffered for (the
  * client can resume with `Last-Event-ID`).
  */
-const webReply = (request: Request, resolve: (response: Response) => void, maxBufferedBytes: number): Protocol.Reply => {
+const webReply = (
+  request: Request,
+  resolve: (response: Response) => void,
+  maxBufferedBytes: number,
+  security: Readonly<Record<string, string>> | undefined,
+  compression: Encoding.Compression | undefined
+): Protocol.Reply => {
   let extra: Record<string, string> | undefined
   const withExtra = (headers: Record<string, string>) => (extra === undefined ? headers : { ...extra, ...headers })
   return {
@@ -114,9 +140,28 @@ const webReply = (request: Request, resolve: (response: Response) => void, maxBu
       extra ??= {}
       extra[name] = value
     },
-    send: (status, headers, body) => resolve(new Response(body ?? null, { status, headers: withExtra(headers) })),
+    send: (status, headers, body) => {
+      if (security !== undefined) addSecurity(headers, security)
+      if (compression === undefined || body === undefined || !Encoding.eligible(compression, headers, body)) {
+        return resolve(new Response(body ?? null, { status, headers: withExtra(headers) }))
+      }
+      // RFC 9110 §12.5.5: the coding depends on Accept-Encoding, whichever was chosen.
+      headers["vary"] = Encoding.varyWith(headers["vary"] ?? extra?.["vary"])
+      const coding = Encoding.negotiate(request.headers.get("accept-encoding") ?? undefined, compression.encodings)
+      if (coding === undefined) return resolve(new Response(body, { status, headers: withExtra(headers) }))
+      compress(body, coding).then(
+        (bytes) => {
+          headers["content-encoding"] = coding
+          headers["content-length"] = String(bytes.byteLength)
+          resolve(new Response(bytes, { status, headers: withExtra(headers) }))
+        },
+        // Compression cannot fail on a string; if it ever did, the body goes as it is.
+        () => resolve(new Response(body, { status, headers: withExtra(headers) }))
+      )
+    },
     onAbort: (onAbort) => request.signal.addEventListener("abort", onAbort, { once: true }),
     stream: (headers, onClose): Sink => {
+      if (security !== undefined) addSecurity(headers, security)
       let closed = false
       let controller: ReadableStreamDefaultController<Uint8Array> | undefined
       const close = () => {
@@ -170,6 +215,26 @@ const webReply = (request: Request, resolve: (response: Response) => void, maxBu
   }
 }
 
+/** Adds the precomputed security headers to a response's, which win. */
+const addSecurity = (headers: Record<string, string>, security: Readonly<Record<string, string>>): void => {
+  for (const name in security) headers[name] ??= security[name]!
+}
+
+/** Whether this runtime's `CompressionStream` produces `coding` (`br` is missing in most). */
+const canCompress = (coding: Encoding.Coding): boolean => {
+  if (typeof CompressionStream !== "function") return false
+  try {
+    new CompressionStream(coding as CompressionFormat)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The whole body compressed with `coding` (`CompressionStream`: HTTP `deflate` is the zlib format, as here). */
+const compress = (body: string, coding: Encoding.Coding): Promise<ArrayBuffer> =>
+  new Response(new Response(body).body!.pipeThrough(new CompressionStream(coding as CompressionFormat))).arrayBuffer()
+
 const incoming = (request: Request): Protocol.Incoming => ({
   method: request.method,
   header: (name) => request.headers.get(name) ?? undefined
@@ -207,8 +272,10 @@ export const make = (options: Options = {}): Effect.Effect<Handler, never, McpSe
     const resolved = Protocol.resolve(options, {
       statelessByDefault: true,
       allowedHosts: options.allowedHosts === undefined ? undefined : new Set(options.allowedHosts),
-      allowOrigin: origins === undefined ? undefined : (origin) => origins.has(origin)
+      allowOrigin: origins === undefined ? undefined : origins.has("*") ? () => true : (origin) => origins.has(origin)
     })
+    const security = SecurityHeaders.headers(options.securityHeaders ?? true)
+    const compression = Encoding.resolve(options.compression, canCompress)
     const protocol = yield* Protocol.make(
       options.streaming === false ? { ...resolved, stateless: true, enableJsonResponse: true, buffered: true } : resolved,
       store
@@ -231,10 +298,10 @@ export const make = (options: Options = {}): Effect.Effect<Handler, never, McpSe
         if (document !== undefined && request.method === "GET") {
           // RFC 9728 §3: the guard's protected-resource metadata.
           const found = document(new URL(request.url).pathname)
-          if (found !== undefined) return resolve(new Response(found.body, { status: found.status, headers: found.headers }))
+          if (found !== undefined) return resolve(new Response(found.body, { status: found.status, headers: { ...security, ...found.headers } }))
         }
         const message = incoming(request)
-        const reply = webReply(request, resolve, maxBufferedBytes)
+        const reply = webReply(request, resolve, maxBufferedBytes, security, compression)
         const context = protocol.begin(message, reply)
         if (context === undefined) return
         readBody(request, maxBodyBytes).then(

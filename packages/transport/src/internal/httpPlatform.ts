@@ -18,6 +18,8 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Chunk, Deferred, Effect, Exit, FiberId, Option, Predicate, Stream } from "effect"
 import type * as Guard from "./guard.js"
 import { type BodyError, decodeUtf8, tooLarge, unreadable } from "./body.js"
+import * as Encoding from "./encoding.js"
+import { addSecurity, compress } from "./httpNode.js"
 import type * as Protocol from "./httpProtocol.js"
 import type { Sink } from "./sse.js"
 
@@ -64,10 +66,18 @@ const encoder = new TextEncoder()
  * (the platform stops pulling while the socket is full) is ended rather than
  * buffered for: what is queued still goes out, then the response ends (the
  * client can resume with `Last-Event-ID`).
+ *
+ * `security` (precomputed once) is added to every response; with
+ * `compression`, a complete JSON body at or above its threshold is compressed
+ * (node:zlib, off the event loop) with the coding `acceptEncoding` prefers
+ * (RFC 9110 §12.5.3).
  */
 export const reply = (
   resolve: (response: HttpServerResponse.HttpServerResponse) => void,
-  maxBufferedBytes: number
+  maxBufferedBytes: number,
+  security?: Readonly<Record<string, string>>,
+  compression?: Encoding.Compression,
+  acceptEncoding?: string
 ): PlatformReply => {
   let extra: Record<string, string> | undefined
   let answered = false
@@ -83,13 +93,29 @@ export const reply = (
     send: (status, headers, body) => {
       if (answered || abandoned) return
       answered = true
-      const options = { status, headers: withExtra(headers) }
-      resolve(body === undefined ? HttpServerResponse.empty(options) : HttpServerResponse.raw(body, options))
+      if (security !== undefined) addSecurity(headers, security)
+      if (compression === undefined || body === undefined || !Encoding.eligible(compression, headers, body)) {
+        const options = { status, headers: withExtra(headers) }
+        return resolve(body === undefined ? HttpServerResponse.empty(options) : HttpServerResponse.raw(body, options))
+      }
+      // RFC 9110 §12.5.5: the coding depends on Accept-Encoding, whichever was chosen.
+      headers["vary"] = Encoding.varyWith(headers["vary"] ?? extra?.["vary"])
+      const coding = Encoding.negotiate(acceptEncoding, compression.encodings)
+      if (coding === undefined) return resolve(HttpServerResponse.raw(body, { status, headers: withExtra(headers) }))
+      compress(body, coding, (error, bytes) => {
+        if (abandoned) return
+        if (error === null) {
+          headers["content-encoding"] = coding
+          headers["content-length"] = String(bytes.byteLength)
+        }
+        resolve(HttpServerResponse.raw(error === null ? bytes : body, { status, headers: withExtra(headers) }))
+      })
     },
     onAbort: (onAbort) => {
       aborted = onAbort
     },
     stream: (headers, onClose): Sink => {
+      if (security !== undefined) addSecurity(headers, security)
       if (answered || abandoned) {
         // Nobody will read this stream: report it closed once the caller holds it.
         queueMicrotask(onClose)
@@ -213,12 +239,20 @@ export const respond = <C>(
   maxBufferedBytes: number,
   serve: (request: HttpServerRequest.HttpServerRequest, reply: PlatformReply) => C | undefined,
   maxBodyBytes: number,
-  onBody: (context: C, body: string | BodyError, reply: PlatformReply) => void
+  onBody: (context: C, body: string | BodyError, reply: PlatformReply) => void,
+  security?: Readonly<Record<string, string>>,
+  compression?: Encoding.Compression
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest> =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
     Effect.suspend(() => {
       const response = Deferred.unsafeMake<HttpServerResponse.HttpServerResponse>(FiberId.none)
-      const answer = reply((r) => Deferred.unsafeDone(response, Exit.succeed(r)), maxBufferedBytes)
+      const answer = reply(
+        (r) => Deferred.unsafeDone(response, Exit.succeed(r)),
+        maxBufferedBytes,
+        security,
+        compression,
+        compression === undefined ? undefined : incoming(request).header("accept-encoding")
+      )
       const context = serve(request, answer)
       const read = context === undefined ? Effect.void : readBody(request, maxBodyBytes).pipe(
         Effect.flatMap((body) => Effect.sync(() => onBody(context, body, answer))),

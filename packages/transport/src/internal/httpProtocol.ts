@@ -154,6 +154,8 @@ export interface Protocol {
   readonly awaitIdle: (millis: number) => Effect.Effect<void>
   /** Ends every SSE stream and session, cancelling what still runs; waits at most `millis` for handlers to stop. */
   readonly closeAll: (millis: number) => Effect.Effect<void>
+  /** Ends the sessions created by one guard owner (`HttpGuard.Allow.owner`), e.g. when its credential was revoked. */
+  readonly closeOwner: (owner: string) => Effect.Effect<void>
 }
 
 // --- small helpers --------------------------------------------------------------------------------
@@ -1311,6 +1313,8 @@ export const make = (
           for (const cancel of [...statelessRuns]) cancel()
           statelessRuns.clear()
           return Effect.forEach([...sessions.values()], closeSession, { discard: true, concurrency: "unbounded" })
-        }).pipe(withDeadline(millis))
+        }).pipe(withDeadline(millis)),
+      closeOwner: (owner) =>
+        Effect.suspend(() => Effect.forEach([...sessions.values()].filter((s) => s.owner === owner), closeSession, { discard: true }))
     } satisfies Protocol
   })
