@@ -59,7 +59,7 @@ export const byTool: Key = Keys.byTool
  * no network address or HTTP headers, so `address` reads it from where your
  * transport put it. IPv6 addresses count per /64.
  */
-export const byIp: (address: (request: M.Request) => string | undefined) => Key = Keys.byIp
+export const byIp: (address?: (request: M.Request) => string | undefined) => Key = Keys.byIp
 
 /** One bucket per combination of keys (e.g. `combine(byTenant, byTool)`). */
 export const combine: (...keys: ReadonlyArray<Key>) => Key = Keys.combine

@@ -18,6 +18,12 @@ export interface Request {
   readonly session: ClientSession
   /** `params._meta.progressToken`, when the client asked for progress (spec basic/utilities/progress). */
   readonly progressToken: McpSchema.ProgressToken | undefined
+  /**
+   * The network address of the client as the transport saw it (`ClientAddress`
+   * among the services it provided), e.g. for per-IP rate limits; undefined
+   * over stdio and in memory. Behind a proxy it is the proxy's.
+   */
+  readonly clientAddress?: string | undefined
 }
 
 /** Service tag of the request being served. */
@@ -34,3 +40,10 @@ export const session: Effect.Effect<ClientSession, never, RequestContext> = Effe
  * "Server Requirements").
  */
 export class Caller extends Context.Tag("@emcee/core/Caller")<Caller, string>() {}
+
+/**
+ * The network address of the client (the TCP peer's IP address), among the
+ * services a network transport provides for each request or session; read it
+ * as `RequestContext.Request.clientAddress`.
+ */
+export class ClientAddress extends Context.Tag("@emcee/core/ClientAddress")<ClientAddress, string>() {}

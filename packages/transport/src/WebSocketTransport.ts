@@ -34,8 +34,8 @@
 import { isUtf8 } from "node:buffer"
 import { createServer, type IncomingMessage, type Server } from "node:http"
 import type { Duplex } from "node:stream"
-import { JsonRpc, McpServer } from "@emcee/core"
-import { Config, type ConfigError, type Context, Duration, Effect, FiberSet, Layer, Queue, Runtime, type Scope } from "effect"
+import { JsonRpc, McpServer, RequestContext } from "@emcee/core"
+import { Config, type ConfigError, Context, Duration, Effect, FiberSet, Layer, Queue, Runtime, type Scope } from "effect"
 import * as HttpGuard from "./HttpGuard.js"
 import * as NodeAdapter from "./internal/httpNode.js"
 import { withDeadline } from "./internal/deadline.js"
@@ -259,15 +259,16 @@ export const makeHandler = (options: HandlerOptions = {}): Effect.Effect<Handler
         refuse(socket, 503, "Service Unavailable: too many connections")
         return true
       }
+      const address = req.socket.remoteAddress
       if (authGuard === undefined) {
-        wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, undefined))
+        wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, address === undefined ? undefined : Context.make(RequestContext.ClientAddress, address) as Context.Context<never>))
         return true
       }
       // spec basic/authorization "Token Requirements": the upgrade request carries the credential.
       const request: HttpGuard.Request = { method: req.method ?? "GET", header: NodeAdapter.incoming(req).header }
       const decide = (verdict: HttpGuard.Verdict) => {
         if (verdict._tag === "Deny") return deny(socket, verdict)
-        wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, verdict.context))
+        wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, address === undefined ? verdict.context : Context.add(verdict.context, RequestContext.ClientAddress, address)))
       }
       const verdict = authGuard.check(request)
       if (HttpGuard.isPending(verdict)) {

@@ -38,17 +38,17 @@ export const byTool: Key = (request) =>
   request.primitive === undefined ? `method:${request.method}` : `${request.primitive.kind}:${request.primitive.name}`
 
 /**
- * One key per client address, read by `address`. The request middleware
- * sees (`Middleware.Request`) carries neither the peer's network address nor
- * the HTTP headers (and a stdio client has no address), so `address` must
- * find it where the app's transport put it; behind a proxy you run, that is
- * the first untrusted hop of `X-Forwarded-For`, never the header as sent.
+ * One key per client address: by default the TCP peer's address the network
+ * transports put in the request (`Middleware.Request.clientAddress`; none over
+ * stdio or in memory), or what `address` reads. Behind a proxy you run, the
+ * peer is the proxy: read the first untrusted hop of `X-Forwarded-For` from
+ * where your front end put it, never the header as sent.
  * IPv4-mapped IPv6 addresses count as their IPv4 address (RFC 4291
  * §2.5.5.2), and IPv6 addresses are keyed by their /64 prefix (one site
  * usually holds a whole /64 or more, RFC 6177 §2, so a per-address limit
  * would be trivially evaded). Requests without an address share one key.
  */
-export const byIp = (address: (request: Middleware.Request) => string | undefined): Key => (request) => {
+export const byIp = (address: (request: Middleware.Request) => string | undefined = (request) => request.clientAddress): Key => (request) => {
   const value = address(request)
   return value === undefined || value.length === 0 ? "ip:unknown" : `ip:${normalizeIp(value)}`
 }

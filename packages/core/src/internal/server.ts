@@ -26,7 +26,7 @@ import * as McpSchema from "../McpSchema.js"
 import * as Metrics from "../Metrics.js"
 import type * as Middleware from "../Middleware.js"
 import type * as Prompt from "../Prompt.js"
-import { Caller, RequestContext } from "../RequestContext.js"
+import { Caller, ClientAddress, RequestContext } from "../RequestContext.js"
 import type * as Resource from "../Resource.js"
 import type * as ResourceTemplate from "../ResourceTemplate.js"
 import type * as Tool from "../Tool.js"
@@ -485,7 +485,8 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         params,
         session,
         progressToken: progressTokenOf(params),
-        primitive
+        primitive,
+        clientAddress: extra === undefined ? undefined : extra.unsafeMap.get(ClientAddress.key) as string | undefined
       }
       // spec-independent tracing: the request's span (kind server) and its handler's (a child),
       // made directly; with no middleware in between both start now and the observer ends them.

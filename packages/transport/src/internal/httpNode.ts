@@ -14,6 +14,7 @@ import type { Sink } from "./sse.js"
 /** The request as the protocol reads it. */
 export const incoming = (req: IncomingMessage): Incoming => ({
   method: req.method ?? "GET",
+  remoteAddress: req.socket.remoteAddress,
   header: (name) => {
     const value = req.headers[name]
     return typeof value === "string" ? value : Array.isArray(value) ? value.join(", ") : undefined

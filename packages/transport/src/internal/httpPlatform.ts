@@ -28,6 +28,7 @@ export const incoming = (request: HttpServerRequest.HttpServerRequest): Protocol
   const headers = request.headers as Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
   return {
     method: request.method,
+    remoteAddress: Option.getOrUndefined(request.remoteAddress),
     header: (name) => {
       const value = headers[name]
       return typeof value === "string" ? value : Array.isArray(value) ? value.join(", ") : undefined

@@ -9,8 +9,8 @@
  * (`conn.handle` + writing the reply) on a runtime captured at startup.
  */
 import { randomBytes, randomUUID } from "node:crypto"
-import { JsonRpc, McpError, McpSchema, McpServer, Metrics } from "@emcee/core"
-import { Cause, type Context, type Duration, Effect, Exit, FiberId, Metric, Runtime, Scope } from "effect"
+import { JsonRpc, McpError, McpSchema, McpServer, Metrics, RequestContext } from "@emcee/core"
+import { Cause, Context, type Duration, Effect, Exit, FiberId, Metric, Runtime, Scope } from "effect"
 import type * as EventStore from "../EventStore.js"
 import * as HttpGuard from "../HttpGuard.js"
 import { withDeadline } from "./deadline.js"
@@ -22,6 +22,8 @@ import * as Sse from "./sse.js"
 export interface Incoming {
   readonly method: string
   readonly header: (name: string) => string | undefined
+  /** The TCP peer's address, where the front end knows it (`RequestContext.ClientAddress`). */
+  readonly remoteAddress?: string | undefined
 }
 
 /** One HTTP response under construction, written exactly once. */
@@ -307,6 +309,14 @@ const MAX_PENDING = 1000
  */
 const RETRY_AFTER_SECONDS = 5
 const MAX_STREAM_IDS = 256
+
+/** The guard's services with the client's address (`ClientAddress`), for per-IP policies. */
+const withAddress = (context: Context.Context<never> | undefined, address: string | undefined): Context.Context<never> | undefined =>
+  address === undefined
+    ? context
+    : context === undefined
+    ? Context.make(RequestContext.ClientAddress, address) as Context.Context<never>
+    : Context.add(context, RequestContext.ClientAddress, address)
 
 /** Builds the engine on the current runtime. */
 export const make = (
@@ -733,9 +743,16 @@ export const make = (
       }, context)
     }
 
-    const initialize = (request: JsonRpc.Request, message: unknown, reply: Reply, release: () => void, allowed: HttpGuard.Allow | undefined) => {
+    const initialize = (
+      request: JsonRpc.Request,
+      message: unknown,
+      reply: Reply,
+      release: () => void,
+      allowed: HttpGuard.Allow | undefined,
+      services: Context.Context<never> | undefined
+    ) => {
       // spec "Session Management" 1.: the session id goes on the response carrying the InitializeResult.
-      runCallback(newSession(allowed?.owner, allowed?.context), {
+      runCallback(newSession(allowed?.owner, services), {
         onExit: (exit) => {
           if (Exit.isFailure(exit)) {
             fail(reply, 500, JsonRpc.ErrorCode.InternalError, "Internal error: could not create a session")
@@ -969,9 +986,10 @@ export const make = (
       }
       const version = incoming.header("mcp-protocol-version")
       const allowed = context.allowed
-      const services = allowed?.context
+      // Per-request connections (2026-07-28, stateless mode, initialize) carry the client's address; a session has it from its start.
+      const services = () => withAddress(allowed?.context, incoming.remoteAddress)
       // spec 2026-07-28 basic/versioning "Backward Compatibility": the stateless revision is served per request.
-      if (version !== undefined && McpSchema.isStateless(version)) return postModern(incoming, classified, reply, release, services)
+      if (version !== undefined && McpSchema.isStateless(version)) return postModern(incoming, classified, reply, release, services())
       const init = classified._tag === "Request" && classified.message.method === "initialize"
       // spec "Protocol Version Header": an invalid or unsupported version is a 400, with the
       // 2026-07-28 error a modern client recognizes (-32022, supported and requested).
@@ -981,11 +999,11 @@ export const make = (
         release()
         return
       }
-      if (options.stateless) return postStateless(incoming, message, classified, reply, release, services)
+      if (options.stateless) return postStateless(incoming, message, classified, reply, release, services())
       const session = context.session
       if (session !== undefined) {
         if (!ownedBy(session, allowed, reply)) return release()
-        return postToSession(session, message, classified, reply, release, services)
+        return postToSession(session, message, classified, reply, release, allowed?.context)
       }
       if (init) {
         if (sessions.size >= options.maxSessions && !makeRoom()) {
@@ -993,7 +1011,7 @@ export const make = (
           release()
           return
         }
-        return initialize(classified.message as JsonRpc.Request, message, reply, release, allowed)
+        return initialize(classified.message as JsonRpc.Request, message, reply, release, allowed, services())
       }
       // spec "Session Management" 2.: requests other than initialize without a session id get 400.
       fail(reply, 400, TRANSPORT_ERROR, "Bad Request: Mcp-Session-Id header is required")
