@@ -9,5 +9,6 @@ export default [
   "packages/auth",
   "packages/cli",
   "examples/everything",
+  "examples/auth",
   "reliability"
 ]

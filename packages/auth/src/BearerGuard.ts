@@ -145,7 +145,10 @@ export const fromService = (authentication: AuthenticationService, runtime: Runt
   const allow = (identity: Identity): HttpGuard.Allow => {
     let verdict = allowed.get(identity)
     if (verdict === undefined) {
-      verdict = { _tag: "Allow", context: contextOf(identity), owner: key(identity) }
+      // The caller's tenant selects its server when the endpoint serves several (`HttpTenancy`).
+      verdict = identity.tenant === undefined
+        ? { _tag: "Allow", context: contextOf(identity), owner: key(identity) }
+        : { _tag: "Allow", context: contextOf(identity), owner: key(identity), tenant: identity.tenant }
       allowed.set(identity, verdict)
     }
     return verdict
