@@ -10,18 +10,8 @@ import { Middleware, Tool } from "@emcee/core"
 import * as TestClient from "@emcee/testing/TestClient"
 import { Deferred, Effect, Fiber, Queue, Schedule } from "effect"
 import * as Concurrency from "../src/Concurrency.js"
-import * as Principal from "../src/Principal.js"
+import { auth } from "./support/metaPrincipal.js"
 
-/** Provides `Principal.make(_meta["test/subject"], [], { tenant: _meta["test/tenant"] })`; "nobody" without one. */
-const auth = Middleware.provide(Principal.Principal, {
-  name: "test-auth",
-  get: (request) => {
-    const meta = request.params._meta as { readonly "test/subject"?: unknown; readonly "test/tenant"?: unknown } | undefined
-    const subject = typeof meta?.["test/subject"] === "string" ? meta["test/subject"] : "nobody"
-    const tenant = typeof meta?.["test/tenant"] === "string" ? meta["test/tenant"] : undefined
-    return Effect.succeed(Principal.make(subject, [], { tenant, kind: "api-key" }))
-  }
-})
 
 const server = { name: "concurrency", version: "1" }
 

@@ -11,18 +11,9 @@ import * as TestClient from "@emcee/testing/TestClient"
 import { Effect, Option, TestClock } from "effect"
 import * as Limit from "../src/internal/limit.js"
 import * as Principal from "../src/Principal.js"
+import { auth } from "./support/metaPrincipal.js"
 import * as RateLimit from "../src/RateLimit.js"
 
-/** Provides `Principal.make(_meta["test/subject"], [], { tenant: _meta["test/tenant"] })`; "nobody" without one. */
-const auth = Middleware.provide(Principal.Principal, {
-  name: "test-auth",
-  get: (request) => {
-    const meta = request.params._meta as { readonly "test/subject"?: unknown; readonly "test/tenant"?: unknown } | undefined
-    const subject = typeof meta?.["test/subject"] === "string" ? meta["test/subject"] : "nobody"
-    const tenant = typeof meta?.["test/tenant"] === "string" ? meta["test/tenant"] : undefined
-    return Effect.succeed(Principal.make(subject, [], { tenant, kind: "api-key" }))
-  }
-})
 
 /** `tools/call` of `name` as `subject` (of `tenant`). */
 const call = (client: TestClient.TestClient["Type"], name: string, subject?: string, tenant?: string) =>

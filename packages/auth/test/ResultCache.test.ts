@@ -10,19 +10,9 @@ import { Middleware, Resource, Tool } from "@emcee/core"
 import * as TestClient from "@emcee/testing/TestClient"
 import { Deferred, Effect, Fiber, Schema, TestClock } from "effect"
 import * as Cache from "../src/internal/cache.js"
-import * as Principal from "../src/Principal.js"
+import { auth } from "./support/metaPrincipal.js"
 import * as ResultCache from "../src/ResultCache.js"
 
-/** Provides `Principal.make(_meta["test/subject"], [], { tenant: _meta["test/tenant"] })`; "nobody" without one. */
-const auth = Middleware.provide(Principal.Principal, {
-  name: "test-auth",
-  get: (request) => {
-    const meta = request.params._meta as { readonly "test/subject"?: unknown; readonly "test/tenant"?: unknown } | undefined
-    const subject = typeof meta?.["test/subject"] === "string" ? meta["test/subject"] : "nobody"
-    const tenant = typeof meta?.["test/tenant"] === "string" ? meta["test/tenant"] : undefined
-    return Effect.succeed(Principal.make(subject, [], { tenant, kind: "api-key" }))
-  }
-})
 
 /** `tools/call` of `name` with `args`, as `subject` when given. */
 const call = (client: TestClient.TestClient["Type"], name: string, args: Record<string, unknown>, subject?: string) =>

@@ -162,16 +162,16 @@ export interface Protocol {
 
 // --- small helpers --------------------------------------------------------------------------------
 
-const JSON_HEADERS = "application/json"
+export const JSON_HEADERS = "application/json"
 
 const errorBody = (code: number, message: string, id?: JsonRpc.RequestId): string => JSON.stringify(JsonRpc.failure(id, code, message))
 
 /** -32000 is the transport's generic error, -32001 "session not found" (as the official SDK). */
-const TRANSPORT_ERROR = -32000
+export const TRANSPORT_ERROR = -32000
 const SESSION_NOT_FOUND = -32001
 
 const rejectionsByStatus = new Map<number, Metric.Metric.Counter<number>>()
-const countRejection = (status: number) => {
+export const countRejection = (status: number) => {
   let counter = rejectionsByStatus.get(status)
   if (counter === undefined) {
     counter = Metric.tagged(Metrics.httpRejections, "status", String(status))
@@ -180,14 +180,15 @@ const countRejection = (status: number) => {
   counter.unsafeUpdate(1, [])
 }
 
-const fail = (reply: Reply, status: number, code: number, message: string, extra?: Record<string, string>, id?: JsonRpc.RequestId) => {
+/** Answers a request with a JSON-RPC error body (and counts the refusal). */
+export const fail = (reply: Reply, status: number, code: number, message: string, extra?: Record<string, string>, id?: JsonRpc.RequestId) => {
   countRejection(status)
   const body = errorBody(code, message, id)
   reply.send(status, { "content-type": JSON_HEADERS, "content-length": String(Buffer.byteLength(body)), ...extra }, body)
 }
 
 /** Response headers a browser client must read: the session id, and what a refusal says. */
-const CORS_EXPOSED = "mcp-session-id, mcp-protocol-version, www-authenticate, retry-after"
+export const CORS_EXPOSED = "mcp-session-id, mcp-protocol-version, www-authenticate, retry-after"
 
 const supportedVersions: ReadonlySet<string> = new Set(McpSchema.SUPPORTED_PROTOCOL_VERSIONS)
 
@@ -309,6 +310,17 @@ const MAX_PENDING = 1000
  */
 const RETRY_AFTER_SECONDS = 5
 const MAX_STREAM_IDS = 256
+
+/** A guard's refusal, as it wrote it. */
+export const deny = (reply: Reply, verdict: HttpGuard.Deny) => {
+  countRejection(verdict.status)
+  const headers: Record<string, string> = { ...verdict.headers }
+  if (verdict.body !== undefined) {
+    headers["content-type"] ??= JSON_HEADERS
+    headers["content-length"] = String(Buffer.byteLength(verdict.body))
+  }
+  reply.send(verdict.status, headers, verdict.body)
+}
 
 /** The guard's services with the client's address (`ClientAddress`), for per-IP policies. */
 const withAddress = (context: Context.Context<never> | undefined, address: string | undefined): Context.Context<never> | undefined =>
@@ -1167,16 +1179,6 @@ export const make = (
       return route(incoming, reply, verdict, undefined)
     }
 
-    /** A guard's refusal, as it wrote it. */
-    const deny = (reply: Reply, verdict: HttpGuard.Deny) => {
-      countRejection(verdict.status)
-      const headers: Record<string, string> = { ...verdict.headers }
-      if (verdict.body !== undefined) {
-        headers["content-type"] ??= JSON_HEADERS
-        headers["content-length"] = String(Buffer.byteLength(verdict.body))
-      }
-      reply.send(verdict.status, headers, verdict.body)
-    }
 
     /**
      * A session answers only the caller that created it (spec basic/security_best_practices

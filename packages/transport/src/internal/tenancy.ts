@@ -14,13 +14,14 @@
  * tenant whose engine is running costs a Map lookup over the single-server
  * path; the engine is built (and the verdict awaited) only otherwise.
  */
-import { JsonRpc, Metrics } from "@emcee/core"
-import { Cause, Effect, ExecutionStrategy, Exit, Layer, Metric, Runtime, Scope, Stream } from "effect"
+import { JsonRpc } from "@emcee/core"
+import { Cause, Effect, ExecutionStrategy, Exit, Layer, Runtime, Scope, Stream } from "effect"
 import type * as EventStore from "../EventStore.js"
 import * as HttpGuard from "../HttpGuard.js"
 import type * as HttpTenancy from "../HttpTenancy.js"
 import { withDeadline } from "./deadline.js"
 import * as Protocol from "./httpProtocol.js"
+import { CORS_EXPOSED, deny, fail, TRANSPORT_ERROR } from "./httpProtocol.js"
 import { millis } from "./millis.js"
 
 /** A tenant's running engine. */
@@ -38,37 +39,8 @@ type Outcome =
   | { readonly _tag: "Enter"; readonly engine: Engine; readonly allow: HttpGuard.Allow }
   | { readonly _tag: "Answer"; readonly answer: (reply: Protocol.Reply) => void }
 
-const JSON_HEADERS = "application/json"
-const TRANSPORT_ERROR = -32000
-const CORS_EXPOSED = "mcp-session-id, mcp-protocol-version, www-authenticate, retry-after"
 /** Attempts at finding a tenant's engine in service while it is being released under a waiting request. */
 const MAX_ATTEMPTS = 3
-
-const rejectionsByStatus = new Map<number, Metric.Metric.Counter<number>>()
-const countRejection = (status: number) => {
-  let counter = rejectionsByStatus.get(status)
-  if (counter === undefined) {
-    counter = Metric.tagged(Metrics.httpRejections, "status", String(status))
-    rejectionsByStatus.set(status, counter)
-  }
-  counter.unsafeUpdate(1, [])
-}
-
-const fail = (reply: Protocol.Reply, status: number, code: number, message: string, extra?: Record<string, string>) => {
-  countRejection(status)
-  const body = JSON.stringify(JsonRpc.failure(undefined, code, message))
-  reply.send(status, { "content-type": JSON_HEADERS, "content-length": String(Buffer.byteLength(body)), ...extra }, body)
-}
-
-const deny = (reply: Protocol.Reply, verdict: HttpGuard.Deny) => {
-  countRejection(verdict.status)
-  const headers: Record<string, string> = { ...verdict.headers }
-  if (verdict.body !== undefined) {
-    headers["content-type"] ??= JSON_HEADERS
-    headers["content-length"] = String(Buffer.byteLength(verdict.body))
-  }
-  reply.send(verdict.status, headers, verdict.body)
-}
 
 const answer = (write: (reply: Protocol.Reply) => void): Outcome => ({ _tag: "Answer", answer: write })
 
