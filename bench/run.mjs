@@ -16,7 +16,7 @@
 //      BENCH_SERVERS (comma list of names) BENCH_LOADGEN (wrk|autocannon) BENCH_PIN (0 = off)
 //      BENCH_SERVER_CPU (0) BENCH_LOAD_CPU (1) BENCH_STDIO_MESSAGES (50000)
 //      BENCH_STDIO_WARMUP (5000) BENCH_STDIO_WINDOW (256) BENCH_SESSIONS (10000)
-//      BENCH_SESSION_CONCURRENCY (16)
+//      BENCH_SESSION_CONCURRENCY (16) BENCH_INSTRUCTIONS (0 = no perf stat instruction count)
 // Results: stdout + bench/results/latest.md (+ latest-<mode>.md).
 import { spawn, spawnSync } from "node:child_process"
 import { writeFileSync } from "node:fs"
@@ -25,6 +25,7 @@ import {
   ECHO_TEXT,
   RESULTS_DIR,
   ROOT_DIR,
+  checkAuthEnforced,
   commandLine,
   echoCall,
   ensureDirs,
@@ -47,12 +48,14 @@ import {
   sanityCheck,
   selectEntries,
   startHttpServer,
+  startInstructionCount,
   track
 } from "./lib/common.mjs"
 import { chooseLoadGenerator, loadErrors, runLoad } from "./lib/load.mjs"
 import { httpServers, stdioServers } from "./lib/servers.mjs"
 
 const log = (msg) => process.stderr.write(`${msg}\n`)
+const fmtKInstr = (n) => (Number.isFinite(n) ? `${(n / 1000).toFixed(1)}k` : "n/a")
 let failed = false
 
 /** Alternate the order every round so drift (thermal, noisy neighbours) hits everyone. */
@@ -94,6 +97,8 @@ const benchHttp = async (pin) => {
       let server
       try {
         server = await startHttpServer(entry, pin)
+        // Auth rows: a request without the token must be refused, or the row measures an open server.
+        if (entry.auth) await checkAuthEnforced(server.url)
         const { sessionId } = await handshake(server.url, entry)
         await sanityCheck(server.url, sessionId, entry.protocol)
         const opts = { name: entry.name, url: server.url, sessionId, protocol: entry.protocol, connections: cfg.connections, pin }
@@ -103,9 +108,13 @@ const benchHttp = async (pin) => {
           r.warmupErrors += loadErrors(w)
           warmupRequests = w.requests
         }
+        const instructions = await startInstructionCount(server.child.pid)
         const cpuBefore = processCpuUs(server.child.pid)
         const m = await runLoad(generator, { ...opts, seconds: cfg.duration })
         const cpuAfter = processCpuUs(server.child.pid)
+        const counted = await instructions?.stop()
+        // User-space instructions per request (perf): the steadiest column on a shared machine.
+        m.instrPerRequest = counted === undefined || m.requests === 0 ? undefined : counted / m.requests
         // Server CPU per request: steadier than req/s when other work shares the machine.
         m.cpuUsPerRequest = cpuBefore === undefined || cpuAfter === undefined || m.requests === 0 ? undefined : (cpuAfter - cpuBefore) / m.requests
         // Tracing rows: the server reports the spans its exporter received in GET /__mem; none
@@ -120,7 +129,7 @@ const benchHttp = async (pin) => {
         r.cmd = m.cmd
         const errs = loadErrors(m)
         log(
-          `[http] round ${round + 1} ${entry.name}: ${fmtInt(m.rps)} req/s, p50 ${fmtMs(m.p50us)}, p99 ${fmtMs(m.p99us)}, server CPU ${fmtUs(m.cpuUsPerRequest)}/req` +
+          `[http] round ${round + 1} ${entry.name}: ${fmtInt(m.rps)} req/s, p50 ${fmtMs(m.p50us)}, p99 ${fmtMs(m.p99us)}, server CPU ${fmtUs(m.cpuUsPerRequest)}/req, ${fmtKInstr(m.instrPerRequest)} instr/req` +
             (spans ? `, ${fmtInt(spans.spans)} spans exported (${spans.perRequest.toFixed(2)}/request)` : "") +
             (errs > 0 ? `, ERRORS ${errs} (non2xx ${m.non2xx}, socket ${m.socketErrors}, bad body ${m.badBodies}) e.g. ${m.sample}` : "")
         )
@@ -140,6 +149,7 @@ const benchHttp = async (pin) => {
       p50us: median(r.rounds.map((x) => x.p50us)),
       p99us: median(r.rounds.map((x) => x.p99us)),
       cpuUs: median(r.rounds.map((x) => x.cpuUsPerRequest).filter((x) => x !== undefined)),
+      instr: median(r.rounds.map((x) => x.instrPerRequest).filter((x) => x !== undefined)),
       errors: r.rounds.reduce((a, x) => a + loadErrors(x), 0)
     })
   }
@@ -149,21 +159,22 @@ const benchHttp = async (pin) => {
   const lines = [
     "## HTTP: `tools/call echo` over Streamable HTTP (POST /mcp, JSON response)",
     "",
-    "| server | req/s | p50 | p99 | ratio vs raw | ratio vs SDK | server CPU / req | CPU ratio vs raw | errors |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "| server | req/s | p50 | p99 | ratio vs raw | ratio vs SDK | server CPU / req | CPU ratio vs raw | server instr / req | instr ratio vs raw | errors |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   ]
   const rawCpu = summary.get("raw-node")?.cpuUs
+  const rawInstr = summary.get("raw-node")?.instr
   for (const [name, s] of summary) {
     const r = results.get(name)
     if (r.rounds.length === 0) {
-      lines.push(`| ${name} | FAILED | | | | | | | ${r.failures.length} failure(s) |`)
+      lines.push(`| ${name} | FAILED | | | | | | | | | ${r.failures.length} failure(s) |`)
       failed = true
       continue
     }
     const errCell = s.errors > 0 || r.failures.length > 0 ? `**${s.errors}${r.failures.length ? ` + ${r.failures.length} failed round(s)` : ""}**` : "0"
     if (s.errors > 0 || r.failures.length > 0) failed = true
     lines.push(
-      `| ${name} | ${fmtInt(s.rps)} | ${fmtMs(s.p50us)} | ${fmtMs(s.p99us)} | ${fmtRatio(s.rps, rawRps)} | ${fmtRatio(s.rps, sdkRps)} | ${fmtUs(s.cpuUs)} | ${fmtRatio(rawCpu, s.cpuUs)} | ${errCell} |`
+      `| ${name} | ${fmtInt(s.rps)} | ${fmtMs(s.p50us)} | ${fmtMs(s.p99us)} | ${fmtRatio(s.rps, rawRps)} | ${fmtRatio(s.rps, sdkRps)} | ${fmtUs(s.cpuUs)} | ${fmtRatio(rawCpu, s.cpuUs)} | ${fmtKInstr(s.instr)} | ${fmtRatio(rawInstr, s.instr)} | ${errCell} |`
     )
   }
   lines.push(
@@ -173,6 +184,8 @@ const benchHttp = async (pin) => {
     `- ${pinLine(pin)}`,
     "- errors = non-2xx + socket errors/timeouts + 2xx responses that did not echo the text (or carried a JSON-RPC error / isError), over measured rounds",
     "- server CPU / req = the server process's user + system CPU time (/proc/<pid>/stat) during the measured phase ÷ requests, median over rounds; CPU ratio vs raw = raw-node's ÷ this one (comparable with the req/s ratio, and less sensitive to other load on the machine)",
+    "- server instr / req = user-space instructions the server process executed during the measured phase (`perf stat -e instructions:u -p <pid>`, all threads) ÷ requests, median over rounds (n/a without perf or BENCH_INSTRUCTIONS=0); instr ratio vs raw = raw-node's ÷ this one. A count, not a time: it hardly moves with other load on the machine, but ignores how fast the instructions run (cache misses, kernel time)",
+    "- per-round server user instructions / req: " + [...results].map(([n, r]) => `${n} [${r.rounds.map((x) => fmtKInstr(x.instrPerRequest)).join(", ")}]`).join("; "),
     "- per-round server CPU µs/req: " + [...results].map(([n, r]) => `${n} [${r.rounds.map((x) => (x.cpuUsPerRequest === undefined ? "n/a" : x.cpuUsPerRequest.toFixed(1))).join(", ")}]`).join("; "),
     "- per-round req/s: " + [...results].map(([n, r]) => `${n} [${r.rounds.map((x) => fmtInt(x.rps)).join(", ")}]`).join("; ")
   )

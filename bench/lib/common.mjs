@@ -112,6 +112,33 @@ export const processCpuUs = (pid) => {
   }
 }
 
+/**
+ * Counts the user-space instructions a process executes (`perf stat -e instructions:u -p <pid>`,
+ * all its threads) from now until `stop()`, which resolves to the count (undefined when perf is
+ * missing, not permitted — kernel.perf_event_paranoid above 2 — or printed nothing usable).
+ * Unlike time, an instruction count hardly moves when other work shares the machine. Returns
+ * undefined at once when perf is not installed or BENCH_INSTRUCTIONS=0.
+ */
+export const startInstructionCount = async (pid) => {
+  if (process.env.BENCH_INSTRUCTIONS === "0" || !which("perf")) return undefined
+  const perf = track(spawn("perf", ["stat", "-x,", "-e", "instructions:u", "-p", String(pid)], { stdio: ["ignore", "ignore", "pipe"] }))
+  let err = ""
+  perf.stderr.on("data", (c) => (err += c))
+  const exited = new Promise((resolve) => perf.once("exit", resolve))
+  perf.once("error", () => {})
+  // perf prints nothing until it stops: give it time to attach to the process's threads.
+  await sleep(250)
+  return {
+    stop: async () => {
+      if (perf.exitCode === null && perf.signalCode === null) perf.kill("SIGINT")
+      await exited
+      const line = err.split("\n").find((l) => l.includes("instructions"))
+      const n = Number(line?.split(",")[0])
+      return Number.isFinite(n) && n > 0 ? n : undefined
+    }
+  }
+}
+
 const children = new Set()
 
 const killAll = () => {
@@ -149,12 +176,33 @@ export const freePort = () =>
     })
   })
 
+// ---------------------------------------------------------------- credentials
+
+/**
+ * Bearer tokens of the servers under test, by origin (`http://127.0.0.1:<port>`): a server
+ * started with `auth` prints `token <jwt>` before `listening <port>`, and every request this
+ * module or the load generators send to that origin carries `Authorization: Bearer <jwt>`
+ * (handshake, sanity call, wrk/autocannon load, sessions, profile and opcount runs alike),
+ * unless the caller set its own `authorization` header. Set (or cleared) on every start, so a
+ * reused port never inherits another server's token.
+ */
+const bearerTokens = new Map()
+
+/** The `authorization` header for requests to `url`'s origin: `{}` when its server has no token. */
+export const authHeaders = (url) => {
+  const token = bearerTokens.get(new URL(url).origin)
+  return token === undefined ? {} : { authorization: `Bearer ${token}` }
+}
+
 /**
  * Start an HTTP server entry pinned to the server core and wait for `listening <port>`.
- * stdout/stderr go to bench/.work/<name>.log.
+ * stdout/stderr go to bench/.work/<name>.log (a `token` line with its value redacted).
+ * Entries with `auth` must print `token <jwt>` first (see `authHeaders`).
  */
 export const startHttpServer = async (entry, pin, { timeoutMs = 30_000 } = {}) => {
   const port = await freePort()
+  const origin = `http://${HOST}:${port}`
+  bearerTokens.delete(origin)
   const logPath = path.relative(ROOT_DIR, path.join(WORK_DIR, `${entry.name}.log`))
   const log = createWriteStream(path.join(ROOT_DIR, logPath))
   const [cmd, args] = pinned(pin, pin.serverCpu, entry.cmd, entry.args)
@@ -170,14 +218,22 @@ export const startHttpServer = async (entry, pin, { timeoutMs = 30_000 } = {}) =
     let buf = ""
     const timer = setTimeout(() => fail(new Error(`${entry.name}: no "listening ${port}" line on stdout within ${timeoutMs} ms (see ${logPath})`)), timeoutMs)
     const onData = (chunk) => {
-      log.write(chunk)
       buf += chunk.toString("utf8")
       const lines = buf.split("\n")
       buf = lines.pop() ?? ""
       for (const line of lines) {
+        const token = /^token (\S+)\s*$/.exec(line.trim())
+        if (token) {
+          bearerTokens.set(origin, token[1])
+          log.write("token <redacted>\n")
+          continue
+        }
+        log.write(`${line}\n`)
         const m = /^listening (\d+)\s*$/.exec(line.trim())
         if (m) {
           if (Number(m[1]) !== port) return fail(new Error(`${entry.name}: printed "listening ${m[1]}" but PORT was ${port}`))
+          if (entry.auth && !bearerTokens.has(origin)) return fail(new Error(`${entry.name}: marked auth "${entry.auth}" but printed no "token <jwt>" line before "listening"`))
+          if (buf !== "") log.write(buf)
           done()
           return resolve()
         }
@@ -200,11 +256,12 @@ export const startHttpServer = async (entry, pin, { timeoutMs = 30_000 } = {}) =
   })
   return {
     port,
-    url: `http://${HOST}:${port}/mcp`,
+    url: `${origin}/mcp`,
     logPath,
     child,
     stop: () =>
       new Promise((resolve) => {
+        bearerTokens.delete(origin)
         if (child.exitCode !== null || child.signalCode !== null) return resolve()
         const t = setTimeout(() => child.kill("SIGKILL"), 3000)
         child.once("exit", () => {
@@ -217,12 +274,26 @@ export const startHttpServer = async (entry, pin, { timeoutMs = 30_000 } = {}) =
   }
 }
 
+/**
+ * For entries with `auth`: the endpoint must refuse a request without the token with 401 and
+ * a `WWW-Authenticate: Bearer` challenge (spec basic/authorization, RFC 6750 §3), so the row
+ * cannot silently measure an unguarded server.
+ */
+export const checkAuthEnforced = async (url) => {
+  const res = await http(url, { method: "POST", headers: { ...mcpHeaders(), authorization: "" }, body: JSON.stringify(initializeRequest(0)) })
+  const challenge = String(res.headers["www-authenticate"] ?? "")
+  if (res.status !== 401 || !challenge.startsWith("Bearer")) {
+    throw new Error(`expected 401 with a Bearer challenge without a token, got HTTP ${res.status} (WWW-Authenticate ${JSON.stringify(challenge)}): ${res.body.slice(0, 200)}`)
+  }
+}
+
 // ---------------------------------------------------------------- HTTP client
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 })
 
 /**
- * Minimal HTTP request to 127.0.0.1.
+ * Minimal HTTP request to 127.0.0.1, with the server's bearer token when it has one
+ * (`authHeaders`).
  * @returns {Promise<{ status: number, headers: import("node:http").IncomingHttpHeaders, body: string }>}
  */
 export const http = (url, { method = "GET", headers = {}, body } = {}) =>
@@ -237,7 +308,7 @@ export const http = (url, { method = "GET", headers = {}, body } = {}) =>
         port: u.port,
         path: u.pathname + u.search,
         method,
-        headers: data ? { ...headers, "content-length": data.length } : headers,
+        headers: withoutEmpty({ ...authHeaders(url), ...headers, ...(data ? { "content-length": data.length } : {}) }),
         timeout: 30_000
       },
       (res) => {
@@ -252,6 +323,9 @@ export const http = (url, { method = "GET", headers = {}, body } = {}) =>
     if (data) req.write(data)
     req.end()
   })
+
+/** Drops headers set to "" (a caller's way to send none, e.g. `authorization: ""`). */
+const withoutEmpty = (headers) => Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== ""))
 
 /** Headers for every MCP POST; the session id is added once known. */
 export const mcpHeaders = (sessionId) => ({

@@ -16,8 +16,12 @@
 //               `server/discover` as the smoke check, then every tools/call with
 //               MCP-Protocol-Version: 2026-07-28, Mcp-Method, Mcp-Name and the per-request
 //               `_meta`); default 2025-11-25.
+// auth:         "jwt": the server mints its own signing key and one access token, and prints
+//               `token <jwt>` on stdout before `listening <port>`; the runner (lib/common.mjs
+//               authHeaders) sends `Authorization: Bearer <jwt>` on every request to it, and
+//               checks first that a request without it is refused with 401 + a Bearer challenge.
 
-/** @typedef {{ name: string, cmd: string, args: string[], env?: Record<string, string>, needsSession: boolean, requires?: string, optIn?: boolean, httpOnly?: boolean, expectSpans?: boolean, protocol?: string, note?: string }} HttpServerEntry */
+/** @typedef {{ name: string, cmd: string, args: string[], env?: Record<string, string>, needsSession: boolean, requires?: string, optIn?: boolean, httpOnly?: boolean, expectSpans?: boolean, protocol?: string, auth?: "jwt", note?: string }} HttpServerEntry */
 /** @typedef {{ name: string, cmd: string, args: string[], env?: Record<string, string>, requires?: string, note?: string }} StdioServerEntry */
 
 /** @type {HttpServerEntry[]} */
@@ -97,6 +101,38 @@ export const httpServers = [
     requires: "bench/servers/emcee.mjs",
     note: "emcee + Middleware.logging + Tracing.layer (as emcee-middleware and emcee-tracing together)"
   },
+  {
+    name: "emcee-jwt",
+    httpOnly: true,
+    cmd: "node",
+    args: ["--expose-gc", "bench/servers/emcee.mjs"],
+    env: { EMCEE_AUTH: "jwt" },
+    needsSession: true,
+    auth: "jwt",
+    requires: "bench/servers/emcee.mjs",
+    note: "emcee + JWT bearer auth: BearerGuard on HttpTransport (ES256 Jwt authenticator, audience = the resource URL; verified once, then from the cache per token) + global Authentication.middleware; every request carries the token"
+  },
+  {
+    name: "emcee-ratelimit",
+    httpOnly: true,
+    cmd: "node",
+    args: ["--expose-gc", "bench/servers/emcee.mjs"],
+    env: { EMCEE_RATELIMIT: "1" },
+    needsSession: true,
+    requires: "bench/servers/emcee.mjs",
+    note: "emcee + one global RateLimit.tokenBucket (key byPrincipal, here `anonymous`; 1e9/s, never refuses): the cost of the check"
+  },
+  {
+    name: "emcee-jwt-ratelimit",
+    httpOnly: true,
+    cmd: "node",
+    args: ["--expose-gc", "bench/servers/emcee.mjs"],
+    env: { EMCEE_AUTH: "jwt", EMCEE_RATELIMIT: "1" },
+    needsSession: true,
+    auth: "jwt",
+    requires: "bench/servers/emcee.mjs",
+    note: "emcee-jwt + the token bucket keyed by the authenticated caller (Authentication.middleware, then RateLimit.tokenBucket)"
+  },
   // Opt-in diagnostic rows (for bench/profile.mjs and before/after comparisons): they split
   // the rows above into the general request path and what runs on it.
   {
@@ -120,6 +156,30 @@ export const httpServers = [
     optIn: true,
     requires: "bench/servers/emcee.mjs",
     note: "emcee with spans forced on (McpServer.layer({ tracing: true })) and Effect's built-in tracer: Effect-side span cost without OpenTelemetry"
+  },
+  {
+    name: "emcee-jwt-guard-only",
+    httpOnly: true,
+    cmd: "node",
+    args: ["--expose-gc", "bench/servers/emcee.mjs"],
+    env: { EMCEE_AUTH: "guard" },
+    needsSession: true,
+    optIn: true,
+    auth: "jwt",
+    requires: "bench/servers/emcee.mjs",
+    note: "emcee-jwt without Authentication.middleware: BearerGuard's per-request check (cached) and the transport carrying its context, alone"
+  },
+  {
+    name: "emcee-jwt-lean",
+    httpOnly: true,
+    cmd: "node",
+    args: ["--expose-gc", "bench/servers/emcee.mjs"],
+    env: { EMCEE_AUTH: "lean" },
+    needsSession: true,
+    optIn: true,
+    auth: "jwt",
+    requires: "bench/servers/emcee.mjs",
+    note: "emcee-jwt with a lean stand-in for Authentication.middleware (checks the guard's Principal in one step, no second provideService)"
   }
 ]
 

@@ -17,8 +17,33 @@
 //   EMCEE_TRACING=native   spans forced on (`McpServer.layer({ tracing: true })`) with
 //                          Effect's built-in tracer, no OpenTelemetry: the Effect side of
 //                          span creation alone (nothing is exported or counted).
+//   EMCEE_AUTH=jwt         OAuth bearer tokens as the spec has it (basic/authorization): the
+//                          server mints an ES256 key pair at startup (jose), verifies with
+//                          `Authentication.layer([Jwt.make({ issuer, audience: <resource>,
+//                          publicKey })])`, guards the endpoint with
+//                          `BearerGuard.make({ resource, authorizationServers })` on
+//                          `HttpTransport.make({ guard })` (each request's `Authorization:
+//                          Bearer` checked; a token seen before is let in from the cache,
+//                          synchronously), and registers `Authentication.middleware` globally
+//                          (handlers see the `Principal`). resource = http://127.0.0.1:$PORT/mcp.
+//                          It signs one access token (sub, scope, aud, iss, 1 h exp) and prints
+//                          `token <jwt>` on stdout BEFORE `listening <port>`; the runner sends it
+//                          as `Authorization: Bearer` on every request.
+//   EMCEE_AUTH=guard       diagnostic: the same guard and token, without `Authentication.middleware`
+//                          (the transport still gives handlers the caller): the guard's cost alone.
+//   EMCEE_AUTH=lean        diagnostic: the guard with a lean stand-in for `Authentication.middleware`
+//                          (same name, provides and failure; reads the caller the guard put in the
+//                          fiber's context in one step and passes `next` on unchanged instead of
+//                          providing `Principal` again): what a cheaper middleware would cost.
+//   EMCEE_RATELIMIT=1      one global `RateLimit.tokenBucket({ key: RateLimit.byPrincipal, ... })`
+//                          (after `Authentication.middleware` when both are on, so the key is the
+//                          caller; `anonymous` otherwise) with rate and burst 1e9 per second: every
+//                          request pays the check, none is refused. `RateLimit.httpStatus` maps a
+//                          refusal to 429, which the runner would count as an error.
 import { NodeRuntime } from "@effect/platform-node"
-import { Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
+import * as jose from "jose"
+import { Authentication, Authenticator, BearerGuard, Jwt, Principal, RateLimit } from "../../packages/auth/dist/index.js"
 import { McpServer, Middleware, Tool, Tracing } from "../../packages/core/dist/index.js"
 import { HttpTransport } from "../../packages/transport/dist/index.js"
 import { portFromEnv, sendMem } from "./mem.mjs"
@@ -29,7 +54,16 @@ const mode = (name) => {
 }
 const middlewareMode = mode("EMCEE_MIDDLEWARE")
 const tracingMode = mode("EMCEE_TRACING")
-for (const [name, v, allowed] of [["EMCEE_MIDDLEWARE", middlewareMode, ["1", "noop"]], ["EMCEE_TRACING", tracingMode, ["1", "native"]]]) {
+const authMode = mode("EMCEE_AUTH")
+const rateLimitMode = mode("EMCEE_RATELIMIT")
+for (
+  const [name, v, allowed] of [
+    ["EMCEE_MIDDLEWARE", middlewareMode, ["1", "noop"]],
+    ["EMCEE_TRACING", tracingMode, ["1", "native"]],
+    ["EMCEE_AUTH", authMode, ["jwt", "guard", "lean"]],
+    ["EMCEE_RATELIMIT", rateLimitMode, ["1"]]
+  ]
+) {
   if (v !== undefined && !allowed.includes(v)) {
     console.error(`${name} must be one of 0, ${allowed.join(", ")}; got ${JSON.stringify(process.env[name])}`)
     process.exit(2)
@@ -44,13 +78,36 @@ const echo = Tool.make("echo", {
 
 const port = portFromEnv()
 
+/**
+ * EMCEE_AUTH (jwt, guard, lean): the authorization server's part, played by the bench server itself: an ES256
+ * key pair, and one access token for the bench client, issued for this server's resource URL
+ * (spec basic/authorization "Token Handling": the audience is the MCP server's canonical URI).
+ */
+const auth = authMode !== undefined ? await (async () => {
+  const resource = `http://127.0.0.1:${port}/mcp`
+  const issuer = "https://auth.emcee-bench.invalid"
+  const { publicKey, privateKey } = await jose.generateKeyPair("ES256")
+  const token = await new jose.SignJWT({ scope: "tools:call" })
+    .setProtectedHeader({ alg: "ES256", typ: "at+jwt" })
+    .setIssuer(issuer)
+    .setAudience(resource)
+    .setSubject("bench-client")
+    .setIssuedAt()
+    .setExpirationTime("1h")
+    .sign(privateKey)
+  return { resource, issuer, token, authenticator: Jwt.make({ issuer, audience: resource, publicKey }) }
+})() : undefined
+
 /** Set when tracing is on: the exporter whose span count /__mem reports. */
 let exporter
 
 const Main = Layer.scopedDiscard(
   Effect.gen(function*() {
+    const guard = auth === undefined ? undefined : yield* BearerGuard.make({ resource: auth.resource, authorizationServers: [auth.issuer] })
     const running = yield* HttpTransport.make({
       port,
+      ...(guard === undefined ? {} : { guard }),
+      ...(rateLimitMode === undefined ? {} : { errorStatus: RateLimit.httpStatus }),
       routes: (req, res) => {
         if (req.url !== "/__mem" || req.method !== "GET") return false
         sendMem(res, {
@@ -60,21 +117,39 @@ const Main = Layer.scopedDiscard(
         return true
       }
     })
+    if (auth !== undefined) process.stdout.write(`token ${auth.token}\n`)
     process.stdout.write(`listening ${running.port}\n`)
   })
 )
 
 const passThrough = Middleware.make("noop", (_request, next) => next)
-const registered = middlewareMode === "1"
-  ? McpServer.register(Middleware.logging, echo)
-  : middlewareMode === "noop"
-  ? McpServer.register(passThrough, echo)
-  : McpServer.register(echo)
+// Never refuses during a bench (1e9 tokens a second, as many held): the cost of the check alone.
+const rateLimit = RateLimit.tokenBucket({ name: "bench", key: RateLimit.byPrincipal, rate: 1e9, per: "1 second", burst: 1e9 })
+// EMCEE_AUTH=lean: the guard already put the caller's Principal in the request fiber's context;
+// the middleware only has to refuse requests without one.
+const unauthenticated = new Authenticator.AuthenticationError({ reason: "missing", description: "No caller was authenticated for this request" })
+const leanAuthentication = Middleware.make({
+  name: "authentication",
+  provides: [Principal.Principal],
+  failure: Authenticator.AuthenticationError,
+  apply: (_request, next) =>
+    Effect.withFiberRuntime((fiber) => {
+      const found = Context.getOption(fiber.currentContext, Principal.Principal)
+      return found._tag === "Some" && !McpServer.isPlaceholder(found.value) ? next : Effect.fail(unauthenticated)
+    })
+})
+const globalMiddleware = [
+  ...(authMode === "jwt" ? [Authentication.middleware] : authMode === "lean" ? [leanAuthentication] : []),
+  ...(rateLimitMode === undefined ? [] : [rateLimit]),
+  ...(middlewareMode === "1" ? [Middleware.logging] : middlewareMode === "noop" ? [passThrough] : [])
+]
+const registered = McpServer.register(...globalMiddleware, echo)
 
 let App = Main.pipe(
   Layer.provide(registered),
   Layer.provide(McpServer.layer({ name: "emcee-bench", version: "0.0.0", ...(tracingMode === "native" ? { tracing: true } : {}) }))
 )
+if (auth !== undefined) App = App.pipe(Layer.provide(Authentication.layer([auth.authenticator])))
 
 if (tracingMode === "1") {
   const { BatchSpanProcessor } = await import("@opentelemetry/sdk-trace-base")

@@ -15,7 +15,7 @@
 import { type JsonRpc, McpServer, type McpError, Middleware, RequestContext } from "@emcee/core"
 import { Context, Effect, Layer, type Option, Tracer } from "effect"
 import { type Authenticator, AuthenticationError, type Credentials } from "./Authenticator.js"
-import { recordAuthentication } from "./internal/metrics.js"
+import { increment, recordAuthentication } from "./internal/metrics.js"
 import { type Identity, key, Principal } from "./Principal.js"
 
 /** Options of the chain's cache. */
@@ -63,21 +63,35 @@ export const make = (authenticators: ReadonlyArray<Authenticator>, options: Cach
   const maxEntries = options.maxEntries ?? 10_000
   const maxAge = options.maxAgeMillis ?? 5 * 60_000
   const refusal = options.refusalMillis ?? 5_000
-  const cache = new Map<string, Entry>()
-  const cacheKey = (index: number, credential: string) => `${index}\u0000${credential}`
+  // One cache per authenticator, keyed by the credential itself; the bound is over all of them.
+  const caches = authenticators.map(() => new Map<string, Entry>())
+  let size = 0
+  const okCounters = authenticators.map((a) => recordAuthentication.of(a.name, "ok"))
 
-  const remember = (key: string, entry: Entry) => {
+  const remember = (index: number, credential: string, entry: Entry) => {
     if (maxEntries <= 0) return
-    cache.delete(key)
-    cache.set(key, entry)
-    if (cache.size > maxEntries) cache.delete(cache.keys().next().value!)
+    const cache = caches[index]!
+    if (cache.delete(credential)) size--
+    cache.set(credential, entry)
+    size++
+    while (size > maxEntries) {
+      // The oldest entry of the largest cache goes first.
+      let largest = cache
+      for (const c of caches) if (c.size > largest.size) largest = c
+      const oldest = largest.keys().next()
+      if (oldest.done === true) break
+      largest.delete(oldest.value)
+      size--
+    }
   }
 
-  const lookup = (key: string, now: number): Entry | undefined => {
-    const entry = cache.get(key)
+  const lookup = (index: number, credential: string, now: number): Entry | undefined => {
+    const cache = caches[index]!
+    const entry = cache.get(credential)
     if (entry === undefined) return undefined
     if (entry.until <= now) {
-      cache.delete(key)
+      cache.delete(credential)
+      size--
       return undefined
     }
     return entry
@@ -89,10 +103,10 @@ export const make = (authenticators: ReadonlyArray<Authenticator>, options: Cach
       const authenticator = authenticators[i]!
       const credential = authenticator.credential(credentials)
       if (credential === undefined) continue
-      const entry = authenticator.cacheable === false ? undefined : lookup(cacheKey(i, credential), now)
+      const entry = authenticator.cacheable === false ? undefined : lookup(i, credential, now)
       if (entry === undefined) return undefined
       if (entry.ok) {
-        recordAuthentication(authenticator.name, "ok")
+        increment(okCounters[i]!)
         return entry.identity
       }
     }
@@ -101,22 +115,21 @@ export const make = (authenticators: ReadonlyArray<Authenticator>, options: Cach
 
   const verify = (index: number, authenticator: Authenticator, credential: string) => {
     if (authenticator.cacheable === false) return authenticator.verify(credential)
-    const key = cacheKey(index, credential)
-    const entry = lookup(key, Date.now())
+    const entry = lookup(index, credential, Date.now())
     if (entry !== undefined) return entry.ok ? Effect.succeed(entry.identity) : Effect.fail(entry.error)
     return authenticator.verify(credential).pipe(
       Effect.tap((identity) =>
         Effect.sync(() => {
           const now = Date.now()
           const until = Math.min(identity.expiresAt ?? Number.POSITIVE_INFINITY, now + maxAge)
-          if (until > now) remember(key, { ok: true, identity, until })
+          if (until > now) remember(index, credential, { ok: true, identity, until })
         })
       ),
       Effect.tapError((error) =>
         // An unreachable verifier is not the credential's fault: ask again next time.
         error.reason === "unavailable" || refusal <= 0
           ? Effect.void
-          : Effect.sync(() => remember(key, { ok: false, error, until: Date.now() + refusal }))
+          : Effect.sync(() => remember(index, credential, { ok: false, error, until: Date.now() + refusal }))
       )
     )
   }
@@ -132,7 +145,7 @@ export const make = (authenticators: ReadonlyArray<Authenticator>, options: Cach
           const index = i
           return Effect.matchEffect(verify(index, authenticator, credential), {
             onSuccess: (identity) => {
-              recordAuthentication(authenticator.name, "ok")
+              increment(okCounters[index]!)
               return Effect.succeed(identity)
             },
             onFailure: (error) => {
@@ -203,7 +216,8 @@ export const middleware: Middleware.Middleware<Principal, AuthenticationError> =
   provides: [Principal],
   failure: AuthenticationError,
   apply: (_request, next) =>
-    Effect.flatMap(Effect.context<never>(), (context): Effect.Effect<JsonRpc.JsonObject, McpError.ProtocolError | AuthenticationError> => {
+    Effect.withFiberRuntime((fiber): Effect.Effect<JsonRpc.JsonObject, McpError.ProtocolError | AuthenticationError> => {
+      const context = fiber.currentContext
       const identity = transportPrincipal(context)
       if (identity === undefined) return Effect.fail(unauthenticated)
       // The request's span names the caller (OpenTelemetry `enduser.id`), never the credential.
@@ -213,7 +227,9 @@ export const middleware: Middleware.Middleware<Principal, AuthenticationError> =
         if (identity.tenant !== undefined) span.value.attribute("emcee.tenant", identity.tenant)
         span.value.attribute("emcee.credential", identity.kind)
       }
-      return Effect.provideService(next, Principal, identity)
+      // The caller is already in the request's context (found just above), where the handlers read it:
+      // providing it again would copy the context for nothing.
+      return next as Effect.Effect<JsonRpc.JsonObject, McpError.ProtocolError>
     })
 })
 

@@ -6,10 +6,11 @@
  */
 import { Metric, MetricKey, MetricLabel } from "effect"
 
+/** A counter with labels; `of(...values)` is the counter of one label set (kept, so a hot path can hold it). */
 const counter = (name: string, description: string, labelNames: ReadonlyArray<string>) => {
   const key = MetricKey.counter(name, { description, incremental: true })
   const byLabels = new Map<string, Metric.Metric.Counter<number>>()
-  return (...values: ReadonlyArray<string>): void => {
+  const of = (...values: ReadonlyArray<string>): Metric.Metric.Counter<number> => {
     const id = values.join("\u0000")
     let metric = byLabels.get(id)
     if (metric === undefined) {
@@ -17,9 +18,16 @@ const counter = (name: string, description: string, labelNames: ReadonlyArray<st
       // Bounded label values only (authenticator names, outcomes, limiter names); guard against a caller passing free text.
       if (byLabels.size < 1_000) byLabels.set(id, metric)
     }
-    metric.unsafeUpdate(1, [])
+    return metric
   }
+  const record = (...values: ReadonlyArray<string>): void => of(...values).unsafeUpdate(1, noTags)
+  return Object.assign(record, { of })
 }
+
+const noTags: Array<MetricLabel.MetricLabel> = []
+
+/** Adds one to a counter held by the caller. */
+export const increment = (counter: Metric.Metric.Counter<number>): void => counter.unsafeUpdate(1, noTags)
 
 /** `mcp_auth_authentications_total{method, outcome}`: outcome ok, missing, invalid, expired or unavailable. */
 export const recordAuthentication = counter(

@@ -683,8 +683,18 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         const send = connectOptions.send
         const pre = connectOptions.preinitialized
         const connectionContext = connectOptions.context
-        const withConnection = (context: Context.Context<never> | undefined) =>
-          context === undefined ? connectionContext : connectionContext === undefined ? context : Context.merge(connectionContext, context)
+        // A guard hands back one services object per caller: the merge is made once per caller, not per request.
+        const merged = new WeakMap<Context.Context<never>, Context.Context<never>>()
+        const withConnection = (context: Context.Context<never> | undefined) => {
+          if (context === undefined) return connectionContext
+          if (connectionContext === undefined || context === connectionContext) return context
+          let both = merged.get(context)
+          if (both === undefined) {
+            both = Context.merge(connectionContext, context)
+            merged.set(context, both)
+          }
+          return both
+        }
 
         // Requests the client cancelled, until their fibers end: nothing more is sent for them (spec 2026-07-28
         // basic/patterns/cancellation; interruption is asynchronous, a listen stream could otherwise send one more).
