@@ -168,18 +168,6 @@ export const httpServers = [
     auth: "jwt",
     requires: "bench/servers/emcee.mjs",
     note: "emcee-jwt without Authentication.middleware: BearerGuard's per-request check (cached) and the transport carrying its context, alone"
-  },
-  {
-    name: "emcee-jwt-lean",
-    httpOnly: true,
-    cmd: "node",
-    args: ["--expose-gc", "bench/servers/emcee.mjs"],
-    env: { EMCEE_AUTH: "lean" },
-    needsSession: true,
-    optIn: true,
-    auth: "jwt",
-    requires: "bench/servers/emcee.mjs",
-    note: "emcee-jwt with a lean stand-in for Authentication.middleware (checks the guard's Principal in one step, no second provideService)"
   }
 ]
 

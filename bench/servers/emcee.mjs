@@ -31,7 +31,6 @@
 //                          as `Authorization: Bearer` on every request.
 //   EMCEE_AUTH=guard       diagnostic: the same guard and token, without `Authentication.middleware`
 //                          (the transport still gives handlers the caller): the guard's cost alone.
-//   EMCEE_AUTH=lean        diagnostic: the guard with a lean stand-in for `Authentication.middleware`
 //                          (same name, provides and failure; reads the caller the guard put in the
 //                          fiber's context in one step and passes `next` on unchanged instead of
 //                          providing `Principal` again): what a cheaper middleware would cost.
@@ -41,9 +40,9 @@
 //                          request pays the check, none is refused. `RateLimit.httpStatus` maps a
 //                          refusal to 429, which the runner would count as an error.
 import { NodeRuntime } from "@effect/platform-node"
-import { Context, Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import * as jose from "jose"
-import { Authentication, Authenticator, BearerGuard, Jwt, Principal, RateLimit } from "../../packages/auth/dist/index.js"
+import { Authentication, BearerGuard, Jwt, RateLimit } from "../../packages/auth/dist/index.js"
 import { McpServer, Middleware, Tool, Tracing } from "../../packages/core/dist/index.js"
 import { HttpTransport } from "../../packages/transport/dist/index.js"
 import { portFromEnv, sendMem } from "./mem.mjs"
@@ -60,7 +59,7 @@ for (
   const [name, v, allowed] of [
     ["EMCEE_MIDDLEWARE", middlewareMode, ["1", "noop"]],
     ["EMCEE_TRACING", tracingMode, ["1", "native"]],
-    ["EMCEE_AUTH", authMode, ["jwt", "guard", "lean"]],
+    ["EMCEE_AUTH", authMode, ["jwt", "guard"]],
     ["EMCEE_RATELIMIT", rateLimitMode, ["1"]]
   ]
 ) {
@@ -79,7 +78,7 @@ const echo = Tool.make("echo", {
 const port = portFromEnv()
 
 /**
- * EMCEE_AUTH (jwt, guard, lean): the authorization server's part, played by the bench server itself: an ES256
+ * EMCEE_AUTH (jwt, guard): the authorization server's part, played by the bench server itself: an ES256
  * key pair, and one access token for the bench client, issued for this server's resource URL
  * (spec basic/authorization "Token Handling": the audience is the MCP server's canonical URI).
  */
@@ -125,21 +124,8 @@ const Main = Layer.scopedDiscard(
 const passThrough = Middleware.make("noop", (_request, next) => next)
 // Never refuses during a bench (1e9 tokens a second, as many held): the cost of the check alone.
 const rateLimit = RateLimit.tokenBucket({ name: "bench", key: RateLimit.byPrincipal, rate: 1e9, per: "1 second", burst: 1e9 })
-// EMCEE_AUTH=lean: the guard already put the caller's Principal in the request fiber's context;
-// the middleware only has to refuse requests without one.
-const unauthenticated = new Authenticator.AuthenticationError({ reason: "missing", description: "No caller was authenticated for this request" })
-const leanAuthentication = Middleware.make({
-  name: "authentication",
-  provides: [Principal.Principal],
-  failure: Authenticator.AuthenticationError,
-  apply: (_request, next) =>
-    Effect.withFiberRuntime((fiber) => {
-      const found = Context.getOption(fiber.currentContext, Principal.Principal)
-      return found._tag === "Some" && !McpServer.isPlaceholder(found.value) ? next : Effect.fail(unauthenticated)
-    })
-})
 const globalMiddleware = [
-  ...(authMode === "jwt" ? [Authentication.middleware] : authMode === "lean" ? [leanAuthentication] : []),
+  ...(authMode === "jwt" ? [Authentication.middleware] : []),
   ...(rateLimitMode === undefined ? [] : [rateLimit]),
   ...(middlewareMode === "1" ? [Middleware.logging] : middlewareMode === "noop" ? [passThrough] : [])
 ]

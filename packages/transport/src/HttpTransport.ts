@@ -163,10 +163,11 @@ export interface EndpointOptions {
    */
   readonly errorStatus?: HttpGuard.ErrorMapper
   /**
-   * Security headers on every response of the endpoint (`SecurityHeaders`):
-   * `nosniff`, `Referrer-Policy`, `X-Frame-Options`, a CSP allowing nothing,
-   * `Cross-Origin-Resource-Policy`, and HSTS when configured. Default true
-   * (the defaults of `SecurityHeaders.Options`); false sends none.
+   * Security headers on every response of the endpoint (`SecurityHeaders`).
+   * Default `X-Content-Type-Options: nosniff` alone (`SecurityHeaders.minimal`);
+   * true adds `Referrer-Policy`, `X-Frame-Options`, a CSP allowing nothing
+   * and `Cross-Origin-Resource-Policy` (options adjust each, and add HSTS);
+   * false sends none.
    */
   readonly securityHeaders?: boolean | SecurityHeaders.Options
   /**
@@ -335,7 +336,7 @@ const makeTransport = <E = never, R = never>(
     const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024
     const shutdownMillis = millis(options.shutdownTimeout, 10_000)
     const maxBufferedBytes = options.maxBufferedBytes ?? Protocol.DEFAULT_MAX_BUFFERED_BYTES
-    const security = SecurityHeaders.headers(options.securityHeaders ?? true)
+    const security = SecurityHeaders.headers(options.securityHeaders ?? SecurityHeaders.minimal)
     const compression = Encoding.resolve(options.compression)
     const requestTimeout = millis(options.requestTimeout, 30_000)
     const headersTimeout = Math.min(millis(options.headersTimeout, 10_000), requestTimeout)
@@ -591,7 +592,7 @@ export const makeEndpoint = (options: EndpointOptions = {}): Effect.Effect<Endpo
         if (typeof body === "string") protocol.post(incoming, context, body, reply)
         else protocol.reject(context, reply, body.status, body.code, body.message)
       },
-      SecurityHeaders.headers(options.securityHeaders ?? true),
+      SecurityHeaders.headers(options.securityHeaders ?? SecurityHeaders.minimal),
       Encoding.resolve(options.compression)
     )
 

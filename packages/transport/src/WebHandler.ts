@@ -103,7 +103,7 @@ export interface Options {
   readonly guard?: HttpGuard.HttpGuard
   /** See HttpTransport `errorStatus`. */
   readonly errorStatus?: HttpGuard.ErrorMapper
-  /** Security headers on every response (`SecurityHeaders`). Default true; false sends none. */
+  /** Security headers on every response: see HttpTransport `securityHeaders`. Default `nosniff` alone. */
   readonly securityHeaders?: boolean | SecurityHeaders.Options
   /**
    * See HttpTransport `compression` (default false). Here the bytes are
@@ -274,7 +274,7 @@ export const make = (options: Options = {}): Effect.Effect<Handler, never, McpSe
       allowedHosts: options.allowedHosts === undefined ? undefined : new Set(options.allowedHosts),
       allowOrigin: origins === undefined ? undefined : origins.has("*") ? () => true : (origin) => origins.has(origin)
     })
-    const security = SecurityHeaders.headers(options.securityHeaders ?? true)
+    const security = SecurityHeaders.headers(options.securityHeaders ?? SecurityHeaders.minimal)
     const compression = Encoding.resolve(options.compression, canCompress)
     const protocol = yield* Protocol.make(
       options.streaming === false ? { ...resolved, stateless: true, enableJsonResponse: true, buffered: true } : resolved,

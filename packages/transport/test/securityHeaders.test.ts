@@ -75,11 +75,11 @@ describe("SecurityHeaders.headers", () => {
   })
 })
 
-describe("HttpTransport: security headers on by default", () => {
+describe("HttpTransport: the recommended security headers (securityHeaders: true)", () => {
   let server: Started
   let origin: string
   beforeAll(async () => {
-    server = await start()
+    server = await start({ securityHeaders: true })
     origin = `http://localhost:${server.port}`
   })
   afterAll(() => server.stop())
@@ -191,6 +191,19 @@ describe("HttpTransport: configured security headers", () => {
     }
   })
 
+  it("sends X-Content-Type-Options: nosniff alone by default (SecurityHeaders.minimal)", async () => {
+    const server = await start()
+    try {
+      const res = await postRaw(server.url, initializeRequest())
+      expect(res.headers["x-content-type-options"]).toBe("nosniff")
+      for (const name of ["referrer-policy", "x-frame-options", "content-security-policy", "cross-origin-resource-policy", "strict-transport-security"]) {
+        expect(res.headers[name], name).toBeUndefined()
+      }
+    } finally {
+      await server.stop()
+    }
+  })
+
   it("sends none with securityHeaders: false", async () => {
     const server = await start({ securityHeaders: false })
     try {
@@ -210,7 +223,7 @@ describe("the mounted @effect/platform endpoint", () => {
   it("adds the security headers to JSON answers and errors", async () => {
     const results = await Effect.gen(function*() {
       const server = yield* HttpServer.HttpServer
-      const endpoint = yield* HttpTransport.makeEndpoint()
+      const endpoint = yield* HttpTransport.makeEndpoint({ securityHeaders: true })
       yield* HttpServer.serveEffect(HttpRouter.empty.pipe(HttpRouter.all("/mcp", endpoint.app)))
       yield* Effect.addFinalizer(() => endpoint.close)
       const address = server.address
@@ -237,7 +250,7 @@ describe("WebHandler", () => {
     new Request(URL_, { method: "POST", headers: { ...baseHeaders, ...headers }, body: JSON.stringify(body) })
 
   it("adds the security headers to JSON answers, errors and the guard's documents", async () => {
-    const web = WebHandler.toHandler(App, { allowedOrigins: ["https://app.example"], guard: documentGuard })
+    const web = WebHandler.toHandler(App, { allowedOrigins: ["https://app.example"], guard: documentGuard, securityHeaders: true })
     try {
       const ok = await web.handler(postReq(call(1, "echo", { text: "x" })))
       expect(ok.status).toBe(200)
@@ -255,7 +268,7 @@ describe("WebHandler", () => {
   })
 
   it("adds them to SSE answers", async () => {
-    const web = WebHandler.toHandler(App, { enableJsonResponse: false })
+    const web = WebHandler.toHandler(App, { enableJsonResponse: false, securityHeaders: true })
     try {
       const res = await web.handler(postReq(call(1, "echo", { text: "x" })))
       expect(res.headers.get("content-type")).toBe("text/event-stream")
@@ -267,7 +280,7 @@ describe("WebHandler", () => {
   })
 
   it("accepts any Origin with \"*\" in allowedOrigins, answering with CORS headers", async () => {
-    const web = WebHandler.toHandler(App, { allowedOrigins: ["*"] })
+    const web = WebHandler.toHandler(App, { allowedOrigins: ["*"], securityHeaders: true })
     try {
       const res = await web.handler(postReq(call(1, "echo", { text: "x" }), { origin: "https://anywhere.example" }))
       expect(res.status).toBe(200)
