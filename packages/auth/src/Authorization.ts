@@ -227,16 +227,22 @@ const require_ = <const O extends RequireOptions>(options: O): Guard<Principal |
   const middleware = Middleware.make({
     name: options.name ?? "authorization",
     failure: Forbidden,
+    // One synchronous step on the request path: the services are read from the fiber's context.
     apply: (_request, next) =>
-      Effect.gen(function*() {
-        const identity = yield* Principal
+      Effect.withFiberRuntime((fiber) => {
+        const context = fiber.currentContext
+        const identity = Context.get(context as Context.Context<Principal>, Principal)
         const policy = options.policy ??
-          (needsPolicy ? yield* Rbac : requirement.roles.length > 0 ? Option.getOrUndefined(yield* Effect.serviceOption(Rbac)) : undefined)
-        const hierarchy = options.hierarchy ?? (yield* Scopes.ScopeHierarchy)
+          (needsPolicy
+            ? Context.get(context as Context.Context<Rbac>, Rbac)
+            : requirement.roles.length > 0
+            ? Option.getOrUndefined(Context.getOption(context, Rbac))
+            : undefined)
+        const hierarchy = options.hierarchy ?? Context.get(context, Scopes.ScopeHierarchy)
         const refused = check(identity, requirement, { policy, hierarchy })
-        if (refused === undefined) return yield* next
+        if (refused === undefined) return next
         recordDenial(refused.reason)
-        return yield* refused
+        return Effect.fail(refused)
       }),
     ...(options.hide === true ? { visible: visible(requirement, options) } : {})
   })
