@@ -61,8 +61,14 @@ const confirm = Tool.make("confirm", {
     })
 })
 
-const App = McpServer.register(Authentication.middleware, whoami, remove, confirm).pipe(
-  Layer.provideMerge(McpServer.layer({ name: "guarded", version: "1.0.0" })),
+const slow = Tool.make("slow", {
+  input: Schema.Struct({}),
+  task: { support: "optional" },
+  handler: () => Effect.as(Effect.sleep("50 millis"), "done")
+})
+
+const App = McpServer.register(Authentication.middleware, whoami, remove, confirm, slow).pipe(
+  Layer.provideMerge(McpServer.layer({ name: "guarded", version: "1.0.0", tasks: { ttlMs: 60_000 } })),
   Layer.provideMerge(Authentication.layer([table]))
 )
 
@@ -229,5 +235,21 @@ describe("BearerGuard (spec basic/authorization)", () => {
     expect(handlerRuns).toBe(before)
     const own = await (await modern("confirm", "alice-token", {}, answer)).json()
     expect(own).toMatchObject({ result: { resultType: "complete", content: [{ type: "text", text: 'answer {"yes":true}' }] } })
+  })
+
+  it("a task is bound to the caller that created it: another caller's tasks/get is -32602 (spec 2025-11-25 basic/utilities/tasks \"Security\")", async () => {
+    const extension = "io.modelcontextprotocol/tasks"
+    const taskMeta = { ...meta, "io.modelcontextprotocol/clientCapabilities": { extensions: { [extension]: {} } } }
+    const send = (token: string, method: string, params: Record<string, unknown>, name: string) =>
+      fetch(url, {
+        method: "POST",
+        headers: { ...json, authorization: `Bearer ${token}`, "mcp-protocol-version": "2026-07-28", "mcp-method": method, "mcp-name": name },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 31, method, params: { ...params, _meta: taskMeta } })
+      }).then((res) => res.json() as Promise<{ result?: Record<string, unknown>; error?: { code: number } }>)
+    const created = await send("alice-token", "tools/call", { name: "slow", arguments: {} }, "slow")
+    expect(created.result).toMatchObject({ resultType: "task" })
+    const taskId = created.result!.taskId as string
+    expect((await send("bob-token", "tasks/get", { taskId }, taskId)).error?.code).toBe(-32602)
+    expect((await send("alice-token", "tasks/get", { taskId }, taskId)).result).toMatchObject({ taskId })
   })
 })

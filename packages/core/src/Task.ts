@@ -56,9 +56,11 @@
  *
  * Security (spec basic/utilities/tasks "Task Isolation and Access Control"):
  * task ids are 192 random bits. A task is bound to its owner: the value of
- * the server's `tasks.owner` option when set (for example the authenticated
- * principal), otherwise the session id of a 2025-11-25 session, otherwise
- * nobody, and then anyone who knows the id may read and cancel it. `tasks/list`
+ * the server's `tasks.owner` option when set, otherwise the caller a
+ * transport authenticated (`RequestContext.Caller`: "When an authorization
+ * context is provided, receivers MUST bind tasks to said context"), otherwise
+ * the session id of a 2025-11-25 session, otherwise nobody, and then anyone
+ * who knows the id may read and cancel it. `tasks/list`
  * is offered only with an `owner` option.
  *
  * @since 0.3.0

@@ -18,7 +18,7 @@ import type * as JsonRpc from "../JsonRpc.js"
 import { ErrorCode } from "../JsonRpc.js"
 import * as McpError from "../McpError.js"
 import * as McpSchema from "../McpSchema.js"
-import { RequestContext } from "../RequestContext.js"
+import { Caller, RequestContext } from "../RequestContext.js"
 import * as Task from "../Task.js"
 import type * as Tool from "../Tool.js"
 import { type AnyMethod, failed, isRecord, method, type Route, type Session, type Target } from "./dispatch.js"
@@ -221,7 +221,10 @@ export const make = (options: Options): Effect.Effect<Runner, never, Scope.Scope
     const ttlOf = (asked: number | undefined): number => Math.max(1, Math.floor(Math.min(asked ?? defaultTtl, maxTtl)))
 
     /** Who owns what this request creates or reads (see `Task.Options.owner`). */
-    const ownerOf = (session: Session): Effect.Effect<string | undefined> => owner ?? Effect.succeed(session.sessionId)
+    // spec 2025-11-25 basic/utilities/tasks "Security": "When an authorization context is provided, receivers
+    // MUST bind tasks to said context": the caller a transport authenticated (`Caller`), else the session.
+    const ownerOf = (session: Session): Effect.Effect<string | undefined> =>
+      owner ?? Effect.map(Effect.serviceOption(Caller), (caller) => (Option.isSome(caller) ? `caller:${caller.value}` : session.sessionId))
 
     const storeFailed = (error: unknown): Effect.Effect<never, McpError.ProtocolError> =>
       Effect.zipRight(Effect.logError("The task store failed", error), Effect.fail(new McpError.InternalError({ message: "The task store failed" })))
