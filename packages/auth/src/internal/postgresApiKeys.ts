@@ -5,7 +5,7 @@ import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, Either, Option, ParseResult, Schema } from "effect"
 import { ApiKeyStoreError, type Entry, isDigest } from "../ApiKeys.js"
-import { migrate } from "./postgresSchema.js"
+import { deleteBySubject, deleteExpired, migrate } from "./postgresSchema.js"
 
 /** An API key store with every administration operation. */
 export interface PostgresApiKeyStore {
@@ -71,7 +71,6 @@ export const makePostgresApiKeyStore: Effect.Effect<PostgresApiKeyStore, SqlErro
   const entries = (rows: ReadonlyArray<Row>) =>
     Effect.map(Effect.forEach(rows, fromRow), (all) => all.filter(Option.isSome).map((o) => o.value))
 
-  const count = (rows: ReadonlyArray<{ readonly count: string | number }>) => Number(rows[0]?.count ?? 0)
 
   const store: PostgresApiKeyStore = {
     find: (digest) =>
@@ -111,23 +110,8 @@ export const makePostgresApiKeyStore: Effect.Effect<PostgresApiKeyStore, SqlErro
         Effect.mapError(storeError("revoke"))
       ),
     revokeBySubject: (subject, tenant) =>
-      (tenant === undefined
-        ? sql<{ readonly count: string }>`WITH deleted AS (
-            DELETE FROM emcee_auth_api_keys WHERE subject = ${subject} RETURNING 1
-          ) SELECT count(*) AS count FROM deleted`
-        : sql<{ readonly count: string }>`WITH deleted AS (
-            DELETE FROM emcee_auth_api_keys WHERE subject = ${subject} AND tenant = ${tenant} RETURNING 1
-          ) SELECT count(*) AS count FROM deleted`).pipe(
-          Effect.map(count),
-          Effect.mapError(storeError("revokeBySubject"))
-        ),
-    deleteExpired: (now) =>
-      sql<{ readonly count: string }>`WITH deleted AS (
-          DELETE FROM emcee_auth_api_keys WHERE expires_at <= ${new Date(now)} RETURNING 1
-        ) SELECT count(*) AS count FROM deleted`.pipe(
-        Effect.map(count),
-        Effect.mapError(storeError("deleteExpired"))
-      )
+      Effect.mapError(deleteBySubject(sql, "emcee_auth_api_keys", subject, tenant), storeError("revokeBySubject")),
+    deleteExpired: (now) => Effect.mapError(deleteExpired(sql, "emcee_auth_api_keys", now), storeError("deleteExpired"))
   }
   return store
 })

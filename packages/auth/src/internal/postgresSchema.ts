@@ -83,3 +83,18 @@ export const migrate = (component: keyof typeof components & string): Effect.Eff
 
 /** The components with migrations. */
 export type Component = keyof typeof components
+
+/** Deletes the rows of `table` that `where` selects, in one statement; how many went. */
+const deleteCounted = (sql: SqlClient.SqlClient, table: string, where: ReturnType<SqlClient.SqlClient["and"]>) =>
+  Effect.map(
+    sql<{ readonly count: string }>`WITH deleted AS (DELETE FROM ${sql(table)} WHERE ${where} RETURNING 1) SELECT count(*) AS count FROM deleted`,
+    (rows) => Number(rows[0]?.count ?? 0)
+  )
+
+/** Deletes the rows of `table` whose `expires_at` is past (one indexed condition); how many went. */
+export const deleteExpired = (sql: SqlClient.SqlClient, table: string, now: number): Effect.Effect<number, SqlError> =>
+  deleteCounted(sql, table, sql.and([sql`expires_at <= ${new Date(now)}`]))
+
+/** Deletes the rows of `table` that belong to `subject` (of `tenant` when given); how many went. */
+export const deleteBySubject = (sql: SqlClient.SqlClient, table: string, subject: string, tenant: string | undefined): Effect.Effect<number, SqlError> =>
+  deleteCounted(sql, table, sql.and(tenant === undefined ? [sql`subject = ${subject}`] : [sql`subject = ${subject}`, sql`tenant = ${tenant}`]))

@@ -5,7 +5,7 @@ import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, Either, Option, ParseResult, Schema } from "effect"
 import type { Service } from "../SessionStore.js"
-import { migrate } from "./postgresSchema.js"
+import { deleteBySubject, deleteExpired, migrate } from "./postgresSchema.js"
 import { type Session, SessionStoreError, StoredIdentity } from "./sessionModel.js"
 
 interface Row {
@@ -49,7 +49,6 @@ export const makePostgresSessionStore: Effect.Effect<Service, SqlError, SqlClien
 
   const first = (rows: ReadonlyArray<Row>) => (rows.length === 0 ? Effect.succeed(Option.none<Session>()) : fromRow(rows[0]!))
 
-  const count = (rows: ReadonlyArray<{ readonly count: string | number }>) => Number(rows[0]?.count ?? 0)
 
   const service: Service = {
     create: (session) =>
@@ -86,24 +85,9 @@ export const makePostgresSessionStore: Effect.Effect<Service, SqlError, SqlClien
         Effect.mapError(storeError("delete"))
       ),
     // expires_at is never after absolute_expires_at (create and touch keep it so): one indexed condition.
-    deleteExpired: (now) =>
-      sql<{ readonly count: string }>`WITH deleted AS (
-          DELETE FROM emcee_auth_sessions WHERE expires_at <= ${new Date(now)} RETURNING 1
-        ) SELECT count(*) AS count FROM deleted`.pipe(
-        Effect.map(count),
-        Effect.mapError(storeError("deleteExpired"))
-      ),
+    deleteExpired: (now) => Effect.mapError(deleteExpired(sql, "emcee_auth_sessions", now), storeError("deleteExpired")),
     deleteBySubject: (subject, tenant) =>
-      (tenant === undefined
-        ? sql<{ readonly count: string }>`WITH deleted AS (
-            DELETE FROM emcee_auth_sessions WHERE subject = ${subject} RETURNING 1
-          ) SELECT count(*) AS count FROM deleted`
-        : sql<{ readonly count: string }>`WITH deleted AS (
-            DELETE FROM emcee_auth_sessions WHERE subject = ${subject} AND tenant = ${tenant} RETURNING 1
-          ) SELECT count(*) AS count FROM deleted`).pipe(
-          Effect.map(count),
-          Effect.mapError(storeError("deleteBySubject"))
-        )
+      Effect.mapError(deleteBySubject(sql, "emcee_auth_sessions", subject, tenant), storeError("deleteBySubject"))
   }
   return service
 })
