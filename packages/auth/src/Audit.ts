@@ -15,8 +15,8 @@
  * @since 0.2.0
  */
 import { McpServer, Middleware } from "@emcee/core"
-import { Cause, Context, Effect, Exit, Option, PubSub, type Scope, Stream } from "effect"
-import { Principal } from "./Principal.js"
+import { Cause, Effect, Exit, Option, PubSub, type Scope, Stream } from "effect"
+import { fromContext } from "./Principal.js"
 
 /** The declared failures that mean "refused before the handler ran". */
 const REFUSALS: ReadonlySet<string> = new Set(["AuthenticationError", "Forbidden", "RateLimited", "ConcurrencyLimited", "InsufficientScope"])
@@ -44,8 +44,7 @@ export const middleware: Middleware.Middleware<never, never, McpServer.McpServer
       Effect.flatMap(Effect.context<never>(), (context) => {
         const at = Date.now()
         const start = performance.now()
-        const found = Context.getOption(context, Principal)
-        const caller = found._tag === "Some" && !McpServer.isPlaceholder(found.value) ? found.value : undefined
+        const caller = Option.getOrUndefined(fromContext(context))
         return Effect.onExit(next, (exit) => {
           let outcome: McpServer.AuditRecord["outcome"]
           let errorCode: number | undefined

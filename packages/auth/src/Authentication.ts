@@ -12,11 +12,11 @@
  *
  * @since 0.2.0
  */
-import { type JsonRpc, McpServer, type McpError, Middleware, RequestContext } from "@emcee/core"
-import { Context, Effect, Layer, type Option, Tracer } from "effect"
+import { type JsonRpc, type McpError, Middleware, RequestContext } from "@emcee/core"
+import { Context, Effect, Layer, Option, Tracer } from "effect"
 import { type Authenticator, AuthenticationError, type Credentials } from "./Authenticator.js"
 import { increment, recordAuthentication } from "./internal/metrics.js"
-import { type Identity, key, Principal } from "./Principal.js"
+import { fromContext, type Identity, key, Principal } from "./Principal.js"
 
 /** Options of the chain's cache. */
 export interface CacheOptions {
@@ -196,10 +196,7 @@ export const optional = (credentials: Credentials): Effect.Effect<Option.Option<
  * The caller a transport authenticated for this request (an HTTP guard), or
  * for the whole connection (a stdio server's environment), as `Principal`.
  */
-const transportPrincipal = (context: Context.Context<never>): Identity | undefined => {
-  const found = Context.getOption(context, Principal)
-  return found._tag === "Some" && !McpServer.isPlaceholder(found.value) ? found.value : undefined
-}
+const transportPrincipal = (context: Context.Context<never>): Identity | undefined => Option.getOrUndefined(fromContext(context))
 
 /**
  * The middleware that provides `Principal` to every handler behind it: the

@@ -43,7 +43,7 @@
 import { recordDenial } from "./internal/metrics.js"
 import { Middleware } from "@emcee/core"
 import { Context, Effect, Option, Schema } from "effect"
-import { type Identity, Principal } from "./Principal.js"
+import { fromContext, type Identity, Principal } from "./Principal.js"
 import { type Policy, Rbac } from "./Rbac.js"
 import * as Scopes from "./Scopes.js"
 
@@ -199,7 +199,7 @@ export const visible = (requirement: Requirement, options: CheckOptions = {}) =>
   const r = normalize(requirement)
   return (context: Context.Context<never>): boolean => {
     if (isEmpty(r)) return true
-    const identity = Context.getOption(context, Principal)
+    const identity = fromContext(context)
     if (Option.isNone(identity)) return false
     const policy = options.policy ?? Option.getOrUndefined(Context.getOption(context, Rbac))
     const hierarchy = options.hierarchy ?? Context.get(context, Scopes.ScopeHierarchy)

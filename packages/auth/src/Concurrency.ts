@@ -28,9 +28,9 @@
 import { recordRejection } from "./internal/metrics.js"
 import type { JsonRpc, McpError, Middleware as M } from "@emcee/core"
 import { Middleware } from "@emcee/core"
-import { Context, Effect, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import * as Keys from "./internal/limitKey.js"
-import { Principal } from "./Principal.js"
+import { fromContext } from "./Principal.js"
 
 /** Names the requests that share permits; see `RateLimit.Key`. */
 export type Key = Keys.Key
@@ -117,7 +117,7 @@ export const limit = (options: Options): M.Middleware<never, ConcurrencyLimited>
         ? next
         : Effect.uninterruptibleMask((restore) =>
           Effect.withFiberRuntime<JsonRpc.JsonObject, McpError.ProtocolError | ConcurrencyLimited>((fiber) => {
-            const k = key(request, Context.getOption(fiber.currentContext, Principal))
+            const k = key(request, fromContext(fiber.currentContext))
             let slot = slots.get(k)
             if (slot === undefined) {
               slot = { users: 0, semaphore: wait ? Effect.unsafeMakeSemaphore(max) : undefined }

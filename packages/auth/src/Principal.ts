@@ -9,7 +9,8 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Schema } from "effect"
+import { McpServer } from "@emcee/core"
+import { Context, Effect, Option, Schema } from "effect"
 
 /** How the caller proved who they are. */
 export type CredentialKind = "api-key" | "jwt" | "opaque-token" | "session" | "environment"
@@ -44,6 +45,18 @@ export class InsufficientScope extends Schema.TaggedError<InsufficientScope>()("
   override get message() {
     return `The caller lacks the "${this.scope}" scope`
   }
+}
+
+/**
+ * The caller in a request's context, when one was authenticated: the
+ * `Principal` a transport (HTTP guard, stdio environment) or a middleware put
+ * there, never the stand-in `McpServer.register` outputs for Layers to
+ * type-check (reading that one is a defect). For policies that serve
+ * anonymous callers too.
+ */
+export const fromContext = (context: Context.Context<never>): Option.Option<Identity> => {
+  const found = Context.getOption(context, Principal)
+  return Option.isSome(found) && McpServer.isPlaceholder(found.value) ? Option.none() : found
 }
 
 /** The optional parts of an identity, for `make`. */

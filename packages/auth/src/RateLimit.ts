@@ -36,7 +36,7 @@ import { Middleware } from "@emcee/core"
 import { Clock, Context, Duration, Effect, Schema } from "effect"
 import * as Limit from "./internal/limit.js"
 import * as Keys from "./internal/limitKey.js"
-import { Principal } from "./Principal.js"
+import { fromContext } from "./Principal.js"
 
 /**
  * Names the bucket a request counts against, from the request and its
@@ -162,7 +162,7 @@ const limiting = (options: CommonOptions, limiter: Limit.Limiter): M.Middleware<
     failure: RateLimited,
     apply: (request, next) =>
       when !== undefined && !when(request) ? next : Effect.withFiberRuntime<JsonRpc.JsonObject, McpError.ProtocolError | RateLimited>((fiber) => {
-        const principal = Context.getOption(fiber.currentContext, Principal)
+        const principal = fromContext(fiber.currentContext)
         const now = Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
         const wait = limiter.take(key(request, principal), now)
         return wait === 0 ? next : Effect.fail(refusal(name, wait))

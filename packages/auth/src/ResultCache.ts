@@ -43,7 +43,7 @@ import { Middleware } from "@emcee/core"
 import { Cause, Clock, Context, Deferred, Duration, Effect, Exit } from "effect"
 import * as Cache from "./internal/cache.js"
 import * as Keys from "./internal/limitKey.js"
-import { Principal } from "./Principal.js"
+import { fromContext } from "./Principal.js"
 
 type JsonObject = JsonRpc.JsonObject
 
@@ -100,7 +100,7 @@ export const make = (options: Options): M.Middleware => {
       // Arguments nested too deeply to serialize: the handler answers them (as invalid); nothing to cache.
       return undefined
     }
-    return Cache.digest([request.method, target, args, partition(request, Context.getOption(context, Principal))])
+    return Cache.digest([request.method, target, args, partition(request, fromContext(context))])
   }
 
   const serve = (key: string, next: Effect.Effect<JsonObject, McpError.ProtocolError>): Effect.Effect<JsonObject, McpError.ProtocolError> =>
