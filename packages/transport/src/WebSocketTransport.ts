@@ -32,7 +32,7 @@
  * @since 0.1.0
  */
 import { isUtf8 } from "node:buffer"
-import { createServer, type IncomingMessage, type Server } from "node:http"
+import { createServer, type IncomingMessage, type Server, STATUS_CODES } from "node:http"
 import type { Duplex } from "node:stream"
 import { JsonRpc, McpServer, RequestContext } from "@emcee/core"
 import { Config, type ConfigError, Context, Duration, Effect, FiberSet, Layer, Queue, Runtime, type Scope } from "effect"
@@ -103,23 +103,20 @@ export interface Running {
   readonly close: Effect.Effect<void>
 }
 
-const refuse = (socket: Duplex, status: number, reason: string) => {
-  if (socket.writable) {
-    const body = JSON.stringify(JsonRpc.failure(null, -32000, reason))
-    socket.end(
-      `HTTP/1.1 ${status} ${reason.split(":")[0]}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
-    )
-  } else socket.destroy()
+/** Answers an upgrade request with a plain HTTP response and closes the socket. */
+const respond = (socket: Duplex, status: number, statusText: string, headers: Readonly<Record<string, string>>, body: string) => {
+  if (!socket.writable) return socket.destroy()
+  const lines = Object.entries({ ...headers, connection: "close", "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) })
+    .map(([name, value]) => `${name}: ${value.replace(/[\r\n]/g, " ")}\r\n`).join("")
+  socket.end(`HTTP/1.1 ${status} ${statusText}\r\n${lines}\r\n${body}`)
 }
 
+const refuse = (socket: Duplex, status: number, reason: string) =>
+  respond(socket, status, reason.split(":")[0]!, {}, JSON.stringify(JsonRpc.failure(null, -32000, reason)))
+
 /** A guard's refusal of an upgrade, as it wrote it. */
-const deny = (socket: Duplex, verdict: HttpGuard.Deny) => {
-  if (!socket.writable) return socket.destroy()
-  const body = verdict.body ?? ""
-  const headers = Object.entries({ ...verdict.headers, connection: "close", "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) })
-    .map(([name, value]) => `${name}: ${value.replace(/[\r\n]/g, " ")}\r\n`).join("")
-  socket.end(`HTTP/1.1 ${verdict.status} ${verdict.status === 401 ? "Unauthorized" : verdict.status === 403 ? "Forbidden" : "Refused"}\r\n${headers}\r\n${body}`)
-}
+const deny = (socket: Duplex, verdict: HttpGuard.Deny) =>
+  respond(socket, verdict.status, STATUS_CODES[verdict.status] ?? "Refused", verdict.headers, verdict.body ?? "")
 
 interface Frame {
   readonly data: RawData

@@ -999,9 +999,8 @@ export const make = (
       const version = incoming.header("mcp-protocol-version")
       const allowed = context.allowed
       // Per-request connections (2026-07-28, stateless mode, initialize) carry the client's address; a session has it from its start.
-      const services = () => withAddress(allowed?.context, incoming.remoteAddress)
       // spec 2026-07-28 basic/versioning "Backward Compatibility": the stateless revision is served per request.
-      if (version !== undefined && McpSchema.isStateless(version)) return postModern(incoming, classified, reply, release, services())
+      if (version !== undefined && McpSchema.isStateless(version)) return postModern(incoming, classified, reply, release, withAddress(allowed?.context, incoming.remoteAddress))
       const init = classified._tag === "Request" && classified.message.method === "initialize"
       // spec "Protocol Version Header": an invalid or unsupported version is a 400, with the
       // 2026-07-28 error a modern client recognizes (-32022, supported and requested).
@@ -1011,7 +1010,7 @@ export const make = (
         release()
         return
       }
-      if (options.stateless) return postStateless(incoming, message, classified, reply, release, services())
+      if (options.stateless) return postStateless(incoming, message, classified, reply, release, withAddress(allowed?.context, incoming.remoteAddress))
       const session = context.session
       if (session !== undefined) {
         if (!ownedBy(session, allowed, reply)) return release()
@@ -1023,7 +1022,7 @@ export const make = (
           release()
           return
         }
-        return initialize(classified.message as JsonRpc.Request, message, reply, release, allowed, services())
+        return initialize(classified.message as JsonRpc.Request, message, reply, release, allowed, withAddress(allowed?.context, incoming.remoteAddress))
       }
       // spec "Session Management" 2.: requests other than initialize without a session id get 400.
       fail(reply, 400, TRANSPORT_ERROR, "Bad Request: Mcp-Session-Id header is required")
