@@ -26,6 +26,12 @@ export interface CacheOptions {
   readonly maxAgeMillis?: number
   /** How long a refused credential is refused from the cache without verifying it again. Default 5 seconds. */
   readonly refusalMillis?: number
+  /**
+   * Most refused credentials kept, apart from the verified ones (so a flood
+   * of made-up credentials cannot push verified callers out of the cache).
+   * Default 1,000.
+   */
+  readonly maxRefusals?: number
 }
 
 /** The authenticators of a server, in order, behind one cache. */
@@ -47,9 +53,49 @@ export interface Service {
 /** Service tag of the server's authentication. */
 export class Authentication extends Context.Tag("@emcee/auth/Authentication")<Authentication, Service>() {}
 
-type Entry =
-  | { readonly ok: true; readonly identity: Identity; readonly until: number }
-  | { readonly ok: false; readonly error: AuthenticationError; readonly until: number }
+interface Verified {
+  readonly identity: Identity
+  readonly until: number
+}
+
+interface Refused {
+  readonly error: AuthenticationError
+  readonly until: number
+}
+
+/**
+ * One map per authenticator, keyed by the credential itself, with one bound
+ * over all of them: past it, the oldest entry of the largest map goes.
+ */
+const boundedMaps = <V extends { readonly until: number }>(count: number, max: number) => {
+  const maps = Array.from({ length: count }, () => new Map<string, V>())
+  let size = 0
+  return {
+    get: (index: number, key: string, now: number): V | undefined => {
+      const map = maps[index]!
+      const value = map.get(key)
+      if (value === undefined || value.until > now) return value
+      map.delete(key)
+      size--
+      return undefined
+    },
+    set: (index: number, key: string, value: V): void => {
+      if (max <= 0) return
+      const map = maps[index]!
+      if (map.delete(key)) size--
+      map.set(key, value)
+      size++
+      while (size > max) {
+        let largest = map
+        for (const m of maps) if (m.size > largest.size) largest = m
+        const oldest = largest.keys().next()
+        if (oldest.done === true) break
+        largest.delete(oldest.value)
+        size--
+      }
+    }
+  }
+}
 
 const missing = new AuthenticationError({ reason: "missing", description: "No credential was presented" })
 
@@ -63,39 +109,9 @@ export const make = (authenticators: ReadonlyArray<Authenticator>, options: Cach
   const maxEntries = options.maxEntries ?? 10_000
   const maxAge = options.maxAgeMillis ?? 5 * 60_000
   const refusal = options.refusalMillis ?? 5_000
-  // One cache per authenticator, keyed by the credential itself; the bound is over all of them.
-  const caches = authenticators.map(() => new Map<string, Entry>())
-  let size = 0
+  const verified = boundedMaps<Verified>(authenticators.length, maxEntries)
+  const refused = boundedMaps<Refused>(authenticators.length, maxEntries <= 0 ? 0 : options.maxRefusals ?? 1_000)
   const okCounters = authenticators.map((a) => recordAuthentication.of(a.name, "ok"))
-
-  const remember = (index: number, credential: string, entry: Entry) => {
-    if (maxEntries <= 0) return
-    const cache = caches[index]!
-    if (cache.delete(credential)) size--
-    cache.set(credential, entry)
-    size++
-    while (size > maxEntries) {
-      // The oldest entry of the largest cache goes first.
-      let largest = cache
-      for (const c of caches) if (c.size > largest.size) largest = c
-      const oldest = largest.keys().next()
-      if (oldest.done === true) break
-      largest.delete(oldest.value)
-      size--
-    }
-  }
-
-  const lookup = (index: number, credential: string, now: number): Entry | undefined => {
-    const cache = caches[index]!
-    const entry = cache.get(credential)
-    if (entry === undefined) return undefined
-    if (entry.until <= now) {
-      cache.delete(credential)
-      size--
-      return undefined
-    }
-    return entry
-  }
 
   const peek = (credentials: Credentials): Identity | undefined => {
     const now = Date.now()
@@ -103,33 +119,38 @@ export const make = (authenticators: ReadonlyArray<Authenticator>, options: Cach
       const authenticator = authenticators[i]!
       const credential = authenticator.credential(credentials)
       if (credential === undefined) continue
-      const entry = authenticator.cacheable === false ? undefined : lookup(i, credential, now)
-      if (entry === undefined) return undefined
-      if (entry.ok) {
+      if (authenticator.cacheable === false) return undefined
+      const known = verified.get(i, credential, now)
+      if (known !== undefined) {
         increment(okCounters[i]!)
-        return entry.identity
+        return known.identity
       }
+      // Refused a moment ago: the next authenticator may accept the request.
+      if (refused.get(i, credential, now) === undefined) return undefined
     }
     return undefined
   }
 
   const verify = (index: number, authenticator: Authenticator, credential: string) => {
     if (authenticator.cacheable === false) return authenticator.verify(credential)
-    const entry = lookup(index, credential, Date.now())
-    if (entry !== undefined) return entry.ok ? Effect.succeed(entry.identity) : Effect.fail(entry.error)
+    const now = Date.now()
+    const known = verified.get(index, credential, now)
+    if (known !== undefined) return Effect.succeed(known.identity)
+    const refusedBefore = refused.get(index, credential, now)
+    if (refusedBefore !== undefined) return Effect.fail(refusedBefore.error)
     return authenticator.verify(credential).pipe(
       Effect.tap((identity) =>
         Effect.sync(() => {
           const now = Date.now()
           const until = Math.min(identity.expiresAt ?? Number.POSITIVE_INFINITY, now + maxAge)
-          if (until > now) remember(index, credential, { ok: true, identity, until })
+          if (until > now) verified.set(index, credential, { identity, until })
         })
       ),
       Effect.tapError((error) =>
         // An unreachable verifier is not the credential's fault: ask again next time.
         error.reason === "unavailable" || refusal <= 0
           ? Effect.void
-          : Effect.sync(() => remember(index, credential, { ok: false, error, until: Date.now() + refusal }))
+          : Effect.sync(() => refused.set(index, credential, { error, until: Date.now() + refusal }))
       )
     )
   }

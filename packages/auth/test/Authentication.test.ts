@@ -82,4 +82,19 @@ describe("Authentication chain", () => {
       yield* Effect.flip(unreachable.authenticate(fromHeaders({ "x-d": "k" })))
       expect(down.calls).toEqual(["k", "k"])
     }))
+
+  it.effect("a flood of refused credentials cannot push a verified caller out of the cache (refusals are bounded apart)", () =>
+    Effect.gen(function*() {
+      const a = counting("a", "x-a", (v) => v === "good", 60_000)
+      const chain = Authentication.make([a.authenticator], { maxEntries: 2, maxRefusals: 3 })
+      yield* chain.authenticate(fromHeaders({ "x-a": "good" }))
+      for (let i = 0; i < 50; i++) yield* Effect.flip(chain.authenticate(fromHeaders({ "x-a": `forged-${i}` })))
+      expect(chain.peek(fromHeaders({ "x-a": "good" }))?.subject).toBe("a:good")
+      // The newest refusals are still cached; the oldest were let go.
+      yield* Effect.flip(chain.authenticate(fromHeaders({ "x-a": "forged-49" })))
+      yield* Effect.flip(chain.authenticate(fromHeaders({ "x-a": "forged-0" })))
+      expect(a.calls.filter((c) => c === "forged-49")).toHaveLength(1)
+      expect(a.calls.filter((c) => c === "forged-0")).toHaveLength(2)
+    }))
 })
+
