@@ -71,10 +71,10 @@ const boundedMaps = <V extends { readonly until: number }>(count: number, max: n
   const maps = Array.from({ length: count }, () => new Map<string, V>())
   let size = 0
   return {
-    get: (index: number, key: string, now: number): V | undefined => {
+    get: (index: number, key: string, now: number, valid?: (value: V) => boolean): V | undefined => {
       const map = maps[index]!
       const value = map.get(key)
-      if (value === undefined || value.until > now) return value
+      if (value === undefined || (value.until > now && (valid === undefined || valid(value)))) return value
       map.delete(key)
       size--
       return undefined
@@ -112,6 +112,10 @@ export const make = (authenticators: ReadonlyArray<Authenticator>, options: Cach
   const verified = boundedMaps<Verified>(authenticators.length, maxEntries)
   const refused = boundedMaps<Refused>(authenticators.length, maxEntries <= 0 ? 0 : options.maxRefusals ?? 1_000)
   const okCounters = authenticators.map((a) => recordAuthentication.of(a.name, "ok"))
+  const stillValid = authenticators.map((a) => {
+    const check = a.stillValid
+    return check === undefined ? undefined : (entry: Verified) => check(entry.identity)
+  })
 
   const peek = (credentials: Credentials): Identity | undefined => {
     const now = Date.now()
@@ -120,7 +124,7 @@ export const make = (authenticators: ReadonlyArray<Authenticator>, options: Cach
       const credential = authenticator.credential(credentials)
       if (credential === undefined) continue
       if (authenticator.cacheable === false) return undefined
-      const known = verified.get(i, credential, now)
+      const known = verified.get(i, credential, now, stillValid[i])
       if (known !== undefined) {
         increment(okCounters[i]!)
         return known.identity
@@ -134,7 +138,7 @@ export const make = (authenticators: ReadonlyArray<Authenticator>, options: Cach
   const verify = (index: number, authenticator: Authenticator, credential: string) => {
     if (authenticator.cacheable === false) return authenticator.verify(credential)
     const now = Date.now()
-    const known = verified.get(index, credential, now)
+    const known = verified.get(index, credential, now, stillValid[index])
     if (known !== undefined) return Effect.succeed(known.identity)
     const refusedBefore = refused.get(index, credential, now)
     if (refusedBefore !== undefined) return Effect.fail(refusedBefore.error)

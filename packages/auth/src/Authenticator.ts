@@ -62,6 +62,12 @@ export interface Authenticator {
    * each use must reach the store.
    */
   readonly cacheable?: boolean
+  /**
+   * A cheap synchronous check of an identity the cache holds, made on every
+   * cache hit: false drops it and verifies the credential again (e.g. a
+   * token this process saw revoked). Default: always still valid.
+   */
+  readonly stillValid?: (identity: Identity) => boolean
 }
 
 /**

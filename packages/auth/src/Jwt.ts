@@ -59,7 +59,7 @@ const all: ReadonlySet<string> = new Set([...hmac, ...asymmetric])
 /** A public key: PEM (SPKI, or a certificate), a JWK, a Node `KeyObject` or a WebCrypto `CryptoKey`. */
 export type PublicKey = string | jose.JWK | KeyObject | CryptoKey
 
-/** Options of `make`. Exactly one of `secret`, `publicKey`, `jwks` and `jwksUrl` gives the keys. */
+/** Options of `make`. Exactly one of `secret`, `publicKey`, `jwks`, `jwksUrl` and `keys` gives the keys. */
 export interface Options {
   /** Names the authenticator (default `jwt`). */
   readonly name?: string
@@ -84,6 +84,14 @@ export interface Options {
   readonly jwks?: jose.JSONWebKeySet
   /** The URL of a JSON Web Key Set, fetched when needed and cached. */
   readonly jwksUrl?: string | URL
+  /**
+   * A function picking the key of a token by its header (jose's
+   * `JWTVerifyGetKey`), for a key set held in this process, e.g. the
+   * rotating keys of an embedded `AuthorizationServer`. Asymmetric
+   * algorithms only. A rejection with jose's `JWKSNoMatchingKey` refuses
+   * the token; any other rejection means the keys are unavailable.
+   */
+  readonly keys?: jose.JWTVerifyGetKey
   /** After a fetch, how long an unknown `kid` waits before it may trigger another, in seconds. Default 30. */
   readonly jwksCooldownSeconds?: number
   /** How long fetched keys are used before they are fetched again, in seconds. Default 600. */
@@ -181,8 +189,8 @@ interface Resolved {
 }
 
 const resolveKey = (options: Options): Resolved => {
-  const given = (["secret", "publicKey", "jwks", "jwksUrl"] as const).filter((k) => options[k] !== undefined)
-  if (given.length !== 1) fail(`give exactly one of secret, publicKey, jwks and jwksUrl (got ${given.length === 0 ? "none" : given.join(", ")})`)
+  const given = (["secret", "publicKey", "jwks", "jwksUrl", "keys"] as const).filter((k) => options[k] !== undefined)
+  if (given.length !== 1) fail(`give exactly one of secret, publicKey, jwks, jwksUrl and keys (got ${given.length === 0 ? "none" : given.join(", ")})`)
   if (options.secret !== undefined) {
     const bytes = secretBytes(options.secret)
     // RFC 7518 §3.2: "A key of the same size as the hash output ... or larger MUST be used".
@@ -204,6 +212,7 @@ const resolveKey = (options: Options): Resolved => {
     }
     return { key: getKey, algorithms: [...new Set(options.jwks.keys.flatMap(algorithmsOfJwk))] }
   }
+  if (options.keys !== undefined) return { key: guardedKeys(options.keys), algorithms: asymmetric }
   let url: URL
   try {
     url = new URL(options.jwksUrl!)
@@ -216,20 +225,21 @@ const resolveKey = (options: Options): Resolved => {
     cacheMaxAge: seconds(options.jwksCacheMaxAgeSeconds, 600, "jwksCacheMaxAgeSeconds") * 1000,
     timeoutDuration: Math.round(seconds(options.jwksTimeoutMillis, 5000, "jwksTimeoutMillis"))
   })
-  const getKey: jose.JWTVerifyGetKey = async (header, token) => {
-    try {
-      return await remote(header, token)
-    } catch (error) {
-      // The token names a key the set lacks (or several): the token's fault. Anything
-      // else (network, non-200, not JSON, not a key set, timeout) is the endpoint's.
-      if (
-        error instanceof jose.errors.JWKSNoMatchingKey || error instanceof jose.errors.JWKSMultipleMatchingKeys ||
-        error instanceof jose.errors.JOSENotSupported
-      ) throw error
-      throw new Unavailable("JWKS unavailable", { cause: error })
-    }
+  return { key: guardedKeys(remote), algorithms: asymmetric }
+}
+
+/** `getKey`, with every failure that is not the token's fault (network, non-200, not a key set, timeout) made `Unavailable`. */
+const guardedKeys = (getKey: jose.JWTVerifyGetKey): jose.JWTVerifyGetKey => async (header, token) => {
+  try {
+    return await getKey(header, token)
+  } catch (error) {
+    // The token names a key the set lacks (or several): the token's fault.
+    if (
+      error instanceof jose.errors.JWKSNoMatchingKey || error instanceof jose.errors.JWKSMultipleMatchingKeys ||
+      error instanceof jose.errors.JOSENotSupported
+    ) throw error
+    throw new Unavailable("JWKS unavailable", { cause: error })
   }
-  return { key: getKey, algorithms: asymmetric }
 }
 
 const invalid = (description: string) => new AuthenticationError({ reason: "invalid", description })

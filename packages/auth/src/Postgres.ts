@@ -1,6 +1,7 @@
 /**
  * @emcee/auth's stores in PostgreSQL, for servers running as several
- * replicas: login sessions (`sessionStore`) and API keys (`apiKeyStore`).
+ * replicas: login sessions (`sessionStore`), API keys (`apiKeyStore`) and
+ * the authorization server's state (`oauthStore`, tables `emcee_oauth_*`).
  * Every replica's Layer on one database shares the same state: a logout
  * takes effect everywhere on the next request (sessions are never cached),
  * a revoked API key once each replica's `Authentication` cache lets go of
@@ -33,18 +34,20 @@ import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, Layer } from "effect"
 import * as ApiKeys from "./ApiKeys.js"
+import { makePostgresOAuthStore } from "./internal/oauth/postgresStore.js"
 import { makePostgresApiKeyStore, type PostgresApiKeyStore } from "./internal/postgresApiKeys.js"
 import { migrate as migrateComponent } from "./internal/postgresSchema.js"
 import { makePostgresSessionStore } from "./internal/postgresSessions.js"
+import * as OAuthStore from "./OAuthStore.js"
 import * as SessionStore from "./SessionStore.js"
 
 /**
  * Creates or upgrades every table of @emcee/auth (what the Layers do for
  * their own tables), for a deployment step that migrates ahead of the servers.
  */
-export const migrate: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Effect.zipRight(
-  migrateComponent("sessions"),
-  migrateComponent("api_keys")
+export const migrate: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Effect.all(
+  [migrateComponent("sessions"), migrateComponent("api_keys"), migrateComponent("oauth")],
+  { discard: true }
 )
 
 /** A session store in PostgreSQL (table `emcee_auth_sessions`), created when missing. */
@@ -71,3 +74,18 @@ export const makeApiKeyStore: Effect.Effect<ApiKeyStore, SqlError, SqlClient.Sql
 
 /** An API key store in PostgreSQL (`makeApiKeyStore`), as the `ApiKeys.Store` service (see `ApiKeys.fromStore`). */
 export const apiKeyStore: Layer.Layer<ApiKeys.Store, SqlError, SqlClient.SqlClient> = Layer.effect(ApiKeys.Store, makePostgresApiKeyStore)
+
+/**
+ * The authorization server's store in PostgreSQL (tables `emcee_oauth_*`),
+ * created when missing; shared by every replica on the database, so a token
+ * issued by one replica is refreshed, introspected or revoked by another.
+ *
+ * @since 0.3.0
+ */
+export const makeOAuthStore: Effect.Effect<OAuthStore.Service, SqlError, SqlClient.SqlClient> = makePostgresOAuthStore
+
+/** The authorization server's store in PostgreSQL (`makeOAuthStore`), as a Layer. @since 0.3.0 */
+export const oauthStore: Layer.Layer<OAuthStore.OAuthStore, SqlError, SqlClient.SqlClient> = Layer.effect(
+  OAuthStore.OAuthStore,
+  makePostgresOAuthStore
+)

@@ -1,6 +1,7 @@
 /**
  * @emcee/auth: who is calling, what they may do, and the policies around
- * it (rate limits, caching, concurrency, retries).
+ * it (rate limits, caching, concurrency, retries); and an OAuth 2.1
+ * authorization server with upstream identity providers.
  *
  * @since 0.1.0
  */
@@ -24,3 +25,10 @@ export * as Introspection from "./Introspection.js"
 export * as Presets from "./Presets.js"
 export * as Postgres from "./Postgres.js"
 export * as Tenants from "./Tenants.js"
+export * as AuthorizationServer from "./AuthorizationServer.js"
+export * as OAuthStore from "./OAuthStore.js"
+export * as OAuthError from "./OAuthError.js"
+export * as OAuthClients from "./OAuthClients.js"
+export * as SigningKeys from "./SigningKeys.js"
+export * as Upstream from "./Upstream.js"
+export * as UpstreamTokens from "./UpstreamTokens.js"

@@ -110,7 +110,7 @@ describe("PostgreSQL sessions", () => {
       yield* Effect.all(contexts.map((context) => onReplica(context, Postgres.migrate)), { concurrency: "unbounded" })
       const versions = yield* onReplica(contexts[0]!, Effect.flatMap(SqlClient.SqlClient, (sql) =>
         sql<{ readonly component: string; readonly version: number }>`SELECT component, version FROM emcee_auth_schema ORDER BY component`))
-      expect(versions).toEqual([{ component: "api_keys", version: 1 }, { component: "sessions", version: 1 }])
+      expect(versions).toEqual([{ component: "api_keys", version: 1 }, { component: "oauth", version: 1 }, { component: "sessions", version: 1 }])
       // and again: nothing to do
       yield* onReplica(contexts[1]!, Postgres.migrate)
       const store = yield* onReplica(contexts[2]!, Postgres.makeSessionStore)

@@ -49,6 +49,119 @@ const components: Readonly<Record<string, ReadonlyArray<Step>>> = {
           sql`CREATE INDEX IF NOT EXISTS emcee_auth_api_keys_expires ON emcee_auth_api_keys (expires_at) WHERE expires_at IS NOT NULL`
         ])
       )
+  ],
+  // The authorization server's state (see OAuthStore). No column holds a live credential: codes, tokens,
+  // device codes and secrets are kept by digest; private keys and upstream tokens sealed.
+  oauth: [
+    (sql) =>
+      Effect.forEach([
+        sql`CREATE TABLE IF NOT EXISTS emcee_oauth_clients (
+          client_id text PRIMARY KEY,
+          origin text NOT NULL CHECK (origin IN ('static', 'dynamic')),
+          metadata jsonb NOT NULL,
+          secret_digest text,
+          secret_expires_at timestamptz,
+          registration_token_digest text,
+          created_at timestamptz NOT NULL,
+          last_used_at timestamptz,
+          unused_expires_at timestamptz
+        )`,
+        sql`CREATE INDEX IF NOT EXISTS emcee_oauth_clients_unused ON emcee_oauth_clients (unused_expires_at)
+          WHERE unused_expires_at IS NOT NULL`,
+        sql`CREATE TABLE IF NOT EXISTS emcee_oauth_grants (
+          grant_id text PRIMARY KEY,
+          client_id text NOT NULL,
+          subject text NOT NULL,
+          tenant text,
+          identity jsonb NOT NULL,
+          scopes jsonb NOT NULL,
+          resources jsonb NOT NULL,
+          auth_time timestamptz NOT NULL,
+          upstream text,
+          created_at timestamptz NOT NULL,
+          expires_at timestamptz NOT NULL,
+          revoked_at timestamptz,
+          revoked_reason text
+        )`,
+        sql`CREATE INDEX IF NOT EXISTS emcee_oauth_grants_subject ON emcee_oauth_grants (subject, client_id)`,
+        sql`CREATE INDEX IF NOT EXISTS emcee_oauth_grants_expires ON emcee_oauth_grants (expires_at)`,
+        sql`CREATE TABLE IF NOT EXISTS emcee_oauth_codes (
+          digest text PRIMARY KEY,
+          client_id text NOT NULL,
+          redirect_uri text NOT NULL,
+          code_challenge text NOT NULL,
+          grant_record jsonb NOT NULL,
+          expires_at timestamptz NOT NULL,
+          used_at timestamptz
+        )`,
+        sql`CREATE INDEX IF NOT EXISTS emcee_oauth_codes_expires ON emcee_oauth_codes (expires_at)`,
+        sql`CREATE TABLE IF NOT EXISTS emcee_oauth_refresh_tokens (
+          digest text PRIMARY KEY,
+          grant_id text NOT NULL,
+          created_at timestamptz NOT NULL,
+          expires_at timestamptz NOT NULL,
+          rotated_at timestamptz
+        )`,
+        sql`CREATE INDEX IF NOT EXISTS emcee_oauth_refresh_tokens_grant ON emcee_oauth_refresh_tokens (grant_id)`,
+        sql`CREATE INDEX IF NOT EXISTS emcee_oauth_refresh_tokens_expires ON emcee_oauth_refresh_tokens (expires_at)`,
+        sql`CREATE TABLE IF NOT EXISTS emcee_oauth_revoked_access_tokens (
+          jti text PRIMARY KEY,
+          expires_at timestamptz NOT NULL
+        )`,
+        sql`CREATE INDEX IF NOT EXISTS emcee_oauth_revoked_access_tokens_expires ON emcee_oauth_revoked_access_tokens (expires_at)`,
+        // tenant_key tells "no tenant" from every tenant (a primary key cannot hold NULL).
+        sql`CREATE TABLE IF NOT EXISTS emcee_oauth_consents (
+          subject text NOT NULL,
+          tenant text,
+          tenant_key text GENERATED ALWAYS AS (coalesce('=' || tenant, '')) STORED,
+          client_id text NOT NULL,
+          scopes jsonb NOT NULL,
+          resources jsonb NOT NULL,
+          granted_at timestamptz NOT NULL,
+          PRIMARY KEY (subject, client_id, tenant_key)
+        )`,
+        sql`CREATE TABLE IF NOT EXISTS emcee_oauth_device_codes (
+          digest text PRIMARY KEY,
+          user_code text NOT NULL UNIQUE,
+          client_id text NOT NULL,
+          scopes jsonb NOT NULL,
+          resources jsonb NOT NULL,
+          expires_at timestamptz NOT NULL,
+          interval_seconds integer NOT NULL,
+          last_polled_at timestamptz,
+          status text NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'redeemed')),
+          grant_record jsonb
+        )`,
+        sql`CREATE INDEX IF NOT EXISTS emcee_oauth_device_codes_expires ON emcee_oauth_device_codes (expires_at)`,
+        sql`CREATE TABLE IF NOT EXISTS emcee_oauth_interactions (
+          digest text PRIMARY KEY,
+          kind text NOT NULL,
+          data jsonb NOT NULL,
+          expires_at timestamptz NOT NULL
+        )`,
+        sql`CREATE INDEX IF NOT EXISTS emcee_oauth_interactions_expires ON emcee_oauth_interactions (expires_at)`,
+        sql`CREATE TABLE IF NOT EXISTS emcee_oauth_upstream_tokens (
+          provider text NOT NULL,
+          subject text NOT NULL,
+          sealed_access_token text NOT NULL,
+          sealed_refresh_token text,
+          expires_at timestamptz,
+          scopes jsonb NOT NULL,
+          updated_at timestamptz NOT NULL,
+          PRIMARY KEY (provider, subject)
+        )`,
+        sql`CREATE TABLE IF NOT EXISTS emcee_oauth_signing_keys (
+          kid text PRIMARY KEY,
+          alg text NOT NULL,
+          public_jwk jsonb NOT NULL,
+          sealed_private_jwk text NOT NULL,
+          created_at timestamptz NOT NULL,
+          active_at timestamptz NOT NULL,
+          retires_at timestamptz NOT NULL,
+          expires_at timestamptz NOT NULL
+        )`,
+        sql`CREATE INDEX IF NOT EXISTS emcee_oauth_signing_keys_expires ON emcee_oauth_signing_keys (expires_at)`
+      ], (statement) => statement, { discard: true })
   ]
 }
 
