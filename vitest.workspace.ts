@@ -10,5 +10,6 @@ export default [
   "packages/cli",
   "examples/everything",
   "examples/auth",
+  "examples/oauth",
   "reliability"
 ]

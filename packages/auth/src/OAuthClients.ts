@@ -414,7 +414,12 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError.Confi
         if (problem !== undefined) {
           return Effect.fail(OAuthError.invalidClient(`The client id is not a usable metadata document URL: it ${problem}`))
         }
-        return Effect.map(documentCache.get(clientId), (entry) => entry.found)
+        // A document not to be kept (no-store, no-cache) serves the callers waiting for this fetch, then is dropped
+        // (a TTL of 0 would still hit within the same millisecond).
+        return documentCache.get(clientId).pipe(
+          Effect.tap((entry) => entry.ttl === 0 ? documentCache.invalidate(clientId) : Effect.void),
+          Effect.map((entry) => entry.found)
+        )
       }
       if (clientId.length > 255) return Effect.fail(unknown)
       return store.getClient(clientId).pipe(

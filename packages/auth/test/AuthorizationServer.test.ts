@@ -340,3 +340,22 @@ describe("revocation (RFC 7009) and introspection (RFC 7662)", () => {
     expect(publicCaller.status).toBe(401)
   })
 })
+
+describe("browser-based clients (CORS)", () => {
+  it("answers the preflight of the token and registration endpoints and the metadata, and marks their responses", async () => {
+    for (const path of ["/token", "/register", "/revoke", "/.well-known/oauth-authorization-server"]) {
+      const preflight = await fetch(server.url(path), {
+        method: "OPTIONS",
+        headers: { origin: "http://localhost:6274", "access-control-request-method": "POST", "access-control-request-headers": "content-type, mcp-protocol-version" }
+      })
+      expect(preflight.status).toBe(204)
+      expect(preflight.headers.get("access-control-allow-origin")).toBe("*")
+      expect(preflight.headers.get("access-control-allow-headers")).toMatch(/MCP-Protocol-Version/i)
+    }
+    const refused = await postForm(server.url("/token"), { grant_type: "refresh_token", refresh_token: "x", client_id: "public-app" })
+    expect(refused.headers.get("access-control-allow-origin")).toBe("*")
+    // The browser pages are not readable across origins.
+    const page = await fetch(server.url("/login?interaction=x"))
+    expect(page.headers.get("access-control-allow-origin")).toBeNull()
+  })
+})

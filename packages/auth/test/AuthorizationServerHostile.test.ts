@@ -318,3 +318,43 @@ describe("protocol abuse", () => {
     expect([400, 404]).toContain(seen.status)
   })
 })
+
+describe("guessing", () => {
+  it("throttles password guessing per username (OWASP login throttling) with 429 and Retry-After", async () => {
+    const browser = new Browser()
+    const page = await browser.follow(authorizeUrl(server, request()), server.origin)
+    const form = { interaction: inputValue(page.body, "interaction")!, csrf_token: inputValue(page.body, "csrf_token")! }
+    const statuses: Array<number> = []
+    for (let i = 0; i < 11; i++) statuses.push((await browser.post(server.url("/login"), { ...form, username: "Mallory", password: `guess-${i}` })).status)
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true)
+    const limited = await browser.post(server.url("/login"), { ...form, username: "mallory", password: "wonderland" })
+    expect(limited.status).toBe(429)
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0)
+  })
+})
+
+describe("dynamic registration of native apps (RFC 8252)", () => {
+  it("takes a client with loopback redirect URIs and no application_type as native, as the SDKs register", async () => {
+    const fresh = await startAuthorizationServer((issuer) => ({
+      ...baseOptions(issuer),
+      clients: { ...baseOptions(issuer).clients, dynamicRegistration: {} }
+    }))
+    try {
+      const response = await fetch(fresh.url("/register"), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ redirect_uris: ["http://localhost:6274/oauth/callback"], token_endpoint_auth_method: "none", client_name: "SDK", grant_types: ["authorization_code", "refresh_token"] })
+      })
+      expect(response.status).toBe(201)
+      expect(((await response.json()) as Record<string, unknown>).application_type).toBe("native")
+      const web = await fetch(fresh.url("/register"), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ redirect_uris: ["http://localhost:6274/cb"], application_type: "web", client_name: "Web" })
+      })
+      expect(web.status).toBe(400)
+    } finally {
+      await fresh.close()
+    }
+  })
+})

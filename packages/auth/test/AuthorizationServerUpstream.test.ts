@@ -45,7 +45,10 @@ beforeAll(async () => {
       defaultScopes: ["files:read"]
     }
   })
-  server = await startAuthorizationServer((i) => ({ ...baseOptions(i), localLogin: undefined, upstreams: [upstream] }), OAuthStore.memory, issuer)
+  server = await startAuthorizationServer((i) => {
+    const { localLogin: _, ...options } = baseOptions(i)
+    return { ...options, upstreams: [upstream] }
+  }, OAuthStore.memory, issuer)
 }, 60_000)
 afterAll(async () => {
   await server?.close()

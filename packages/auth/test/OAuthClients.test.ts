@@ -288,8 +288,9 @@ describe("RFC 7591 dynamic registration", () => {
       ["javascript scheme", { application_type: "native", redirect_uris: ["javascript:alert(1)"] }, "invalid_redirect_uri", "not allowed"],
       ["no redirect for code", { redirect_uris: [] }, "invalid_redirect_uri", "required"],
       ["web with http", { redirect_uris: ["http://app.example.com/cb"] }, "invalid_redirect_uri", "web clients must use https"],
-      ["web with loopback http", { redirect_uris: ["http://127.0.0.1:8080/cb"] }, "invalid_redirect_uri", "application_type \"native\""],
-      ["web with custom scheme", { redirect_uris: ["com.example.app:/cb"] }, "invalid_redirect_uri", "web clients must use https"],
+      ["web with loopback http", { application_type: "web", redirect_uris: ["http://127.0.0.1:8080/cb"] }, "invalid_redirect_uri", "application_type \"native\""],
+      ["web with custom scheme", { application_type: "web", redirect_uris: ["com.example.app:/cb"] }, "invalid_redirect_uri", "web clients must use https"],
+      ["no type, loopback and remote http mixed (not native)", { redirect_uris: ["http://127.0.0.1:8080/cb", "http://app.example.com/cb"] }, "invalid_redirect_uri", "web clients must use https"],
       ["native with remote http", { ...nativeBody, redirect_uris: ["http://app.example.com/cb"] }, "invalid_redirect_uri", "not loopback"],
       ["bad application_type", { ...nativeBody, application_type: "desktop" }, "invalid_client_metadata", "application_type"],
       ["code without authorization_code", { ...nativeBody, grant_types: ["refresh_token"], response_types: ["code"] }, "invalid_client_metadata", "inconsistent"],
@@ -338,7 +339,7 @@ describe("RFC 7591 dynamic registration", () => {
 
   it("web clients may use loopback http when configured (development)", async () => {
     const { clients, ok } = await setup({ dynamicRegistration: { allowLoopbackHttpForWeb: true } })
-    const info = await ok(clients.register({ redirect_uris: ["http://localhost:8080/cb"], token_endpoint_auth_method: "none" }, { now }))
+    const info = await ok(clients.register({ application_type: "web", redirect_uris: ["http://localhost:8080/cb"], token_endpoint_auth_method: "none" }, { now }))
     const client = await ok(clients.resolve(info.client_id, now))
     // A web client's loopback redirect is matched exactly: no port variation.
     expect(clients.redirectUriAllowed(client, "http://localhost:8080/cb")).toBe(true)

@@ -46,6 +46,14 @@ const loopbackHosts = new Set(["127.0.0.1", "[::1]", "localhost"])
 /** Whether a parsed URL is http on a loopback host (RFC 8252 §7.3 and §8.3). */
 const isLoopbackHttp = (url: URL): boolean => url.protocol === "http:" && loopbackHosts.has(url.hostname)
 
+/** Whether every redirect URI given is loopback http or a private-use scheme (and there is at least one). */
+const nativeLooking = (uris: unknown): boolean =>
+  Array.isArray(uris) && uris.length > 0 && uris.every((uri) => {
+    if (typeof uri !== "string" || !URL.canParse(uri)) return false
+    const url = new URL(uri)
+    return isLoopbackHttp(url) || (url.protocol !== "https:" && url.protocol !== "http:" && !forbiddenSchemes.has(url.protocol))
+  })
+
 /** Schemes no redirect may use (they run code or read local data in the browser). */
 const forbiddenSchemes = new Set(["javascript:", "data:", "vbscript:", "file:", "blob:", "about:", "filesystem:"])
 
@@ -154,8 +162,10 @@ export const checkMetadata = (body: unknown, rules: MetadataRules): Result<Clien
   if (!isObject(body)) return invalid("The client metadata must be a JSON object")
   const out: Record<string, unknown> = {}
 
-  // application_type (OIDC Registration §2): web or native.
-  const applicationType = body["application_type"] ?? rules.defaultApplicationType
+  // application_type (OIDC Registration §2): web or native. Absent, a client whose redirect URIs
+  // are all loopback http or private-use schemes is a native app (RFC 8252 §7.1, §7.3): what MCP
+  // clients such as the official SDKs register without naming a type.
+  const applicationType = body["application_type"] ?? (nativeLooking(body["redirect_uris"]) ? "native" : rules.defaultApplicationType)
   if (applicationType !== undefined && applicationType !== "web" && applicationType !== "native") {
     return invalid("application_type must be \"web\" or \"native\"")
   }

@@ -18,8 +18,15 @@ import * as Http from "./http.js"
 import * as Pages from "./pages.js"
 import * as Pkce from "./pkce.js"
 import { makeSealer } from "./seal.js"
+import { slidingWindow } from "../limit.js"
 
 const GRANT_DEVICE = "urn:ietf:params:oauth:grant-type:device_code"
+const CORS = { "access-control-allow-origin": "*", "access-control-expose-headers": "WWW-Authenticate, Retry-After" } as const
+const PREFLIGHT = {
+  "access-control-allow-methods": "GET, POST, PUT, DELETE",
+  "access-control-allow-headers": "Authorization, Content-Type, MCP-Protocol-Version",
+  "access-control-max-age": "86400"
+} as const
 const SESSION_COOKIE = "emcee_oauth_session"
 const BROWSER_COOKIE = "emcee_oauth_browser"
 /** RFC 8628 §6.1: a user code from 20 consonants, 8 characters (about 34.6 bits), shown as XXXX-XXXX. */
@@ -257,7 +264,8 @@ export const makeAuthorizationServer = (
       return key.value
     }
     const jwtOf = (audience: string | ReadonlyArray<string>) =>
-      Jwt.make({ name: "oauth", issuer, audience, typ: "at+jwt", keys: getKey, claims: { tenant: "tenant", roles: "roles" } })
+      // Its own tokens on its own clock (replicas' clocks agree within seconds): 5 s of skew, not the default 30.
+      Jwt.make({ name: "oauth", issuer, audience, typ: "at+jwt", keys: getKey, clockToleranceSeconds: 5, claims: { tenant: "tenant", roles: "roles" } })
     /** Any of this server's access tokens, whatever its audience (for revocation and introspection). */
     const anyAudience = jwtOf([...resources.keys()])
 
@@ -419,8 +427,11 @@ export const makeAuthorizationServer = (
         if (redirectUri === undefined || !clients.redirectUriAllowed(client, redirectUri)) {
           return message("Invalid redirect", "The application asked to return to an address it did not register (OAuth 2.1 §4.1.1: exact match).")
         }
-        const state = p.get("state")
+        const given = p.get("state")
+        // A state is echoed back: a huge one is refused rather than stored and reflected.
+        const state = given !== undefined && given.length > 2048 ? undefined : given
         const fail = (error: OAuthError.OAuthError) => redirectError(redirectUri, state, error)
+        if (given !== undefined && state === undefined) return fail(OAuthError.invalidRequest("state is longer than 2048 characters"))
         if (p.get("response_type") !== "code") {
           return fail(OAuthError.unsupportedResponseType("response_type must be \"code\" (OAuth 2.1 §4.1.1)"))
         }
@@ -497,6 +508,19 @@ export const makeAuthorizationServer = (
       Effect.map(putInteraction("session", login, lifetimes.login), (id) =>
         Http.cookie(SESSION_COOKIE, id, { path: cookiePath, secure, maxAgeSeconds: lifetimes.login / 1000 }))
 
+    // Password guessing: failed attempts per username and per address (OWASP Authentication Cheat Sheet "Login Throttling").
+    const failuresPerUser = slidingWindow({ limit: 10, windowMillis: 60_000, maxKeys: 10_000 })
+    const failuresPerAddress = slidingWindow({ limit: 50, windowMillis: 60_000, maxKeys: 10_000 })
+    const blocked = new Map<string, number>()
+    const failedLogin = (keys: ReadonlyArray<string>, at: number) => {
+      for (const key of keys) {
+        const wait = (key.startsWith("user:") ? failuresPerUser : failuresPerAddress).take(key, at)
+        if (wait <= 0) continue
+        blocked.delete(key)
+        blocked.set(key, at + wait)
+        if (blocked.size > 10_000) blocked.delete(blocked.keys().next().value!)
+      }
+    }
     const localLogin = (request: HttpServerRequest.HttpServerRequest) =>
       Effect.gen(function*() {
         const form = yield* Http.formParameters(request)
@@ -509,8 +533,17 @@ export const makeAuthorizationServer = (
           return message("Sign-in refused", "The form did not come from this browser's sign-in. Start again from your application.", 403)
         }
         const username = form.get(Pages.fields.username) ?? ""
+        const attempt = yield* now
+        const keys = [`user:${username.toLowerCase()}`, `address:${Http.clientAddress(request) ?? ""}`]
+        const wait = Math.max(...keys.map((key) => (blocked.get(key) ?? 0) - attempt))
+        if (wait > 0) {
+          return page(loginPage(id!, target.value.csrf, undefined, `Too many failed attempts. Try again in ${Math.ceil(wait / 1000)} seconds.`, username), 429, {
+            "retry-after": String(Math.ceil(wait / 1000))
+          })
+        }
         const account = yield* options.localLogin(username, form.get(Pages.fields.password) ?? "")
         if (Option.isNone(account)) {
+          failedLogin(keys, attempt)
           return page(loginPage(id!, target.value.csrf, undefined, "The username or password is not right.", username), 401)
         }
         const a = account.value
@@ -1003,6 +1036,7 @@ export const makeAuthorizationServer = (
         })
       })
 
+    const codeEntries = slidingWindow({ limit: 20, windowMillis: 60_000, maxKeys: 10_000 })
     const sessionCsrf = (request: HttpServerRequest.HttpServerRequest) => digest(`csrf:${request.cookies[SESSION_COOKIE] ?? ""}`)
 
     const deviceLogin = (request: HttpServerRequest.HttpServerRequest, code: string | undefined) =>
@@ -1037,6 +1071,13 @@ export const makeAuthorizationServer = (
         if (Option.isNone(login)) return yield* deviceLogin(request, form.get(Pages.fields.userCode))
         const csrf = sessionCsrf(request)
         if (form.get(Pages.fields.csrf) !== csrf) return message("Request refused", "The form did not come from this page. Open the device page again.", 403)
+        // RFC 8628 §5.1: user codes are short, so guessing them is rate-limited.
+        const wait = codeEntries.take(csrf, yield* now)
+        if (wait > 0) {
+          return page(Pages.devicePage({ action: path("/device"), csrfToken: csrf, error: `Too many attempts. Try again in ${Math.ceil(wait / 1000)} seconds.` }), 429, {
+            "retry-after": String(Math.ceil(wait / 1000))
+          })
+        }
         const entered = form.get(Pages.fields.userCode)
         const device = yield* pendingDevice(entered)
         if (Option.isNone(device)) {
@@ -1128,7 +1169,12 @@ export const makeAuthorizationServer = (
 
     // --- Routing -----------------------------------------------------------------------
     type Handler = (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<HttpServerResponse.HttpServerResponse, OAuthError.OAuthError | OAuthStoreError, HttpRouter.RouteContext>
-    /** JSON endpoints: OAuth errors as RFC 6749 §5.2 bodies; store failures as 503 `temporarily_unavailable`. */
+    /**
+     * JSON endpoints: OAuth errors as RFC 6749 §5.2 bodies; store failures as 503
+     * `temporarily_unavailable`. Browser-based clients (the MCP Inspector) call them across
+     * origins: they carry CORS headers for any origin, which is safe as they use no cookies
+     * (clients authenticate in the request itself).
+     */
     const api = (handler: Handler) =>
       Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
         handler(request).pipe(
@@ -1136,8 +1182,11 @@ export const makeAuthorizationServer = (
             OAuthError: (error) => Effect.succeed(Http.errorResponse(error, /^basic /i.test(request.headers.authorization ?? ""))),
             OAuthStoreError: (error) =>
               Effect.as(Effect.logWarning(error.message), Http.errorResponse(OAuthError.temporarilyUnavailable("The authorization server's store is unavailable")))
-          })
+          }),
+          Effect.map(HttpServerResponse.setHeaders(CORS))
         ))
+    /** The CORS preflight of the JSON endpoints (Fetch Standard §3.2.2). */
+    const preflight = Effect.succeed(HttpServerResponse.empty({ status: 204, headers: { ...CORS, ...PREFLIGHT } }))
     /** Browser endpoints: errors as pages. */
     const browser = (handler: Handler) =>
       Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
@@ -1164,7 +1213,9 @@ export const makeAuthorizationServer = (
       HttpRouter.get(`/.well-known/oauth-authorization-server${wellKnown}` as HttpRouter.PathInput, metadataResponse(metadata)),
       HttpRouter.get(`/.well-known/openid-configuration${wellKnown}` as HttpRouter.PathInput, metadataResponse(oidcMetadata)),
       (router) => base === "" ? router : HttpRouter.get(router, `${base}/.well-known/openid-configuration` as HttpRouter.PathInput, metadataResponse(oidcMetadata)),
-      HttpRouter.get(path("/jwks.json") as HttpRouter.PathInput, jwksResponse)
+      HttpRouter.get(path("/jwks.json") as HttpRouter.PathInput, jwksResponse),
+      HttpRouter.options(`/.well-known/oauth-authorization-server${wellKnown}` as HttpRouter.PathInput, preflight),
+      HttpRouter.options(`/.well-known/openid-configuration${wellKnown}` as HttpRouter.PathInput, preflight)
     )
     const router = discovery.pipe(
       HttpRouter.get(path("/authorize") as HttpRouter.PathInput, browser(authorize)),
@@ -1184,7 +1235,12 @@ export const makeAuthorizationServer = (
       HttpRouter.post(path("/register") as HttpRouter.PathInput, api(register)),
       HttpRouter.get(path("/register/:clientId") as HttpRouter.PathInput, api(readRegistration)),
       HttpRouter.put(path("/register/:clientId") as HttpRouter.PathInput, api(updateRegistration)),
-      HttpRouter.del(path("/register/:clientId") as HttpRouter.PathInput, api(deleteRegistration))
+      HttpRouter.del(path("/register/:clientId") as HttpRouter.PathInput, api(deleteRegistration)),
+      (router) =>
+        ["/token", "/revoke", "/introspect", "/device_authorization", "/register", "/register/:clientId", "/jwks.json"].reduce(
+          (r, p) => HttpRouter.options(r, path(p) as HttpRouter.PathInput, preflight),
+          router
+        )
     )
     const routed = yield* HttpRouter.toHttpApp(router)
     const app = Effect.catchTag(routed, "RouteNotFound", () => Effect.succeed(HttpServerResponse.text("Not Found", { status: 404 })))
