@@ -196,6 +196,7 @@ export interface Service {
     now: number
   ) => Effect.Effect<ClientInformation, OAuthError.OAuthError>
   /** RFC 7592 §2.3: removes a dynamic client (the endpoint answers 204). */
+  /** RFC 7592 §2.3: deletes a dynamic client and revokes its grants. */
   readonly remove: (clientId: string, authorization: string | undefined, now: number) => Effect.Effect<void, OAuthError.OAuthError>
   /** Whether the client registered `redirectUri` (exact match; RFC 8252 §7.3 loopback port for clients that are not `web`). */
   readonly redirectUriAllowed: (client: ResolvedClient, redirectUri: string) => boolean
@@ -375,7 +376,8 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError.Confi
         )
         const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
         const checked = checkMetadataDocument(response.body, url)
-        if (Either.isLeft(checked)) return yield* Effect.fail(checked.left)
+        // RFC 6749 §5.2: whatever is wrong with the document, the client cannot be authenticated: invalid_client.
+        if (Either.isLeft(checked)) return yield* Effect.fail(OAuthError.invalidClient(`The client metadata document at ${url} cannot be used: ${checked.left.description}`))
         const fresh = freshnessMillis(response.headers, now)
         const ttl = fresh === 0 ? 0 : Math.min(maxCache, Math.max(minCache, fresh ?? minCache))
         const client: ResolvedClient = { clientId: url, kind: "metadata-document", metadata: checked.right, confidential: false }
@@ -591,6 +593,8 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError.Confi
     const remove = (clientId: string, authorization: string | undefined, now: number) =>
       Effect.gen(function*() {
         yield* managed(clientId, authorization, now)
+        // RFC 7592 §2.3: deleting a client ends its grants (and so its tokens).
+        yield* store.revokeGrantsOfClient(clientId, now, "client_deleted").pipe(Effect.catchTag("OAuthStoreError", storeFailed))
         yield* store.deleteClient(clientId).pipe(Effect.catchTag("OAuthStoreError", storeFailed))
       })
 

@@ -115,6 +115,12 @@ export const Grant = Schema.Struct({
   authTime: Schema.Number,
   /** The upstream identity provider the user logged in with, when any. */
   upstream: Schema.optional(Schema.String),
+  /**
+   * Set when the authorization request asked for `openid` (OIDC Core
+   * §3.1.2.1): the code exchange adds an ID token carrying `nonce`. Kept
+   * with the code only; a store may drop it from the grant itself.
+   */
+  oidc: Schema.optional(Schema.Struct({ nonce: Schema.optional(Schema.String) })),
   createdAt: Schema.Number,
   /** No refresh beyond this point, however often rotated. */
   expiresAt: Schema.Number,
@@ -275,6 +281,8 @@ export interface Service {
   readonly revokeGrant: (grantId: string, now: number, reason: string) => Effect.Effect<boolean, OAuthStoreError>
   /** Revokes every live grant of a subject (of `clientId` only, when given), returning how many. */
   readonly revokeGrantsOf: (subject: string, now: number, reason: string, clientId?: string) => Effect.Effect<number, OAuthStoreError>
+  /** Revokes every live grant of a client (a deleted client, RFC 7592 §2.3), returning their ids. */
+  readonly revokeGrantsOfClient: (clientId: string, now: number, reason: string) => Effect.Effect<ReadonlyArray<string>, OAuthStoreError>
   readonly putRefresh: (token: RefreshToken) => Effect.Effect<void, OAuthStoreError>
   readonly getRefresh: (digest: string) => Effect.Effect<Option.Option<RefreshToken>, OAuthStoreError>
   /**

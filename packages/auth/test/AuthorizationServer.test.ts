@@ -4,7 +4,7 @@
  * rotation, client credentials, the device flow, revocation and
  * introspection, and verification of what it issues.
  */
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Metric } from "effect"
 import * as jose from "jose"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Authentication from "../src/Authentication.js"
@@ -19,7 +19,8 @@ import {
   postForm,
   RESOURCE,
   startAuthorizationServer,
-  type StartedAuthorizationServer
+  type StartedAuthorizationServer,
+  verifyToken
 } from "./support/authorizationServer.js"
 
 const REDIRECT = "http://127.0.0.1:9999/callback"
@@ -30,8 +31,7 @@ beforeAll(async () => {
 })
 afterAll(() => server?.close())
 
-const verify = (accessToken: string, resource = RESOURCE) =>
-  Effect.runPromiseExit(Authentication.make([server.service.authenticator(resource)]).authenticate(fromHeaders({ authorization: `Bearer ${accessToken}` })))
+const verify = (accessToken: string, resource = RESOURCE) => verifyToken(server, accessToken, resource)
 
 /** Runs the whole code flow for the public client and returns the token response. */
 const codeFlow = async (browser = new Browser(), scope = "files:read files:write") => {
@@ -357,5 +357,54 @@ describe("browser-based clients (CORS)", () => {
     // The browser pages are not readable across origins.
     const page = await fetch(server.url("/login?interaction=x"))
     expect(page.headers.get("access-control-allow-origin")).toBeNull()
+  })
+})
+
+describe("OpenID Connect (OIDC Core §3.1)", () => {
+  it("adds an ID token for openid, with the nonce, audience the client, signed by the published keys", async () => {
+    const { challenge, verifier } = pkce()
+    const back = await authorizeAs(server, new Browser(), {
+      response_type: "code",
+      client_id: "public-app",
+      redirect_uri: REDIRECT,
+      scope: "openid files:read",
+      nonce: "n-0S6_WzA2Mj",
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+      resource: RESOURCE
+    })
+    const tokens = await postForm(server.url("/token"), {
+      grant_type: "authorization_code",
+      code: back.searchParams.get("code")!,
+      redirect_uri: REDIRECT,
+      client_id: "public-app",
+      code_verifier: verifier
+    })
+    expect(tokens.body.scope).toBe("files:read")
+    const jwks = jose.createRemoteJWKSet(new URL(server.url("/jwks.json")))
+    const { payload } = await jose.jwtVerify(tokens.body.id_token as string, jwks, { issuer: server.issuer, audience: "public-app" })
+    expect(payload.sub).toBe("alice")
+    expect(payload.nonce).toBe("n-0S6_WzA2Mj")
+    expect(payload.name).toBe("Alice")
+    // Without openid, no ID token.
+    const { tokens: plain } = await codeFlow()
+    expect(plain.body.id_token).toBeUndefined()
+  })
+})
+
+describe("metrics", () => {
+  it("counts tokens issued by grant and errors by endpoint and code", async () => {
+    const snapshot = async () =>
+      (await Effect.runPromise(Metric.snapshot)).flatMap((pair) => {
+        const name = pair.metricKey.name
+        if (!name.startsWith("mcp_oauth_")) return []
+        const labels = pair.metricKey.tags.map((t) => `${t.key}=${t.value}`).join(",")
+        return [[`${name}{${labels}}`, (pair.metricState as unknown as { count: number }).count] as const]
+      })
+    await codeFlow()
+    await postForm(server.url("/token"), { grant_type: "refresh_token", refresh_token: "nope", client_id: "public-app" })
+    const metrics = new Map(await snapshot())
+    expect(metrics.get("mcp_oauth_tokens_issued_total{grant=authorization_code}")).toBeGreaterThan(0)
+    expect(metrics.get("mcp_oauth_errors_total{endpoint=token,error=invalid_grant}")).toBeGreaterThan(0)
   })
 })

@@ -2,10 +2,8 @@
  * The hostile battery: every attack the issue names, each refused with the
  * RFC's error code and nothing issued.
  */
-import { Effect, Exit } from "effect"
+import { Exit } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import * as Authentication from "../src/Authentication.js"
-import { fromHeaders } from "../src/Authenticator.js"
 import {
   authorizeAs,
   authorizeUrl,
@@ -16,7 +14,8 @@ import {
   postForm,
   RESOURCE,
   startAuthorizationServer,
-  type StartedAuthorizationServer
+  type StartedAuthorizationServer,
+  verifyToken
 } from "./support/authorizationServer.js"
 
 const REDIRECT = "http://127.0.0.1:9999/callback"
@@ -31,8 +30,7 @@ beforeAll(async () => {
 })
 afterAll(() => server?.close())
 
-const verify = (accessToken: string) =>
-  Effect.runPromiseExit(Authentication.make([server.service.authenticator(RESOURCE)]).authenticate(fromHeaders({ authorization: `Bearer ${accessToken}` })))
+const verify = (accessToken: string) => verifyToken(server, accessToken)
 
 const request = (overrides: Readonly<Record<string, string | undefined>> = {}) => {
   const { challenge } = pkce()

@@ -4,10 +4,8 @@
  * introspects and revokes; a refresh-token race across them has one
  * family; signing keys are shared.
  */
-import { Effect, Exit, Layer } from "effect"
+import { Exit, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import * as Authentication from "../src/Authentication.js"
-import { fromHeaders } from "../src/Authenticator.js"
 import * as Postgres from "../src/Postgres.js"
 import {
   authorizeAs,
@@ -18,7 +16,8 @@ import {
   postForm,
   RESOURCE,
   startAuthorizationServer,
-  type StartedAuthorizationServer
+  type StartedAuthorizationServer,
+  verifyToken
 } from "./support/authorizationServer.js"
 import { clientLayer, type StartedPostgres, startPostgres } from "./support/postgres.js"
 
@@ -44,8 +43,7 @@ afterAll(async () => {
   await pg?.stop()
 })
 
-const verifyOn = (server: StartedAuthorizationServer, accessToken: string) =>
-  Effect.runPromiseExit(Authentication.make([server.service.authenticator(RESOURCE)]).authenticate(fromHeaders({ authorization: `Bearer ${accessToken}` })))
+const verifyOn = verifyToken
 
 /** The code flow on replica `a`, the code exchanged on `b`. */
 const tokensFrom = async () => {

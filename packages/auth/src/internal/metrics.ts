@@ -44,3 +44,15 @@ export const recordRejection = counter("mcp_policy_rejections_total", "Requests 
   "policy",
   "name"
 ])
+
+/** `mcp_oauth_tokens_issued_total{grant}`: token responses of the authorization server, by grant type. */
+export const recordTokensIssued = counter("mcp_oauth_tokens_issued_total", "Token responses of the authorization server, by grant type", ["grant"])
+
+/** `mcp_oauth_errors_total{endpoint, error}`: OAuth error responses, by endpoint and registered error code. */
+export const recordOAuthError = counter("mcp_oauth_errors_total", "OAuth error responses of the authorization server, by endpoint and error code", [
+  "endpoint",
+  "error"
+])
+
+/** `mcp_oauth_grant_revocations_total{reason}`: grants revoked (code_reuse, refresh_reuse, revocation). */
+export const recordGrantRevocation = counter("mcp_oauth_grant_revocations_total", "Grants revoked by the authorization server, by reason", ["reason"])

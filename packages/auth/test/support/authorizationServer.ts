@@ -14,6 +14,8 @@ import { createServer } from "node:http"
 import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Context, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
+import * as Authentication from "../../src/Authentication.js"
+import { fromHeaders } from "../../src/Authenticator.js"
 import * as AuthorizationServer from "../../src/AuthorizationServer.js"
 import * as OAuthStore from "../../src/OAuthStore.js"
 import * as UpstreamTokens from "../../src/UpstreamTokens.js"
@@ -261,3 +263,9 @@ export const postForm = async (
 export const basic = (id: string, secret: string) => ({
   authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`
 })
+
+/** Verifies an access token as an MCP server for `resource` would (a fresh `Authentication` chain over the server's authenticator). */
+export const verifyToken = (server: StartedAuthorizationServer, accessToken: string, resource = RESOURCE) =>
+  Effect.runPromiseExit(
+    Authentication.make([server.service.authenticator(resource)]).authenticate(fromHeaders({ authorization: `Bearer ${accessToken}` }))
+  )

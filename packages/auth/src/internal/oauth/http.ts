@@ -1,8 +1,8 @@
 /**
  * Reading OAuth requests and writing OAuth responses with @effect/platform.
  */
-import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect } from "effect"
+import { HttpIncomingMessage, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Effect, Option } from "effect"
 import * as OAuthError from "../../OAuthError.js"
 
 /** Parameters of a request, each named once (RFC 6749 §3.1), except those allowed to repeat. */
@@ -46,19 +46,27 @@ export const formParameters = (request: HttpServerRequest.HttpServerRequest): Ef
   if (type !== "application/x-www-form-urlencoded") {
     return Effect.fail(OAuthError.invalidRequest("The body must be application/x-www-form-urlencoded (RFC 6749 §3.2)"))
   }
-  const length = Number(request.headers["content-length"] ?? "0")
-  if (Number.isFinite(length) && length > MAX_FORM_BYTES) {
-    return Effect.fail(new OAuthError.OAuthError({ error: "invalid_request", description: "The body is too large", status: 413 }))
-  }
-  return request.text.pipe(
-    Effect.mapError(() => OAuthError.invalidRequest("The body could not be read")),
-    Effect.flatMap((text) =>
-      text.length > MAX_FORM_BYTES
-        ? Effect.fail(new OAuthError.OAuthError({ error: "invalid_request", description: "The body is too large", status: 413 }))
-        : parameters(new URLSearchParams(text))
-    )
-  )
+  return boundedText(request, MAX_FORM_BYTES).pipe(Effect.flatMap((text) => parameters(new URLSearchParams(text))))
 }
+
+const tooLarge = new OAuthError.OAuthError({ error: "invalid_request", description: "The body is too large or could not be read", status: 413 })
+
+/** The body as text, refused with 413 past `maxBytes` while it streams (a body that never ends holds no more than that). */
+const boundedText = (request: HttpServerRequest.HttpServerRequest, maxBytes: number): Effect.Effect<string, OAuthError.OAuthError> =>
+  Number(request.headers["content-length"] ?? "0") > maxBytes ? Effect.fail(tooLarge) : request.text.pipe(
+    HttpIncomingMessage.withMaxBodySize(Option.some(maxBytes)),
+    // Past maxBytes the platform stops reading and fails; a body that could not be read otherwise has no one left to answer.
+    Effect.mapError(() => tooLarge),
+    Effect.flatMap((text) => text.length > maxBytes ? Effect.fail(tooLarge) : Effect.succeed(text))
+  )
+
+/** The largest registration body read, in bytes (RFC 7591 metadata is small). */
+const MAX_JSON_BYTES = 16 * 1024
+
+/** A JSON body (registration), bounded; `invalid_client_metadata` when it is not JSON (RFC 7591 §3.2.2). */
+export const jsonBody = (request: HttpServerRequest.HttpServerRequest, notJson: string): Effect.Effect<unknown, OAuthError.OAuthError> =>
+  Effect.flatMap(boundedText(request, MAX_JSON_BYTES), (text) =>
+    Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => OAuthError.invalidClientMetadata(notJson) }))
 
 /** Headers of every token, registration, revocation and introspection response (RFC 6749 §5.1: no caching). */
 export const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" } as const

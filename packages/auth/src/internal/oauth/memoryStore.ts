@@ -126,6 +126,14 @@ export const makeMemoryOAuthStore = (): Service => {
         }
         return count
       }),
+    revokeGrantsOfClient: (clientId, now, reason) =>
+      Effect.sync(() => {
+        const revoked: Array<string> = []
+        for (const grant of [...grants.values()]) {
+          if (grant.clientId === clientId && revoke(grant, now, reason)) revoked.push(grant.grantId)
+        }
+        return revoked
+      }),
     putRefresh: (token) =>
       Effect.sync(() => {
         if (!refreshTokens.has(token.digest)) refreshTokens.set(token.digest, token)

@@ -313,6 +313,12 @@ export interface ConsentPage {
   readonly action: string
   readonly csrfToken: string
   readonly interaction: string
+  /**
+   * Where the browser goes after the decision: its host is shown, with a
+   * warning when it is this computer (spec 2026-07-28
+   * basic/security_best_practices "Localhost Redirect URI Risks").
+   */
+  readonly redirectUri?: string
 }
 
 const hostOf = (uri: string): string | undefined => {
@@ -382,6 +388,22 @@ const resourceList = (resources: ReadonlyArray<string>, serverName: string): str
     // Shown as text, never links: a resource is an identifier, not a page to visit.
     : `<ul>\n${resources.map((r) => `<li><code>${escape(r)}</code></li>`).join("\n")}\n</ul>`
 
+/** The host the browser returns to, and a warning when it is this computer (any program on it may listen there). */
+const redirectNotice = (redirectUri: string | undefined): string => {
+  if (redirectUri === undefined) return ""
+  let url: URL
+  try {
+    url = new URL(redirectUri)
+  } catch {
+    return ""
+  }
+  const place = url.protocol === "http:" || url.protocol === "https:" ? url.host : url.protocol.replace(/:$/, "")
+  const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname)
+  return `<h2>Then returns to</h2>
+<p class="code">${escape(place)}</p>
+${loopback ? `<p class="warning">This address is on your own computer. Allow only if you started this from an application you trust on this computer.</p>\n` : ""}`
+}
+
 const consentBody = (page: ConsentPage, heading: string, extra: string): string => {
   const user = page.user.name === undefined
     ? `<strong>${escape(page.user.subject)}</strong>`
@@ -395,9 +417,10 @@ ${provenance(page.client, page.serverName)}
 ${scopeList(page.scopes)}
 <h2>On</h2>
 ${resourceList(page.resources, page.serverName)}
-<form method="post" action="${escape(target(page.action, "the consent form's action"))}">
+${redirectNotice(page.redirectUri)}<form method="post" action="${escape(target(page.action, "the consent form's action"))}">
 ${hidden(fields.csrf, page.csrfToken)}
 ${hidden(fields.interaction, page.interaction)}
+${"userCode" in page && typeof page.userCode === "string" ? hidden(fields.userCode, page.userCode) + "\n" : ""}
 <div class="actions">
 <button class="primary" type="submit" name="${fields.decision}" value="allow">Allow access</button>
 <button class="secondary" type="submit" name="${fields.decision}" value="deny">Deny</button>

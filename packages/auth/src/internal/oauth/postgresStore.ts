@@ -420,6 +420,18 @@ export const makePostgresOAuthStore: Effect.Effect<OAuthStore.Service, SqlError,
           SELECT count(*) AS count FROM revoked`
       ).pipe(Effect.map(count))
     },
+    revokeGrantsOfClient: (clientId, now, reason) =>
+      run(
+        "revokeGrantsOfClient",
+        sql<{ readonly grant_id: string }>`WITH revoked AS (
+            UPDATE emcee_oauth_grants SET revoked_at = ${time(now)}, revoked_reason = ${reason}
+            WHERE client_id = ${clientId} AND revoked_at IS NULL RETURNING grant_id
+          ), ended AS (
+            DELETE FROM emcee_oauth_refresh_tokens
+            WHERE grant_id IN (SELECT grant_id FROM emcee_oauth_grants WHERE client_id = ${clientId}) RETURNING 1
+          )
+          SELECT grant_id FROM revoked`
+      ).pipe(Effect.map((rows) => rows.map((row) => row.grant_id))),
     putRefresh: (token) =>
       run(
         "putRefresh",

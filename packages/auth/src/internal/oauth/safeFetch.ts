@@ -160,7 +160,8 @@ const guardedLookup = (check: boolean): LookupFunction => (hostname, options, ca
         new Error(
           addresses.length === 0
             ? `${hostname} has no address`
-            : `${hostname} resolves to ${refused!.address}, which is not a public address`
+            // The address itself is not said: the answer would make this a DNS oracle for internal names.
+            : `${hostname} is not a public address`
         ),
         { code: addresses.length === 0 ? "ENOTFOUND" : "EADDRREFUSED" }
       )

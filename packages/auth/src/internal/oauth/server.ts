@@ -19,8 +19,12 @@ import * as Pages from "./pages.js"
 import * as Pkce from "./pkce.js"
 import { makeSealer } from "./seal.js"
 import { slidingWindow } from "../limit.js"
+import { recordGrantRevocation, recordOAuthError, recordTokensIssued } from "../metrics.js"
 
 const GRANT_DEVICE = "urn:ietf:params:oauth:grant-type:device_code"
+/** Control characters (a NUL cannot even be stored in PostgreSQL's jsonb). */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/
 const CORS = { "access-control-allow-origin": "*", "access-control-expose-headers": "WWW-Authenticate, Retry-After" } as const
 const PREFLIGHT = {
   "access-control-allow-methods": "GET, POST, PUT, DELETE",
@@ -50,6 +54,11 @@ interface PendingAuthorization {
   readonly browser: string
   readonly csrf: string
   readonly forceConsent: boolean
+  /** `prompt=login`: a login at or after `createdAt` is required. */
+  readonly forceLogin: boolean
+  readonly createdAt: number
+  /** OIDC Core §3.1.2.1: `openid` was asked for: an ID token comes with the tokens, carrying `nonce`. */
+  readonly oidc: { readonly nonce?: string } | undefined
 }
 
 /** A login at this server (interaction kind `session`, keyed by the digest of the session cookie). */
@@ -197,7 +206,14 @@ export const makeAuthorizationServer = (
       // RFC 8707 resource indicators are required.
       resource_indicators_supported: true
     }
-    const oidcMetadata = { ...metadata, subject_types_supported: ["public"], id_token_signing_alg_values_supported: [options.signing?.alg ?? "ES256"] }
+    // OpenID Connect Discovery §3: ID tokens for code flows asking for `openid`; no userinfo endpoint.
+    const oidcMetadata = {
+      ...metadata,
+      scopes_supported: ["openid", ...allScopes],
+      subject_types_supported: ["public"],
+      id_token_signing_alg_values_supported: [options.signing?.alg ?? "ES256"],
+      claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "name", "email", "email_verified", "preferred_username"]
+    }
 
     // --- Access tokens (RFC 9068) --------------------------------------------
     const revokedGrants = new Set<string>()
@@ -207,6 +223,10 @@ export const makeAuthorizationServer = (
       setTimeout(() => set.delete(value), Math.min(afterMillis, 2 ** 31 - 1)).unref()
     }
 
+    /** The scopes of a grant that mean something to its resources (RFC 8707 §2.2: a token narrowed to one resource carries that resource's scopes). */
+    const scopesFor = (grant: Grant): ReadonlyArray<string> =>
+      grant.scopes.filter((scope) => grant.resources.some((r) => resources.get(r)?.scopes.has(scope) === true))
+
     const issueAccessToken = (grant: Grant, clientId: string, now: number) =>
       Effect.gen(function*() {
         const signer = yield* ring.signer
@@ -214,7 +234,7 @@ export const makeAuthorizationServer = (
         const iat = Math.floor(now / 1000)
         const claims: Record<string, unknown> = {
           client_id: clientId,
-          scope: grant.scopes.join(" "),
+          scope: scopesFor(grant).join(" "),
           jti,
           gid: grant.grantId,
           auth_time: Math.floor(grant.authTime / 1000),
@@ -234,6 +254,30 @@ export const makeAuthorizationServer = (
         return accessToken
       })
 
+    /** An ID token (OIDC Core §2, §3.1.3.6) for a code flow that asked for `openid`. */
+    const issueIdToken = (grant: Grant, clientId: string, now: number) =>
+      Effect.gen(function*() {
+        const signer = yield* ring.signer
+        const iat = Math.floor(now / 1000)
+        const profile = Object.fromEntries(
+          ["name", "email", "email_verified", "preferred_username"].flatMap((k) => grant.identity.claims[k] === undefined ? [] : [[k, grant.identity.claims[k]]])
+        )
+        return yield* Effect.promise(() =>
+          new jose.SignJWT({
+            ...profile,
+            auth_time: Math.floor(grant.authTime / 1000),
+            ...(grant.oidc?.nonce === undefined ? {} : { nonce: grant.oidc.nonce })
+          })
+            .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: "JWT" })
+            .setIssuer(issuer)
+            .setSubject(grant.identity.subject)
+            .setAudience(clientId)
+            .setIssuedAt(iat)
+            .setExpirationTime(iat + Math.floor(lifetimes.accessToken / 1000))
+            .sign(signer.key)
+        )
+      })
+
     /** Issues tokens for a grant: an access token, and a refresh token when the client may refresh. */
     const issueTokens = (grant: Grant, client: OAuthClients.ResolvedClient, now: number, withRefresh: boolean) =>
       Effect.gen(function*() {
@@ -242,7 +286,7 @@ export const makeAuthorizationServer = (
           access_token: accessToken,
           token_type: "Bearer",
           expires_in: Math.floor(lifetimes.accessToken / 1000),
-          scope: grant.scopes.join(" ")
+          scope: scopesFor(grant).join(" ")
         }
         if (withRefresh && client.metadata.grant_types.includes("refresh_token")) {
           const refreshToken = token()
@@ -307,8 +351,12 @@ export const makeAuthorizationServer = (
       }
     }
 
-    const revokeGrant = (grantId: string, now: number, reason: string) =>
-      Effect.tap(store.revokeGrant(grantId, now, reason), () => Effect.sync(() => forgetLater(revokedGrants, grantId, lifetimes.accessToken + 60_000)))
+    const revokeGrant = (grantId: string, now: number, reason: "code_reuse" | "refresh_reuse" | "revocation") =>
+      Effect.tap(store.revokeGrant(grantId, now, reason), (live) =>
+        Effect.sync(() => {
+          forgetLater(revokedGrants, grantId, lifetimes.accessToken + 60_000)
+          if (live) recordGrantRevocation(reason)
+        }))
 
     // --- Scopes and resources --------------------------------------------------
     /** RFC 8707 §2: every resource must be known; at least one is required. */
@@ -330,7 +378,8 @@ export const makeAuthorizationServer = (
     ): Effect.Effect<ReadonlyArray<string>, OAuthError.OAuthError> => {
       const known = new Set(forResources.flatMap((r) => [...resources.get(r)!.scopes.keys()]))
       // `offline_access` asks for a refresh token (OIDC Core §11); refresh tokens follow the client's grant types here.
-      const requested = (scope ?? "").split(" ").filter((s) => s !== "" && s !== "offline_access")
+      // `openid` asks for an ID token (OIDC Core §3.1.2.1), not for access to a resource.
+      const requested = (scope ?? "").split(" ").filter((s) => s !== "" && s !== "offline_access" && s !== "openid")
       if (requested.length === 0) {
         const defaults = forResources.flatMap((r) => {
           const entry = resources.get(r)!
@@ -340,11 +389,11 @@ export const makeAuthorizationServer = (
         return Effect.succeed([...new Set(defaults)].filter((s) => allowed === undefined || allowed.has(s)))
       }
       const unknown = requested.filter((s) => !known.has(s))
-      if (unknown.length > 0) return Effect.fail(OAuthError.invalidScope(`Unknown scope: ${unknown.join(" ").slice(0, 200)}`))
+      if (unknown.length > 0) return Effect.fail(OAuthError.invalidScope(`Unknown scope: ${[...new Set(unknown)].join(" ").slice(0, 200)}`))
       if (client.metadata.scope !== undefined) {
         const allowed = new Set(client.metadata.scope.split(" "))
         const denied = requested.filter((s) => !allowed.has(s))
-        if (denied.length > 0) return Effect.fail(OAuthError.invalidScope(`The client may not ask for: ${denied.join(" ")}`))
+        if (denied.length > 0) return Effect.fail(OAuthError.invalidScope(`The client may not ask for: ${[...new Set(denied)].join(" ").slice(0, 200)}`))
       }
       return Effect.succeed([...new Set(requested)])
     }
@@ -365,6 +414,13 @@ export const makeAuthorizationServer = (
             Option.flatMap(found, (i: Interaction) => i.kind === kind && i.expiresAt > t && isRecord(i.data) ? Option.some(i.data as A) : Option.none())
           )
         )
+
+    // Anonymous requests that store an interaction (authorize, device login, upstream login) are limited per address.
+    const interactionsPerAddress = slidingWindow({ limit: 120, windowMillis: 60_000, maxKeys: 10_000 })
+    const interactionLimit = (request: HttpServerRequest.HttpServerRequest, at: number) => {
+      const wait = interactionsPerAddress.take(Http.clientAddress(request) ?? "", at)
+      return wait <= 0 ? undefined : message("Too many requests", `Too many sign-in attempts from this address. Try again in ${Math.ceil(wait / 1000)} seconds.`, 429)
+    }
 
     const session = (request: HttpServerRequest.HttpServerRequest) =>
       getInteraction<LoginSession>(request.cookies[SESSION_COOKIE], "session")
@@ -387,6 +443,7 @@ export const makeAuthorizationServer = (
 
     /** RFC 6749 §4.1.2.1 and RFC 9207 §2: an error sent back to the client's redirect URI, with `state` and `iss`. */
     const redirectError = (redirectUri: string, state: string | undefined, error: OAuthError.OAuthError) => {
+      recordOAuthError("authorize", error.error)
       const target = new URL(redirectUri)
       target.searchParams.set("error", error.error)
       target.searchParams.set("error_description", error.description)
@@ -428,10 +485,12 @@ export const makeAuthorizationServer = (
           return message("Invalid redirect", "The application asked to return to an address it did not register (OAuth 2.1 §4.1.1: exact match).")
         }
         const given = p.get("state")
-        // A state is echoed back: a huge one is refused rather than stored and reflected.
-        const state = given !== undefined && given.length > 2048 ? undefined : given
+        // A state is echoed back: a huge one, or one with control characters, is refused rather than stored and reflected.
+        const state = given !== undefined && (given.length > 2048 || CONTROL.test(given)) ? undefined : given
         const fail = (error: OAuthError.OAuthError) => redirectError(redirectUri, state, error)
-        if (given !== undefined && state === undefined) return fail(OAuthError.invalidRequest("state is longer than 2048 characters"))
+        if (given !== undefined && state === undefined) {
+          return fail(OAuthError.invalidRequest("state must be at most 2048 characters, without control characters"))
+        }
         if (p.get("response_type") !== "code") {
           return fail(OAuthError.unsupportedResponseType("response_type must be \"code\" (OAuth 2.1 §4.1.1)"))
         }
@@ -443,6 +502,10 @@ export const makeAuthorizationServer = (
         if (challenge === undefined) return fail(OAuthError.invalidRequest("code_challenge is required (PKCE, OAuth 2.1 §4.1.1)"))
         if (method !== "S256") return fail(OAuthError.invalidRequest("code_challenge_method must be S256 (the MCP spec requires it; plain is refused)"))
         if (!Pkce.isChallenge(challenge)) return fail(OAuthError.invalidRequest("code_challenge is not a BASE64URL SHA-256 (RFC 7636 §4.2)"))
+        const nonce = p.get("nonce")
+        if (nonce !== undefined && (nonce.length > 512 || CONTROL.test(nonce))) {
+          return fail(OAuthError.invalidRequest("nonce must be at most 512 characters, without control characters"))
+        }
         const checked = yield* Effect.either(Effect.flatMap(checkResources(p.all("resource")), (rs) => Effect.map(checkScopes(p.get("scope"), rs, client), (scopes) => ({ rs, scopes }))))
         if (checked._tag === "Left") return fail(checked.left)
         const browser = browserOf(request)
@@ -455,11 +518,16 @@ export const makeAuthorizationServer = (
           codeChallenge: challenge,
           browser: browser.id,
           csrf: token(),
-          forceConsent: (p.get("prompt") ?? "").split(" ").includes("consent")
+          forceConsent: (p.get("prompt") ?? "").split(" ").includes("consent"),
+          forceLogin: (p.get("prompt") ?? "").split(" ").includes("login"),
+          createdAt: t,
+          oidc: (p.get("scope") ?? "").split(" ").includes("openid") ? (nonce === undefined ? {} : { nonce }) : undefined
         }
+        const limited = interactionLimit(request, t)
+        if (limited !== undefined) return limited
         const id = yield* putInteraction("authorize", pending, lifetimes.interaction)
         const login = yield* session(request)
-        const location = Option.isSome(login) && !(p.get("prompt") ?? "").split(" ").includes("login")
+        const location = Option.isSome(login) && !pending.forceLogin
           ? path(`/consent?interaction=${id}`)
           : path(`/login?interaction=${id}`)
         return withCookies(Http.redirect(location), [browser.setCookie])
@@ -533,15 +601,19 @@ export const makeAuthorizationServer = (
           return message("Sign-in refused", "The form did not come from this browser's sign-in. Start again from your application.", 403)
         }
         const username = form.get(Pages.fields.username) ?? ""
+        const password = form.get(Pages.fields.password) ?? ""
+        if (username.length > 256 || password.length > 1024) {
+          return page(loginPage(id!, target.value.csrf, undefined, "The username or password is too long."), 400)
+        }
         const attempt = yield* now
-        const keys = [`user:${username.toLowerCase()}`, `address:${Http.clientAddress(request) ?? ""}`]
+        const keys = [`user:${digest(username.toLowerCase())}`, `address:${Http.clientAddress(request) ?? ""}`]
         const wait = Math.max(...keys.map((key) => (blocked.get(key) ?? 0) - attempt))
         if (wait > 0) {
           return page(loginPage(id!, target.value.csrf, undefined, `Too many failed attempts. Try again in ${Math.ceil(wait / 1000)} seconds.`, username), 429, {
             "retry-after": String(Math.ceil(wait / 1000))
           })
         }
-        const account = yield* options.localLogin(username, form.get(Pages.fields.password) ?? "")
+        const account = yield* options.localLogin(username, password)
         if (Option.isNone(account)) {
           failedLogin(keys, attempt)
           return page(loginPage(id!, target.value.csrf, undefined, "The username or password is not right.", username), 401)
@@ -579,6 +651,8 @@ export const makeAuthorizationServer = (
         if (request.cookies[BROWSER_COOKIE] !== target.value.browser) {
           return message("Sign-in refused", "This sign-in was started in another browser. Start again from your application.", 403)
         }
+        const limited = interactionLimit(request, yield* now)
+        if (limited !== undefined) return limited
         const state = token()
         const flow: UpstreamLoginState = {
           provider: provider.name,
@@ -659,10 +733,15 @@ export const makeAuthorizationServer = (
         if (request.cookies[BROWSER_COOKIE] !== pending.value.browser) return { _tag: "browser" as const }
         const login = yield* session(request)
         if (Option.isNone(login)) return { _tag: "login" as const }
+        // prompt=login: a login from before the request does not do (OIDC Core §3.1.2.1).
+        if (pending.value.forceLogin && login.value.authTime < pending.value.createdAt) return { _tag: "login" as const }
         const t = yield* now
         const client = yield* Effect.either(clients.resolve(pending.value.clientId, t))
         if (client._tag === "Left") return { _tag: "expired" as const }
-        return { _tag: "ok" as const, pending: pending.value, login: login.value, client: client.right, now: t }
+        // The consent form's token is bound to the login it was shown for: a decision posted after another user signed in
+        // in the same browser is refused rather than given to that user.
+        const csrf = digest(`consent:${pending.value.csrf}:${request.cookies[SESSION_COOKIE] ?? ""}`)
+        return { _tag: "ok" as const, pending: pending.value, login: login.value, client: client.right, now: t, csrf }
       })
 
     /** Issues the code and sends the browser back to the client (OAuth 2.1 §4.1.2, RFC 9207 §2). */
@@ -680,6 +759,7 @@ export const makeAuthorizationServer = (
           resources: [...pending.resources],
           authTime: login.authTime,
           ...(login.upstream === undefined ? {} : { upstream: login.upstream }),
+          ...(pending.oidc === undefined ? {} : { oidc: pending.oidc }),
           createdAt: t,
           expiresAt: t + lifetimes.grant
         }
@@ -732,8 +812,9 @@ export const makeAuthorizationServer = (
             scopes: scopeItems(scopes, pending.resources),
             resources: pending.resources.map((r) => resources.get(r)?.resource.name ?? r),
             action: path("/consent"),
-            csrfToken: pending.csrf,
-            interaction: id!
+            csrfToken: context.csrf,
+            interaction: id!,
+            redirectUri: pending.redirectUri
           }),
           200,
           {},
@@ -747,7 +828,7 @@ export const makeAuthorizationServer = (
         const id = form.get(Pages.fields.interaction)
         const context = yield* consentContext(request, id)
         if (context._tag === "expired") return message("Request expired", "This request has expired or is unknown. Start again from your application.")
-        if (context._tag !== "ok" || form.get(Pages.fields.csrf) !== context.pending.csrf) {
+        if (context._tag !== "ok" || form.get(Pages.fields.csrf) !== context.csrf) {
           return message("Request refused", "The form did not come from this browser's request. Start again from your application.", 403)
         }
         const { client, login, pending } = context
@@ -783,7 +864,9 @@ export const makeAuthorizationServer = (
         if (Option.isNone(found)) return yield* Effect.fail(OAuthError.invalidGrant("The authorization code is invalid"))
         const record = found.value
         if (record.usedAt !== undefined) {
-          // OAuth 2.1 §4.1.3: a code used twice revokes what it issued.
+          // OAuth 2.1 §4.1.3: a code used twice revokes what it issued. The grant is written revoked too, in case the
+          // first exchange has not written it yet: a store never undoes a revocation, so its later write stays revoked.
+          yield* store.putGrant({ ...record.grant, revokedAt: t, revokedReason: "code_reuse" })
           yield* revokeGrant(record.grant.grantId, t, "code_reuse")
           return yield* Effect.fail(OAuthError.invalidGrant("The authorization code was already used; the tokens it issued are revoked"))
         }
@@ -803,7 +886,8 @@ export const makeAuthorizationServer = (
         }
         const grant: Grant = { ...record.grant, resources: [...new Set(grantResources)] }
         yield* store.putGrant({ ...record.grant })
-        return yield* issueTokens(grant, client, t, true)
+        const body = yield* issueTokens(grant, client, t, true)
+        return record.grant.oidc === undefined ? body : { ...body, id_token: yield* issueIdToken(record.grant, client.clientId, t) }
       })
 
     const refreshTokenGrant = (form: Http.Parameters, client: OAuthClients.ResolvedClient, t: number) =>
@@ -838,8 +922,12 @@ export const makeAuthorizationServer = (
 
     const clientCredentialsGrant = (form: Http.Parameters, client: OAuthClients.ResolvedClient, t: number) =>
       Effect.gen(function*() {
-        // OAuth 2.1 §4.2: confidential clients only.
+        // OAuth 2.1 §4.2: confidential clients only; and only those the operator registered: a self-registered
+        // client would otherwise mint tokens with no user behind them.
         if (!client.confidential) return yield* Effect.fail(OAuthError.unauthorizedClient("client_credentials needs a confidential client"))
+        if (client.kind !== "static") {
+          return yield* Effect.fail(OAuthError.unauthorizedClient("client_credentials is for pre-registered clients only"))
+        }
         if (!client.metadata.grant_types.includes("client_credentials")) {
           return yield* Effect.fail(OAuthError.unauthorizedClient("The client is not registered for the client_credentials grant"))
         }
@@ -910,6 +998,7 @@ export const makeAuthorizationServer = (
             : Effect.fail(OAuthError.unsupportedGrantType(`The grant type "${grantType.slice(0, 100)}" is not supported`))
         )
         yield* clients.touch(client, t)
+        recordTokensIssued(grantType === GRANT_DEVICE ? "device_code" : grantType)
         return Http.json(body)
       })
 
@@ -965,6 +1054,9 @@ export const makeAuthorizationServer = (
         if (value === undefined) return yield* Effect.fail(OAuthError.invalidRequest("token is required (RFC 7662 §2.1)"))
         const found = yield* identify(value, t)
         const inactive = Http.json({ active: false })
+        // RFC 7662 §4: pre-registered clients (resource servers) introspect any token; any other client only its own.
+        const owner = found._tag === "refresh" ? found.grant?.clientId : found._tag === "access" ? found.claims.client_id : undefined
+        if (caller.kind !== "static" && owner !== caller.clientId) return inactive
         if (found._tag === "refresh") {
           const grant = found.grant
           const live = grant !== undefined && grant.revokedAt === undefined && grant.expiresAt > t && found.record.expiresAt > t &&
@@ -1039,8 +1131,12 @@ export const makeAuthorizationServer = (
     const codeEntries = slidingWindow({ limit: 20, windowMillis: 60_000, maxKeys: 10_000 })
     const sessionCsrf = (request: HttpServerRequest.HttpServerRequest) => digest(`csrf:${request.cookies[SESSION_COOKIE] ?? ""}`)
 
-    const deviceLogin = (request: HttpServerRequest.HttpServerRequest, code: string | undefined) =>
+    const deviceLogin = (request: HttpServerRequest.HttpServerRequest, entered: string | undefined) =>
       Effect.gen(function*() {
+        const limited = interactionLimit(request, yield* now)
+        if (limited !== undefined) return limited
+        const normalised = entered === undefined ? undefined : normaliseUserCode(entered)
+        const code = normalised === undefined || normalised.length !== 8 ? undefined : showUserCode(normalised)
         const browser = browserOf(request)
         const id = yield* putInteraction("device-login", { userCode: code, browser: browser.id, csrf: token() } satisfies DeviceLogin, lifetimes.interaction)
         return withCookies(Http.redirect(path(`/login?interaction=${id}`)), [browser.setCookie])
@@ -1071,8 +1167,12 @@ export const makeAuthorizationServer = (
         if (Option.isNone(login)) return yield* deviceLogin(request, form.get(Pages.fields.userCode))
         const csrf = sessionCsrf(request)
         if (form.get(Pages.fields.csrf) !== csrf) return message("Request refused", "The form did not come from this page. Open the device page again.", 403)
-        // RFC 8628 §5.1: user codes are short, so guessing them is rate-limited.
-        const wait = codeEntries.take(csrf, yield* now)
+        // RFC 8628 §5.1: user codes are short, so guessing them is rate-limited, per user and per address.
+        const at = yield* now
+        const wait = Math.max(
+          codeEntries.take(`user:${login.value.identity.subject}`, at),
+          codeEntries.take(`address:${Http.clientAddress(request) ?? ""}`, at)
+        )
         if (wait > 0) {
           return page(Pages.devicePage({ action: path("/device"), csrfToken: csrf, error: `Too many attempts. Try again in ${Math.ceil(wait / 1000)} seconds.` }), 429, {
             "retry-after": String(Math.ceil(wait / 1000))
@@ -1129,13 +1229,12 @@ export const makeAuthorizationServer = (
       })
 
     // --- Registration (RFC 7591, RFC 7592) -------------------------------------------------
-    const registrationToken = (request: HttpServerRequest.HttpServerRequest) => {
-      const authorization = request.headers.authorization
-      return authorization !== undefined && /^bearer /i.test(authorization) ? authorization.slice(7).trim() : undefined
-    }
+    /** The registration access token's header (RFC 7592 §2), as `OAuthClients` reads it. */
+    const registrationToken = (request: HttpServerRequest.HttpServerRequest) => request.headers.authorization
     const register = (request: HttpServerRequest.HttpServerRequest) =>
       Effect.gen(function*() {
-        const body = yield* request.json.pipe(Effect.mapError(() => OAuthError.invalidClientMetadata("The body must be a JSON object (RFC 7591 §3.1)")))
+        if (!clients.dynamicRegistration) return yield* Effect.fail(new OAuthError.OAuthError({ error: "invalid_request", description: "Dynamic registration is not enabled", status: 404 }))
+        const body = yield* Http.jsonBody(request, "The body must be a JSON object (RFC 7591 §3.1)")
         const t = yield* now
         const authorization = request.headers.authorization
         const registered = yield* clients.register(body, {
@@ -1155,7 +1254,8 @@ export const makeAuthorizationServer = (
     const updateRegistration = (request: HttpServerRequest.HttpServerRequest) =>
       Effect.gen(function*() {
         const clientId = yield* clientIdParam
-        const body = yield* request.json.pipe(Effect.mapError(() => OAuthError.invalidClientMetadata("The body must be a JSON object (RFC 7592 §2.2)")))
+        if (!clients.dynamicRegistration) return yield* Effect.fail(new OAuthError.OAuthError({ error: "invalid_request", description: "Dynamic registration is not enabled", status: 404 }))
+        const body = yield* Http.jsonBody(request, "The body must be a JSON object (RFC 7592 §2.2)")
         const t = yield* now
         return Http.json(yield* clients.update(clientId, registrationToken(request), body, t))
       })
@@ -1163,6 +1263,7 @@ export const makeAuthorizationServer = (
       Effect.gen(function*() {
         const clientId = yield* clientIdParam
         const t = yield* now
+        // RFC 7592 §2.3: the client's grants end with it (OAuthClients.remove revokes them).
         yield* clients.remove(clientId, registrationToken(request), t)
         return HttpServerResponse.empty({ status: 204, headers: Http.NO_STORE })
       })
@@ -1175,11 +1276,14 @@ export const makeAuthorizationServer = (
      * origins: they carry CORS headers for any origin, which is safe as they use no cookies
      * (clients authenticate in the request itself).
      */
-    const api = (handler: Handler) =>
+    const api = (endpoint: string, handler: Handler) =>
       Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
         handler(request).pipe(
           Effect.catchTags({
-            OAuthError: (error) => Effect.succeed(Http.errorResponse(error, /^basic /i.test(request.headers.authorization ?? ""))),
+            OAuthError: (error) => {
+              recordOAuthError(endpoint, error.error)
+              return Effect.succeed(Http.errorResponse(error, /^basic /i.test(request.headers.authorization ?? "")))
+            },
             OAuthStoreError: (error) =>
               Effect.as(Effect.logWarning(error.message), Http.errorResponse(OAuthError.temporarilyUnavailable("The authorization server's store is unavailable")))
           }),
@@ -1228,14 +1332,14 @@ export const makeAuthorizationServer = (
       HttpRouter.post(path("/consent") as HttpRouter.PathInput, browser(decideConsent)),
       HttpRouter.get(path("/device") as HttpRouter.PathInput, browser(showDevice)),
       HttpRouter.post(path("/device") as HttpRouter.PathInput, browser(submitDevice)),
-      HttpRouter.post(path("/token") as HttpRouter.PathInput, api(tokenEndpoint)),
-      HttpRouter.post(path("/revoke") as HttpRouter.PathInput, api(revocationEndpoint)),
-      HttpRouter.post(path("/introspect") as HttpRouter.PathInput, api(introspectionEndpoint)),
-      HttpRouter.post(path("/device_authorization") as HttpRouter.PathInput, api(deviceAuthorizationEndpoint)),
-      HttpRouter.post(path("/register") as HttpRouter.PathInput, api(register)),
-      HttpRouter.get(path("/register/:clientId") as HttpRouter.PathInput, api(readRegistration)),
-      HttpRouter.put(path("/register/:clientId") as HttpRouter.PathInput, api(updateRegistration)),
-      HttpRouter.del(path("/register/:clientId") as HttpRouter.PathInput, api(deleteRegistration)),
+      HttpRouter.post(path("/token") as HttpRouter.PathInput, api("token", tokenEndpoint)),
+      HttpRouter.post(path("/revoke") as HttpRouter.PathInput, api("revocation", revocationEndpoint)),
+      HttpRouter.post(path("/introspect") as HttpRouter.PathInput, api("introspection", introspectionEndpoint)),
+      HttpRouter.post(path("/device_authorization") as HttpRouter.PathInput, api("device_authorization", deviceAuthorizationEndpoint)),
+      HttpRouter.post(path("/register") as HttpRouter.PathInput, api("registration", register)),
+      HttpRouter.get(path("/register/:clientId") as HttpRouter.PathInput, api("registration", readRegistration)),
+      HttpRouter.put(path("/register/:clientId") as HttpRouter.PathInput, api("registration", updateRegistration)),
+      HttpRouter.del(path("/register/:clientId") as HttpRouter.PathInput, api("registration", deleteRegistration)),
       (router) =>
         ["/token", "/revoke", "/introspect", "/device_authorization", "/register", "/register/:clientId", "/jwks.json"].reduce(
           (r, p) => HttpRouter.options(r, path(p) as HttpRouter.PathInput, preflight),
