@@ -286,6 +286,27 @@ export const oauthStoreContract = <E>(fresh: Effect.Effect<OAuthStore.Service, E
       expect(yield* store.revokeGrantsOf("alice", t0 + 7, "logout")).toBe(0)
     }))
 
+  test("revokeGrantsOfClient revokes every live grant of a client and their refresh tokens (RFC 7592 §2.3)", (store) =>
+    Effect.gen(function*() {
+      const alice = grantOf("alice", { clientId: "gone" })
+      const bob = grantOf("bob", { clientId: "gone" })
+      const earlier = grantOf("carol", { clientId: "gone" })
+      const other = grantOf("alice", { clientId: "kept" })
+      yield* Effect.forEach([alice, bob, earlier, other], store.putGrant)
+      const tokens = [refreshOf(alice), refreshOf(bob), refreshOf(other)]
+      yield* Effect.forEach(tokens, store.putRefresh)
+      yield* store.revokeGrant(earlier.grantId, t0 + 1, "revocation")
+      const revoked = yield* store.revokeGrantsOfClient("gone", t0 + 5, "client_deleted")
+      expect([...revoked].sort()).toEqual([alice.grantId, bob.grantId].sort())
+      expect(Option.getOrThrow(yield* store.getGrant(alice.grantId))).toMatchObject({ revokedAt: t0 + 5, revokedReason: "client_deleted" })
+      expect(Option.getOrThrow(yield* store.getGrant(earlier.grantId)).revokedReason).toBe("revocation")
+      expect(Option.getOrThrow(yield* store.getGrant(other.grantId)).revokedAt).toBeUndefined()
+      expect(Option.isNone(yield* store.getRefresh(tokens[0]!.digest))).toBe(true)
+      expect(Option.isNone(yield* store.getRefresh(tokens[1]!.digest))).toBe(true)
+      expect(Option.isSome(yield* store.getRefresh(tokens[2]!.digest))).toBe(true)
+      expect(yield* store.revokeGrantsOfClient("gone", t0 + 6, "client_deleted")).toEqual([])
+    }))
+
   test("OAuth 2.1 §4.3.1: a refresh token is rotated once; a replay says when it was", (store) =>
     Effect.gen(function*() {
       const grant = grantOf("alice")
