@@ -4,14 +4,24 @@
  * capabilities, instructions, tools, resources, resource templates and
  * prompts, as text or JSON.
  *
+ * The server is named as `Target` says (a URL, `--url URL`, a quoted command
+ * line, or a command after `--`), with the shared target options
+ * (`--header`, `--bearer`, `--protocol`, `--timeout`, `--json`, …).
+ *
  * @since 0.1.0
  */
-import { Args, Command, Options } from "@effect/cli"
-import { McpClient, type McpSchema } from "@emcee/core"
-import { HttpClientTransport, StdioClientTransport } from "@emcee/transport"
+import { Args, Command, HelpDoc, Options } from "@effect/cli"
+import type { McpClient, McpSchema } from "@emcee/core"
 import { Console, Data, Effect, Option } from "effect"
+import * as CliError from "./CliError.js"
+import * as Target from "./Target.js"
 
-/** The command line named no server, or an unusable one. */
+/**
+ * The command line named no server, or an unusable one.
+ *
+ * @deprecated since 0.3.0 `inspect` fails with `CliError` (exit 1 for the
+ * command line, 3 when the server cannot be reached, 4 for a protocol error).
+ */
 export class InspectError extends Data.TaggedError("InspectError")<{ readonly message: string }> {}
 
 /** What `inspect` learned about a server. */
@@ -69,36 +79,43 @@ export const format = (r: Report): string =>
   ].join("\n")
 
 const url = Options.text("url").pipe(
-  Options.withDescription("A Streamable HTTP endpoint, e.g. http://127.0.0.1:3000/mcp"),
+  Options.withDescription("A Streamable HTTP endpoint, e.g. http://127.0.0.1:3000/mcp (or give the URL as the argument)"),
   Options.optional
 )
-const json = Options.boolean("json").pipe(Options.withDescription("Print the report as JSON"))
-const command_ = Args.text({ name: "command" }).pipe(
-  Args.withDescription("A command that starts a stdio server, with its arguments (after --)"),
+const target = Args.text({ name: "target" }).pipe(
+  Args.withDescription("The server: a URL, a command line in one quoted argument, or a command with its arguments after --"),
   Args.repeated
 )
 
-const clientInfo = { name: "emcee-inspect", version: "0.1.0" }
-
 /** The `inspect` command. */
-export const command = Command.make("inspect", { url, json, command: command_ }, (args) =>
+export const command = Command.make("inspect", { ...Target.options, url, target }, (args) =>
   Effect.gen(function*() {
-    const [program, ...rest] = args.command
-    if (Option.isSome(args.url) === (program !== undefined)) {
-      return yield* new InspectError({
-        message: "emcee inspect: give either --url <http endpoint> or a server command after --, e.g. `emcee inspect -- node server.js`"
-      })
+    if (Option.isSome(args.url) === (args.target.length > 0)) {
+      return yield* CliError.user(
+        "inspect",
+        "give either --url <http endpoint>, a URL, or a server command after --, e.g. `emcee inspect -- node server.js`"
+      )
     }
-    const transport = Option.isSome(args.url)
-      ? yield* HttpClientTransport.make({ url: args.url.value })
-      : yield* StdioClientTransport.make({ command: program!, args: rest, stderr: "inherit" })
-    const client = yield* McpClient.make({ transport, clientInfo })
-    const r = yield* report(client)
+    const options = yield* Target.connectOptions("inspect", args)
+    const target = yield* Target.fromWords("inspect", Option.isSome(args.url) ? [args.url.value] : args.target)
+    if (Option.isSome(args.url) && target._tag !== "Http") {
+      return yield* CliError.user("inspect", `--url ${JSON.stringify(args.url.value)} is not an http:// or https:// URL`)
+    }
+    const connection = yield* Target.connect("inspect", target, options)
+    const r = yield* connection.run(report(connection.client))
     yield* Console.log(args.json ? JSON.stringify(r, null, 2) : format(r))
-  }).pipe(
-    Effect.scoped,
-    Effect.catchTags({
-      TransportError: (e) => new InspectError({ message: `emcee inspect: cannot reach the server: ${e.message}` }),
-      McpClientError: (e) => new InspectError({ message: `emcee inspect: the server answered ${e.code}: ${e.message}` })
-    })
-  )).pipe(Command.withDescription("Connect to an MCP server and list what it offers"))
+  }).pipe(Effect.scoped)).pipe(
+    Command.withDescription(
+      HelpDoc.blocks([
+        HelpDoc.p(
+          "Connect to any MCP server (either revision) and print what it offers: server info, protocol, capabilities, instructions, tools, resources, resource templates and prompts."
+        ),
+        HelpDoc.p("Exit codes: 3 the server cannot be started or reached, 4 it answered a JSON-RPC error."),
+        HelpDoc.p("Examples:"),
+        HelpDoc.p("  emcee inspect -- node server.js"),
+        HelpDoc.p("  emcee inspect http://127.0.0.1:3000/mcp --bearer $TOKEN"),
+        HelpDoc.p("  emcee inspect --url https://example.com/mcp --header \"X-Api-Key: abc\" --json"),
+        HelpDoc.p("  emcee inspect --protocol 2026-07-28 \"node server.js\"")
+      ])
+    )
+  )
