@@ -7,7 +7,7 @@
 import { Command } from "@effect/cli"
 import { Either } from "effect"
 import { execFileSync } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -119,10 +119,30 @@ describe("emcee manifest", () => {
       expect(ran.error!.message).toContain("nope.mjs does not exist")
     })
 
-    it("a folder, saying what to give instead", async () => {
+    it("a folder that is no server, saying what to give instead", async () => {
       const ran = await manifest([dir])
       expect(ran.code).toBe(ExitCode.user)
-      expect(ran.error!.message).toContain(`${dir} is a folder`)
+      expect(ran.error!.message).toContain(`${dir} has no tools/, prompts/ or resources/ folder`)
+    })
+
+    it("a folder server (tools/ by convention) is built like emcee serve builds it", async () => {
+      const folder = mkdtempSync(join(tmpdir(), "emcee-manifest-folder-"))
+      try {
+        symlinkSync(join(root, "node_modules"), join(folder, "node_modules"), "dir")
+        writeFileSync(join(folder, "package.json"), JSON.stringify({ name: "folder-demo", version: "1.0.0", type: "module" }))
+        mkdirSync(join(folder, "tools"))
+        writeFileSync(
+          join(folder, "tools", "hello.mjs"),
+          `import { Effect, Schema } from "effect"\nimport { Tool } from "@emcee/core"\nexport const hello = Tool.make("hello", { description: "Says hello", input: Schema.Struct({ name: Schema.String }), handler: ({ name }) => Effect.succeed("hello " + name) })\n`
+        )
+        const ran = await manifest([folder])
+        expect(ran.code).toBe(0)
+        const document = JSON.parse(ran.stdout) as { serverInfo: { name: string }; tools: Array<{ name: string }> }
+        expect(document.serverInfo.name).toBe("folder-demo")
+        expect(document.tools.map((t) => t.name)).toEqual(["hello"])
+      } finally {
+        rmSync(folder, { recursive: true, force: true })
+      }
     })
 
     it("an app that fails to start, naming the file", async () => {

@@ -12,9 +12,11 @@ import { FileSystem } from "@effect/platform"
 import { McpClient, McpSchema } from "@emcee/core"
 import { HttpClientTransport, MemoryTransport, StdioClientTransport } from "@emcee/transport"
 import { Cause, Effect, Option } from "effect"
+import * as fs from "node:fs"
 import * as path from "node:path"
 import * as CliError from "../CliError.js"
-import { loadApp } from "../Serve.js"
+import * as Config from "../Config.js"
+import { loadTarget } from "../Serve.js"
 import { parseHeaders } from "./targetArgs.js"
 
 /** A server to describe. */
@@ -101,12 +103,8 @@ export const resolve = (
     const fs = yield* FileSystem.FileSystem
     if (rest.length === 0) {
       const info = yield* fs.stat(first!).pipe(Effect.option)
-      if (Option.isSome(info) && info.value.type === "Directory") {
-        return yield* CliError.user(
-          command,
-          `${first} is a folder: give its app module (a file whose default export is the app Layer), or serve it (emcee serve ${first} --http) and use --url`
-        )
-      }
+      // A folder server (tools/, prompts/, resources/, or package.json "emcee.app"): built here like an app module.
+      if (Option.isSome(info) && info.value.type === "Directory") return { _tag: "App", file: first! } as const
     }
     if (rest.length === 0 && moduleExtension.test(first!)) {
       const exists = yield* fs.exists(first!).pipe(Effect.orElseSucceed(() => false))
@@ -151,9 +149,11 @@ export const obtain = <A>(
     case "App": {
       const where = `app ${source.file}`
       return Effect.gen(function*() {
-        const app = yield* loadApp(path.resolve(source.file)).pipe(
-          Effect.mapError((e) => CliError.user(command, `${e.message.replace(/\s+/g, " ")}`, e))
-        )
+        // The same loading as `emcee serve`: an app module, or a folder server with its configuration.
+        const file = path.resolve(source.file)
+        const folder = yield* Effect.sync(() => { try { return fs.statSync(file).isDirectory() } catch { return false } })
+        const loaded = yield* Config.load({ dir: folder ? file : path.dirname(file), command })
+        const app = yield* loadTarget(file, loaded.config, command)
         return yield* Effect.gen(function*() {
           const transport = yield* MemoryTransport.make()
           const client = yield* McpClient.make({ transport, clientInfo, protocolVersion })
