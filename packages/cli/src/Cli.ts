@@ -6,6 +6,7 @@
 import { Command } from "@effect/cli"
 import * as Call from "./Call.js"
 import * as Config from "./Config.js"
+import * as Dev from "./Dev.js"
 import * as Docs from "./Docs.js"
 import * as Get from "./Get.js"
 import * as Inspect from "./Inspect.js"
@@ -22,6 +23,7 @@ export const command = Command.make("emcee").pipe(
   Command.withDescription("Build, run, inspect and install Model Context Protocol servers"),
   Command.withSubcommands([
     Serve.command,
+    Dev.command,
     Config.command,
     Inspect.command,
     List.command,

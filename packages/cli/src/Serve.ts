@@ -118,19 +118,27 @@ const levels: Record<Config.EmceeConfig["logLevel"], LogLevel.LogLevel> = {
   none: LogLevel.None
 }
 
+/** What `emcee dev` changes in `serve`. */
+export interface Hooks {
+  /** Makes the app instead of `loadTarget` (`emcee dev`: a folder server that reloads its files in place). */
+  readonly loadApp?: (target: string, config: Config.EmceeConfig, command: string) => Effect.Effect<Layer.Layer<McpServer.McpServer>, CliError.CliError>
+  /** Runs once Streamable HTTP listens, with its URL (`emcee dev --inspect`). */
+  readonly onListening?: (url: string) => Effect.Effect<void>
+}
+
 /**
  * Serves `target` with the configuration read from its folder and `flags`
  * until stdin closes (stdio) or a signal arrives. Transport options the
  * configuration does not cover are still read from the environment
  * (`HttpTransport.config()`: `HTTP_*`; `StdioTransport.config()`: `STDIO_*`).
  */
-export const serve = (target: string, flags: Config.Flags, command = "serve"): Effect.Effect<void, CliError.CliError> =>
+export const serve = (target: string, flags: Config.Flags, command = "serve", hooks: Hooks = {}): Effect.Effect<void, CliError.CliError> =>
   Effect.gen(function*() {
     const dir = Config.configDir(target)
     const loaded = yield* Config.load({ dir, flags, command })
     Config.applyDotEnv(loaded.dotEnv)
     const config = loaded.config
-    const app = yield* loadTarget(target, config, command)
+    const app = yield* (hooks.loadApp ?? loadTarget)(target, config, command)
     const library = yield* Library.build(config, dir, command)
     const served = Library.wrap(app, library)
     const isDefault = (key: string) => loaded.sources.get(key)?.origin === "default"
@@ -161,6 +169,7 @@ export const serve = (target: string, flags: Config.Flags, command = "serve"): E
         ...(library.errorStatus === undefined ? {} : { errorStatus: library.errorStatus })
       })
       yield* Console.error(`emcee: serving ${display(target) || "."} on ${running.url}`)
+      if (hooks.onListening !== undefined) yield* hooks.onListening(running.url)
       return yield* Effect.never
     }).pipe(Effect.scoped, Effect.provide(served), reportFatal, withLevel)
   })
