@@ -9,6 +9,7 @@ import * as Config from "./Config.js"
 import * as Dev from "./Dev.js"
 import * as Docs from "./Docs.js"
 import * as Get from "./Get.js"
+import * as Init from "./Init.js"
 import * as Inspect from "./Inspect.js"
 import * as Install from "./Install.js"
 import * as Lint from "./Lint.js"
@@ -22,6 +23,7 @@ import * as Serve from "./Serve.js"
 export const command = Command.make("emcee").pipe(
   Command.withDescription("Build, run, inspect and install Model Context Protocol servers"),
   Command.withSubcommands([
+    Init.command,
     Serve.command,
     Dev.command,
     Config.command,

@@ -23,6 +23,7 @@ import * as Config from "./Config.js"
 import * as Folder from "./Folder.js"
 import * as Library from "./internal/configLibrary.js"
 import { display } from "./internal/configSources.js"
+import { registerTypeScript } from "./internal/folderImport.js"
 
 /** The module could not be loaded as an app. */
 export class ModuleError extends Data.TaggedError("ModuleError")<{ readonly message: string }> {}
@@ -36,7 +37,11 @@ export const loadApp = (file: string): Effect.Effect<Layer.Layer<McpServer.McpSe
   Effect.gen(function*() {
     const url = pathToFileURL(path.resolve(file)).href
     const mod = yield* Effect.tryPromise({
-      try: () => import(/* @vite-ignore */ url) as Promise<{ readonly default?: unknown }>,
+      // A TypeScript module is served directly, through the same tsx hooks as folder servers.
+      try: () =>
+        (/\.[mc]?ts$/.test(file) ? registerTypeScript() : Promise.resolve()).then(() =>
+          import(/* @vite-ignore */ url) as Promise<{ readonly default?: unknown }>
+        ),
       catch: (e) => new ModuleError({ message: `Cannot import ${file}: ${e instanceof Error ? e.message : String(e)}` })
     })
     if (!Layer.isLayer(mod.default)) {
