@@ -9,7 +9,6 @@
  * binary) answering `tools/list` to a real stdio client.
  */
 import { Command } from "@effect/cli"
-import { NodeContext } from "@effect/platform-node"
 import { McpClient } from "@emcee/core"
 import { StdioClientTransport } from "@emcee/transport"
 import { Cause, Effect, Exit, Option } from "effect"
@@ -26,6 +25,7 @@ import * as YAML from "yaml"
 import { CliError } from "../src/CliError.js"
 import * as Init from "../src/Init.js"
 import { healthCheckScript } from "../src/internal/initDeploy.js"
+import { runner } from "./support/runCommand.js"
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..")
 const run = promisify(execFile)
@@ -40,34 +40,8 @@ afterEach(() => {
   fs.rmSync(root, { recursive: true, force: true })
 })
 
-// The command as the lead wires it: a subcommand of `emcee`.
-const cli = Command.make("emcee").pipe(Command.withSubcommands([Init.command]))
-
-/** Runs `emcee init ...args` in-process like bin.ts does: stdout, stderr and the exit code. */
-const emcee = async (...args: ReadonlyArray<string>) => {
-  const stdout: Array<string> = []
-  const stderr: Array<string> = []
-  const base = Effect.runSync(Effect.console)
-  const console = {
-    ...base,
-    log: (...xs: ReadonlyArray<unknown>) => Effect.sync(() => void stdout.push(xs.join(" "))),
-    error: (...xs: ReadonlyArray<unknown>) => Effect.sync(() => void stderr.push(xs.join(" ")))
-  }
-  const exit = await Command.run(cli, { name: "emcee", version: "0" })(["node", "emcee", "init", ...args]).pipe(
-    Effect.provide(NodeContext.layer),
-    Effect.withConsole(console),
-    Effect.runPromiseExit
-  )
-  let code = 0
-  if (Exit.isFailure(exit)) {
-    const failure = Option.getOrUndefined(Cause.failureOption(exit.cause))
-    if (failure instanceof CliError) {
-      stderr.push(`emcee ${failure.command}: ${failure.message}`)
-      code = failure.exitCode
-    } else code = 1 // a ValidationError, printed by @effect/cli; bin.ts exits 1
-  }
-  return { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") }
-}
+/** Runs `emcee init ...args` in-process as bin.ts does: stdout, stderr and the exit code. */
+const emcee = runner(Command.make("emcee").pipe(Command.withSubcommands([Init.command])), "init")
 
 const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), "utf8")
 const readJson = (dir: string, file: string) => JSON.parse(read(dir, file)) as Record<string, unknown>

@@ -6,19 +6,18 @@
  * dry runs. The command runs in-process with its output captured.
  */
 import { Command } from "@effect/cli"
-import { NodeContext } from "@effect/platform-node"
-import { Cause, Effect, Exit, Option } from "effect"
+import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { CliError } from "../src/CliError.js"
 import * as Install from "../src/Install.js"
 import { unifiedDiff } from "../src/internal/diff.js"
 import { detectIndent, jsonEqual, parse, setMember } from "../src/internal/installJson.js"
 import fc from "fast-check"
+import { runner } from "./support/runCommand.js"
 
 let root: string
 let home: string
@@ -44,34 +43,8 @@ afterEach(() => {
   fs.rmSync(root, { recursive: true, force: true })
 })
 
-// The command as the lead wires it: a subcommand of `emcee`.
-const cli = Command.make("emcee").pipe(Command.withSubcommands([Install.command]))
-
-/** Runs `emcee install ...args` in-process like bin.ts does: stdout, stderr and the exit code. */
-const emcee = async (...args: ReadonlyArray<string>) => {
-  const stdout: Array<string> = []
-  const stderr: Array<string> = []
-  const base = Effect.runSync(Effect.console)
-  const console = {
-    ...base,
-    log: (...xs: ReadonlyArray<unknown>) => Effect.sync(() => void stdout.push(xs.join(" "))),
-    error: (...xs: ReadonlyArray<unknown>) => Effect.sync(() => void stderr.push(xs.join(" ")))
-  }
-  const exit = await Command.run(cli, { name: "emcee", version: "0" })(["node", "emcee", "install", ...args]).pipe(
-    Effect.provide(NodeContext.layer),
-    Effect.withConsole(console),
-    Effect.runPromiseExit
-  )
-  let code = 0
-  if (Exit.isFailure(exit)) {
-    const failure = Option.getOrUndefined(Cause.failureOption(exit.cause))
-    if (failure instanceof CliError) {
-      stderr.push(`emcee ${failure.command}: ${failure.message}`)
-      code = failure.exitCode
-    } else code = 1 // a ValidationError, printed by @effect/cli; bin.ts exits 1
-  }
-  return { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") }
-}
+/** Runs `emcee install ...args` in-process as bin.ts does: stdout, stderr and the exit code. */
+const emcee = runner(Command.make("emcee").pipe(Command.withSubcommands([Install.command])), "install")
 
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, Record<string, Record<string, unknown>>>
 const bin = Install.defaultEmceeBin()

@@ -7,8 +7,6 @@
  * parseable; elicitation declined when not interactive.
  */
 import { Command } from "@effect/cli"
-import { NodeContext } from "@effect/platform-node"
-import { Cause, Effect, Exit, Option } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import { createServer } from "node:http"
@@ -18,51 +16,20 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Call from "../src/Call.js"
-import { CliError } from "../src/CliError.js"
 import * as Get from "../src/Get.js"
 import * as Inspect from "../src/Inspect.js"
 import * as TargetArgs from "../src/internal/targetArgs.js"
 import * as List from "../src/List.js"
 import * as PromptCommand from "../src/Prompt.js"
 import * as Read from "../src/Read.js"
+import { runner } from "./support/runCommand.js"
 
 const root = fileURLToPath(new URL("../../..", import.meta.url))
 const everything = path.join(root, "examples/everything/dist/main.js")
 const built = fs.existsSync(everything)
 
-// The commands as the lead wires them: subcommands of `emcee`.
-const cli = Command.make("emcee").pipe(
-  Command.withSubcommands([List.command, Get.command, Call.command, Read.command, PromptCommand.command, Inspect.command])
-)
-
 /** Runs `emcee ...args` in-process as bin.ts does: stdout, stderr and the exit code. */
-const emcee = async (...args: ReadonlyArray<string>) => {
-  const stdout: Array<string> = []
-  const stderr: Array<string> = []
-  const base = Effect.runSync(Effect.console)
-  const console = {
-    ...base,
-    log: (...xs: ReadonlyArray<unknown>) => Effect.sync(() => void stdout.push(xs.join(" "))),
-    error: (...xs: ReadonlyArray<unknown>) => Effect.sync(() => void stderr.push(xs.join(" ")))
-  }
-  const exit = await Command.run(cli, { name: "emcee", version: "0" })(["node", "emcee", ...args]).pipe(
-    Effect.provide(NodeContext.layer),
-    Effect.withConsole(console),
-    Effect.runPromiseExit
-  )
-  let code = 0
-  if (Exit.isFailure(exit)) {
-    const failure = Option.getOrUndefined(Cause.failureOption(exit.cause))
-    if (failure instanceof CliError) {
-      stderr.push(`emcee ${failure.command}: ${failure.message}`)
-      code = failure.exitCode
-    } else {
-      stderr.push(Cause.pretty(exit.cause))
-      code = 1 // a ValidationError, printed by @effect/cli; bin.ts exits 1
-    }
-  }
-  return { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") }
-}
+const emcee = runner(Command.make("emcee").pipe(Command.withSubcommands([List.command, Get.command, Call.command, Read.command, PromptCommand.command, Inspect.command])))
 
 /** The everything example over Streamable HTTP on a free port. */
 let http: { readonly child: ChildProcess; readonly url: string } | undefined
