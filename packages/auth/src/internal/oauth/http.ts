@@ -3,6 +3,7 @@
  */
 import { HttpIncomingMessage, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Option } from "effect"
+import { parseBasicAuthorization } from "../../OAuthClients.js"
 import * as OAuthError from "../../OAuthError.js"
 
 /** Parameters of a request, each named once (RFC 6749 §3.1), except those allowed to repeat. */
@@ -94,15 +95,6 @@ export interface ClientCredentials {
   readonly method: "client_secret_basic" | "client_secret_post" | "none"
 }
 
-const decodeBasicPart = (part: string): string | undefined => {
-  try {
-    // RFC 6749 §2.3.1: the id and secret are form-urlencoded before Base64.
-    return decodeURIComponent(part.replace(/\+/g, " "))
-  } catch {
-    return undefined
-  }
-}
-
 /** The client's credentials: HTTP Basic or the body, never both (RFC 6749 §2.3: one method per request). */
 export const clientCredentials = (
   request: HttpServerRequest.HttpServerRequest,
@@ -113,13 +105,9 @@ export const clientCredentials = (
     if (form.get("client_secret") !== undefined) {
       return Effect.fail(OAuthError.invalidRequest("The client authenticated with more than one method (RFC 6749 §2.3)"))
     }
-    const decoded = Buffer.from(authorization.slice(6).trim(), "base64").toString("utf8")
-    const colon = decoded.indexOf(":")
-    const clientId = colon < 0 ? undefined : decodeBasicPart(decoded.slice(0, colon))
-    const secret = colon < 0 ? undefined : decodeBasicPart(decoded.slice(colon + 1))
-    if (clientId === undefined || secret === undefined || clientId === "") {
-      return Effect.fail(OAuthError.invalidClient("The Basic credentials are malformed (RFC 6749 §2.3.1)"))
-    }
+    const parsed = parseBasicAuthorization(authorization)
+    if (Option.isNone(parsed)) return Effect.fail(OAuthError.invalidClient("The Basic credentials are malformed (RFC 6749 §2.3.1)"))
+    const { clientId, secret } = parsed.value
     const bodyId = form.get("client_id")
     if (bodyId !== undefined && bodyId !== clientId) {
       return Effect.fail(OAuthError.invalidRequest("client_id differs from the authenticated client"))
