@@ -8,6 +8,7 @@ export default [
   "packages/testing",
   "packages/auth",
   "packages/cli",
+  "packages/gateway",
   "examples/everything",
   "examples/auth",
   "examples/oauth",

@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { Command } from "@effect/cli"
+import { Command, HelpDoc } from "@effect/cli"
 import * as Call from "./Call.js"
 import * as Config from "./Config.js"
 import * as Dev from "./Dev.js"
@@ -21,7 +21,17 @@ import * as Serve from "./Serve.js"
 
 /** The root command with its subcommands. */
 export const command = Command.make("emcee").pipe(
-  Command.withDescription("Build, run, inspect and install Model Context Protocol servers"),
+  Command.withDescription(HelpDoc.blocks([
+    HelpDoc.p("Build, run, inspect and install Model Context Protocol servers. `emcee <command> --help` shows each command's options and examples."),
+    HelpDoc.p("Examples:"),
+    HelpDoc.p("  emcee init my-server && cd my-server        # a project with a first tool and its test"),
+    HelpDoc.p("  emcee dev                                   # serve this folder over stdio, reloading edited tools in place"),
+    HelpDoc.p("  emcee serve . --http --port 8080            # Streamable HTTP on 127.0.0.1:8080/mcp"),
+    HelpDoc.p("  emcee list http://127.0.0.1:8080/mcp tools  # any server: a URL, or a command after --"),
+    HelpDoc.p("  emcee call echo --arg text=hi -- node dist/server.js"),
+    HelpDoc.p("  emcee install claude-desktop .              # into a client's configuration, with absolute paths"),
+    HelpDoc.p("  emcee lint --fail-on warning -- node dist/server.js  # a static check of the tools' surface")
+  ])),
   Command.withSubcommands([
     Init.command,
     Serve.command,

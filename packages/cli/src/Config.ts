@@ -45,6 +45,7 @@
  * | `auth.jwt.secret` | a shared HMAC secret instead of `jwksUrl` (secret) | none |
  * | `auth.apiKeys.file` | a YAML or JSON file of API key digests (`ApiKeys.fromFile`) | none |
  * | `auth.apiKeys.keys` | API keys inline, `key:subject[:scopes]` separated by commas (secret; `ApiKeys.fromConfig`) | none |
+ * | `plugins` | plugin modules to load besides the folder's `plugins/` (`Plugins`): paths relative to the folder or package names, comma-separated or a YAML list | none |
  *
  * @since 0.3.0
  */
@@ -90,7 +91,8 @@ export const fields: ReadonlyArray<Field> = [
   { key: "auth.jwt.jwksUrl", description: "the issuer's JSON Web Key Set URL" },
   { key: "auth.jwt.secret", description: "shared HMAC secret", secret: true },
   { key: "auth.apiKeys.file", description: "file of API key digests" },
-  { key: "auth.apiKeys.keys", description: "API keys inline", secret: true }
+  { key: "auth.apiKeys.keys", description: "API keys inline", secret: true },
+  { key: "plugins", description: "plugin modules besides plugins/: paths relative to the folder, or package names" }
 ]
 
 /** The keys of the schema. */
@@ -129,6 +131,8 @@ export interface EmceeConfig {
     } | undefined
     readonly apiKeys: { readonly file: string | undefined; readonly keys: Redacted.Redacted<string> | undefined } | undefined
   }
+  /** Plugin modules besides the folder's `plugins/`. */
+  readonly plugins: ReadonlyArray<string>
 }
 
 const optional = <A>(config: Config.Config<A>): Config.Config<A | undefined> => Config.map(Config.option(config), Option.getOrUndefined)
@@ -221,7 +225,8 @@ export const schema: Config.Config<EmceeConfig> = Config.all({
   auth: Config.nested(
     Config.all({ resource: optional(url("resource")), tokenVariable: Config.nonEmptyString("tokenVariable"), jwt, apiKeys }),
     "auth"
-  )
+  ),
+  plugins: Config.map(optional(Config.string("plugins")), (text) => (text === undefined ? [] : list(text)))
 })
 
 /** What the command line said, before the other sources. */

@@ -107,9 +107,9 @@ export interface Contents {
   readonly files: ReadonlyArray<string>
 }
 
-/** Whether `dir` follows the convention: it has a `tools/`, `prompts/` or `resources/` folder. */
+/** Whether `dir` follows the convention: it has a `tools/`, `prompts/`, `resources/` or `plugins/` folder. */
 export const isFolderServer = (dir: string): boolean =>
-  directories.some((name) => {
+  [...directories, "plugins"].some((name) => {
     try {
       return fs.statSync(path.join(dir, name)).isDirectory()
     } catch {

@@ -22,6 +22,7 @@ import * as CliError from "./CliError.js"
 import * as Config from "./Config.js"
 import * as Folder from "./Folder.js"
 import * as Library from "./internal/configLibrary.js"
+import * as Plugins from "./Plugins.js"
 import { display } from "./internal/configSources.js"
 import { registerTypeScript } from "./internal/folderImport.js"
 
@@ -143,7 +144,8 @@ export const serve = (target: string, flags: Config.Flags, command = "serve", ho
     const loaded = yield* Config.load({ dir, flags, command })
     Config.applyDotEnv(loaded.dotEnv)
     const config = loaded.config
-    const app = yield* (hooks.loadApp ?? loadTarget)(target, config, command)
+    const bare = yield* (hooks.loadApp ?? loadTarget)(target, config, command)
+    const app = yield* Plugins.withPlugins(bare, dir, config, command)
     const library = yield* Library.build(config, dir, command)
     const served = Library.wrap(app, library)
     const isDefault = (key: string) => loaded.sources.get(key)?.origin === "default"

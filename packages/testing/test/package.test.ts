@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 
 const root = fileURLToPath(new URL("../../..", import.meta.url))
-const packages = ["core", "transport", "testing", "auth", "cli"] as const
+const packages = ["core", "transport", "testing", "auth", "cli", "gateway"] as const
 const built = packages.every((name) => existsSync(`${root}packages/${name}/dist/index.js`))
 
 /** Runs `script` in a plain `node` from the repository root: no vitest, no source condition, the built `dist/`. */

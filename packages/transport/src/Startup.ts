@@ -11,6 +11,7 @@
  *
  * @since 0.1.0
  */
+import { Plugin } from "@emcee/core"
 import { Cause, ConfigError, type Duration, Effect, Option } from "effect"
 import { parseShortDuration } from "./internal/config.js"
 import { ListenError } from "./internal/listen.js"
@@ -35,6 +36,7 @@ const describeConfigError = (error: ConfigError.ConfigError): string =>
 export const describeFailure = <E>(cause: Cause.Cause<E>): string | undefined => {
   const failure = Option.getOrUndefined(Cause.failureOption(cause))
   if (failure instanceof ListenError) return failure.message
+  if (failure instanceof Plugin.PluginError) return failure.message
   if (ConfigError.isConfigError(failure)) return `invalid configuration: ${describeConfigError(failure)}`
   return undefined
 }

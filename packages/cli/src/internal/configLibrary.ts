@@ -99,7 +99,7 @@ export const build = (config: EmceeConfig, dir: string, command: string): Effect
  * The app with the library's global middleware registered on it (inside
  * the app's own global middleware, which was registered first).
  */
-export const wrap = (app: Layer.Layer<McpServer.McpServer>, library: Library): Layer.Layer<McpServer.McpServer> =>
+export const wrap = <E>(app: Layer.Layer<McpServer.McpServer, E>, library: Library): Layer.Layer<McpServer.McpServer, E> =>
   library.middleware.length === 0
     ? app
     : (McpServer.register(...(library.middleware as ReadonlyArray<Middleware.Middleware<never, never, never>>)) as Layer.Layer<never, never, McpServer.McpServer>)

@@ -16,6 +16,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import * as CliError from "../CliError.js"
 import * as Config from "../Config.js"
+import * as Plugins from "../Plugins.js"
 import { loadTarget } from "../Serve.js"
 import { parseHeaders } from "./targetArgs.js"
 
@@ -152,8 +153,9 @@ export const obtain = <A>(
         // The same loading as `emcee serve`: an app module, or a folder server with its configuration.
         const file = path.resolve(source.file)
         const folder = yield* Effect.sync(() => { try { return fs.statSync(file).isDirectory() } catch { return false } })
-        const loaded = yield* Config.load({ dir: folder ? file : path.dirname(file), command })
-        const app = yield* loadTarget(file, loaded.config, command)
+        const dir = folder ? file : path.dirname(file)
+        const loaded = yield* Config.load({ dir, command })
+        const app = yield* Effect.flatMap(loadTarget(file, loaded.config, command), (bare) => Plugins.withPlugins(bare, dir, loaded.config, command))
         return yield* Effect.gen(function*() {
           const transport = yield* MemoryTransport.make()
           const client = yield* McpClient.make({ transport, clientInfo, protocolVersion })
