@@ -6,3 +6,9 @@
  * @since 0.4.0
  */
 export * as Names from "./Names.js"
+export * as Backend from "./Backend.js"
+export * as Gateway from "./Gateway.js"
+export * as Registry from "./Registry.js"
+export * as AuditLog from "./AuditLog.js"
+export * as Balancer from "./Balancer.js"
+export * as CircuitBreaker from "./CircuitBreaker.js"

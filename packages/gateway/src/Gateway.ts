@@ -1,0 +1,454 @@
+/**
+ * A gateway: an emcee server whose tools, prompts, resources and resource
+ * templates come from backends (`Backend`: stdio commands and Streamable
+ * HTTP URLs, either revision), beside any registered locally.
+ *
+ * - **Names.** A backend's tools and prompts are advertised as
+ *   `prefix + separator + name` through a routing table (`Names`), never by
+ *   splitting names on the separator; names stay within the spec's
+ *   characters and 64 characters (spec 2025-11-25 server/tools "Tool
+ *   Names"), and stay the same when other backends come and go. Resource
+ *   URIs are served as they are; of two backends with one URI, the one
+ *   whose name sorts first serves it. A local tool always keeps its name.
+ * - **Forwarding.** Calls, reads, prompt gets and completions go to the
+ *   backend under its own names; progress comes back to the caller's token;
+ *   a caller that cancels or disconnects cancels the upstream request; the
+ *   backend's own requests (sampling, elicitation, roots) are relayed to the
+ *   caller (`Relay`).
+ * - **Liveness.** Each backend is connected by its own fiber, reconnected
+ *   with exponential backoff and jitter when it fails or its process exits;
+ *   its capabilities are listed again on `list_changed` and on a schedule,
+ *   and clients are told with `list_changed` when what the gateway serves
+ *   changes. A backend down for longer than `withdrawAfter` has its
+ *   primitives withdrawn until it is back. A call to a backend that is down
+ *   fails at once with an error naming it (a tool result with `isError`,
+ *   spec server/tools "Error Handling").
+ *
+ * @example
+ * import { McpServer } from "@emcee/core"
+ * import { Gateway } from "@emcee/gateway"
+ *
+ * const App = Gateway.layer({
+ *   backends: [
+ *     { name: "files", endpoint: { _tag: "Stdio", command: "node", args: ["files-server.js"] } },
+ *     { name: "search", endpoint: { _tag: "Http", url: "https://search.internal/mcp" }, prefix: "web" }
+ *   ]
+ * }).pipe(Layer.provideMerge(McpServer.layer({ name: "gateway", version: "1.0.0", capabilities: { tools: true, prompts: true, resources: true } })))
+ *
+ * @since 0.4.0
+ */
+import { Elicitation, type JsonRpc, McpClient, McpError, type McpSchema, McpServer, type RequestContext, Roots, Sampling } from "@emcee/core"
+import { Clock, Context, Deferred, Duration, Effect, Fiber, FiberRef, Layer, Option, Schedule, type Scope, Stream } from "effect"
+import * as Backend from "./Backend.js"
+import * as Proxy from "./internal/proxy.js"
+import * as Names from "./Names.js"
+
+/** Options of `layer`. */
+export interface Options {
+  readonly backends: ReadonlyArray<Backend.Backend>
+  /** Between a backend's prefix and its names; default `_`. */
+  readonly separator?: string
+  /** Longest advertised tool or prompt name; default 64. */
+  readonly maxNameLength?: number
+  /** How long a request to a backend may take; default 60 s. */
+  readonly requestTimeout?: Duration.DurationInput
+  /** How long a backend may be down before its primitives are withdrawn; default 10 s. */
+  readonly withdrawAfter?: Duration.DurationInput
+  /** How often each backend's capabilities are listed again besides `list_changed`; default 5 minutes. */
+  readonly refreshInterval?: Duration.DurationInput
+  /** Delays between connection attempts; default exponential from 200 ms, jittered, at most 30 s apart. */
+  readonly reconnect?: Schedule.Schedule<unknown, Backend.BackendError>
+  /** `clientInfo` the gateway sends its backends; default `{ name: "emcee-gateway", version }`. */
+  readonly clientInfo?: McpSchema.Implementation
+}
+
+/** How a backend is doing. */
+export interface BackendStatus {
+  readonly name: string
+  /** The URL, or the command. */
+  readonly endpoint: string
+  readonly state: "connecting" | "up" | "down"
+  /** The revision spoken with it, once connected. */
+  readonly protocolVersion: string | undefined
+  readonly serverInfo: McpSchema.Implementation | undefined
+  /** What the gateway serves of it now (zero once withdrawn). */
+  readonly served: { readonly tools: number; readonly prompts: number; readonly resources: number; readonly resourceTemplates: number }
+  /** Why it is down, when it is. */
+  readonly lastError: string | undefined
+  /** When it entered its state (epoch milliseconds). */
+  readonly since: number
+}
+
+/** The gateway service. */
+export interface Service {
+  /** Every backend's status, in the order configured. */
+  readonly backends: Effect.Effect<ReadonlyArray<BackendStatus>>
+  /** Lists the capabilities of one backend (or every backend) again now. */
+  readonly refresh: (backend?: string) => Effect.Effect<void>
+  /** The routing tables in force: advertised tool and prompt names to backends. */
+  readonly routes: Effect.Effect<{ readonly tools: Names.RoutingTable; readonly prompts: Names.RoutingTable; readonly resources: Names.RoutingTable }>
+}
+
+/** Service tag of the gateway. */
+export class Gateway extends Context.Tag("@emcee/gateway/Gateway")<Gateway, Service>() {}
+
+/** What a backend offers, as last listed. */
+interface Snapshot {
+  readonly tools: ReadonlyArray<McpSchema.Tool>
+  readonly prompts: ReadonlyArray<McpSchema.Prompt>
+  readonly resources: ReadonlyArray<McpSchema.Resource>
+  readonly resourceTemplates: ReadonlyArray<McpSchema.ResourceTemplate>
+  readonly capabilities: McpSchema.ServerCapabilities
+}
+
+interface Connection {
+  readonly client: McpClient.McpClient
+  /** Completed when the connection is found dead (a request failed with connection closed). */
+  readonly broken: Deferred.Deferred<void>
+  /** The downstream requests being forwarded on it, for relaying the backend's own requests under 2025-11-25. */
+  readonly inFlight: Set<Context.Context<RequestContext.RequestContext>>
+}
+
+interface State {
+  readonly backend: Backend.Backend
+  state: BackendStatus["state"]
+  since: number
+  connection: Connection | undefined
+  snapshot: Snapshot | undefined
+  lastError: string | undefined
+  served: { tools: number; prompts: number; resources: number; resourceTemplates: number }
+}
+
+const version = "0.4.0"
+
+const empty = (kind: string) => Names.table([], { kind })
+
+/** Lists everything a backend offers that its capabilities declare. */
+const list = (client: McpClient.McpClient): Effect.Effect<Snapshot, McpClient.McpClientError> => {
+  const capabilities = client.serverCapabilities
+  return Effect.all({
+    tools: capabilities.tools === undefined ? Effect.succeed([]) : client.listAllTools({ bypassCache: true }),
+    prompts: capabilities.prompts === undefined ? Effect.succeed([]) : client.listAllPrompts({ bypassCache: true }),
+    resources: capabilities.resources === undefined ? Effect.succeed([]) : client.listAllResources({ bypassCache: true }),
+    resourceTemplates: capabilities.resources === undefined ? Effect.succeed([]) : client.listAllResourceTemplates({ bypassCache: true }),
+    capabilities: Effect.succeed(capabilities)
+  }, { concurrency: "unbounded" })
+}
+
+/** A relayed request failed downstream: answer the backend with the same error. */
+const relayError = (error: unknown): McpClient.McpClientError => {
+  if (McpError.isProtocolError(error)) {
+    const wire = McpError.toJsonRpc(error)
+    return new McpClient.McpClientError({ code: wire.code, message: wire.message, ...(wire.data === undefined ? {} : { data: wire.data }) })
+  }
+  const tagged = error as { readonly _tag?: unknown; readonly code?: unknown; readonly message?: unknown }
+  return new McpClient.McpClientError({
+    code: typeof tagged.code === "number" ? tagged.code : -32603,
+    message: typeof tagged.message === "string" ? tagged.message : String(error)
+  })
+}
+
+/**
+ * The gateway on the server of the context: connects every backend and
+ * keeps the server's primitives in step with them for the life of the
+ * Layer. The server should advertise `listChanged` for tools, prompts and
+ * resources (any of them may appear later).
+ */
+export const layer = (options: Options): Layer.Layer<Gateway, never, McpServer.McpServer> =>
+  Layer.scoped(Gateway, make(options))
+
+/** The gateway as a scoped effect (see `layer`). */
+export const make = (options: Options): Effect.Effect<Service, never, McpServer.McpServer | Scope.Scope> =>
+  Effect.gen(function*() {
+    const server = yield* McpServer.McpServer
+    const separator = options.separator ?? "_"
+    const maxLength = options.maxNameLength ?? 64
+    const timeoutMillis = Duration.toMillis(options.requestTimeout ?? "60 seconds")
+    const withdrawAfter = Duration.toMillis(options.withdrawAfter ?? "10 seconds")
+    const refreshEvery = options.refreshInterval ?? "5 minutes"
+    const reconnect = options.reconnect ??
+      Schedule.exponential("200 millis", 2).pipe(Schedule.jittered, Schedule.either(Schedule.spaced("30 seconds")))
+    const clientInfo = options.clientInfo ?? { name: "emcee-gateway", version }
+    const names = new Set<string>()
+    for (const backend of options.backends) {
+      const problem = Backend.invalidName(backend.name)
+      if (problem !== undefined) return yield* Effect.dieMessage(`Gateway: ${problem}`)
+      if (names.has(backend.name)) return yield* Effect.dieMessage(`Gateway: two backends are named "${backend.name}"`)
+      names.add(backend.name)
+    }
+
+    const now = yield* Clock.currentTimeMillis
+    const states: ReadonlyArray<State> = options.backends.map((backend) => ({
+      backend,
+      state: "connecting",
+      since: now,
+      connection: undefined,
+      snapshot: undefined,
+      lastError: undefined,
+      served: { tools: 0, prompts: 0, resources: 0, resourceTemplates: 0 }
+    }))
+    const byName = new Map(states.map((state) => [state.backend.name, state]))
+
+    // What the gateway registered on the server, by kind: advertised name (or URI) -> fingerprint.
+    const registered = { tools: new Map<string, string>(), prompts: new Map<string, string>(), resources: new Map<string, string>(), templates: new Map<string, string>() }
+    let tables = { tools: empty("tool"), prompts: empty("prompt"), resources: empty("resource") }
+    const applying = yield* Effect.makeSemaphore(1)
+
+    /** The upstream of a backend as proxies see it. */
+    const upstreamOf = (state: State, snapshot: Snapshot): Proxy.Upstream => ({
+      backend: state.backend.name,
+      timeoutMillis,
+      completions: snapshot.capabilities.completions !== undefined,
+      client: () => state.connection?.client ?? `not connected${state.lastError === undefined ? "" : ` (${state.lastError})`}`,
+      run: <A>(effect: Effect.Effect<A, McpClient.McpClientError>, caller: Context.Context<RequestContext.RequestContext>) =>
+        Effect.suspend((): Effect.Effect<A, McpClient.McpClientError | Proxy.Unavailable> => {
+          const connection = state.connection
+          if (connection === undefined) {
+            return Effect.fail(new Proxy.Unavailable({ backend: state.backend.name, message: `not connected${state.lastError === undefined ? "" : ` (${state.lastError})`}` }))
+          }
+          connection.inFlight.add(caller)
+          return effect.pipe(
+            Effect.tapError((error) =>
+              error.code === McpClient.ClientErrorCode.ConnectionClosed ? Deferred.succeed(connection.broken, undefined) : Effect.void
+            ),
+            Effect.ensuring(Effect.sync(() => connection.inFlight.delete(caller)))
+          )
+        })
+    })
+
+    /** Brings the server's primitives in step with the backends that are served (up, or down for less than `withdrawAfter`). */
+    const apply = applying.withPermits(1)(Effect.gen(function*() {
+      const at = yield* Clock.currentTimeMillis
+      const served = states.filter((state) =>
+        state.snapshot !== undefined && (state.state === "up" || at - state.since < withdrawAfter)
+      )
+      const prefixOf = (state: State) => state.backend.prefix ?? state.backend.name
+      const toolTable = Names.table(
+        served.map((state) => ({ backend: state.backend.name, prefix: prefixOf(state), items: state.snapshot!.tools.map((tool) => tool.name) })),
+        { separator, maxLength, kind: "tool" }
+      )
+      const promptTable = Names.table(
+        served.map((state) => ({ backend: state.backend.name, prefix: prefixOf(state), items: state.snapshot!.prompts.map((prompt) => prompt.name) })),
+        { separator, maxLength, kind: "prompt" }
+      )
+      const resourceTable = Names.resourceTable(
+        served.map((state) => ({ backend: state.backend.name, items: state.snapshot!.resources.map((resource) => resource.uri) }))
+      )
+      for (const conflict of [...toolTable.conflicts, ...promptTable.conflicts, ...resourceTable.conflicts]) {
+        yield* Effect.logDebug(`gateway: ${conflict.message}`)
+      }
+      for (const state of states) state.served = { tools: 0, prompts: 0, resources: 0, resourceTemplates: 0 }
+
+      const nextTools = new Map<string, readonly [string, () => Effect.Effect<void>]>()
+      const nextPrompts = new Map<string, readonly [string, () => Effect.Effect<void>]>()
+      const nextResources = new Map<string, readonly [string, () => Effect.Effect<void>]>()
+      const nextTemplates = new Map<string, readonly [string, () => Effect.Effect<void>]>()
+      const context = Context.empty() as Context.Context<never>
+      for (const state of served) {
+        const snapshot = state.snapshot!
+        const upstream = upstreamOf(state, snapshot)
+        const name = state.backend.name
+        for (const tool of snapshot.tools) {
+          const advertised = toolTable.advertised(name, tool.name)
+          if (advertised === undefined) continue
+          state.served.tools++
+          nextTools.set(advertised, [`${name}\u0000${JSON.stringify(tool)}`, () => server.addTool({ value: Proxy.tool(upstream, tool, advertised), context })])
+        }
+        for (const prompt of snapshot.prompts) {
+          const advertised = promptTable.advertised(name, prompt.name)
+          if (advertised === undefined) continue
+          state.served.prompts++
+          nextPrompts.set(advertised, [`${name}\u0000${JSON.stringify(prompt)}`, () => server.addPrompt({ value: Proxy.prompt(upstream, prompt, advertised), context })])
+        }
+        for (const resource of snapshot.resources) {
+          if (resourceTable.advertised(name, resource.uri) === undefined) continue
+          state.served.resources++
+          nextResources.set(resource.uri, [`${name}\u0000${JSON.stringify(resource)}`, () => server.addResource({ value: Proxy.resource(upstream, resource), context })])
+        }
+        for (const template of snapshot.resourceTemplates) {
+          // Of two backends with one template, the first served (backends in configured order) keeps it.
+          if (nextTemplates.has(template.uriTemplate)) continue
+          state.served.resourceTemplates++
+          nextTemplates.set(template.uriTemplate, [
+            `${name}\u0000${JSON.stringify(template)}`,
+            () => server.addResourceTemplate({ value: Proxy.resourceTemplate(upstream, template), context })
+          ])
+        }
+      }
+      const sync = (
+        current: Map<string, string>,
+        next: Map<string, readonly [string, () => Effect.Effect<void>]>,
+        remove: (key: string) => Effect.Effect<boolean>
+      ) =>
+        Effect.gen(function*() {
+          for (const key of [...current.keys()]) {
+            if (!next.has(key)) {
+              yield* remove(key)
+              current.delete(key)
+            }
+          }
+          for (const [key, [fingerprint, add]] of next) {
+            if (current.get(key) === fingerprint) continue
+            yield* add()
+            current.set(key, fingerprint)
+          }
+        })
+      yield* sync(registered.tools, nextTools, server.removeTool)
+      yield* sync(registered.prompts, nextPrompts, server.removePrompt)
+      yield* sync(registered.resources, nextResources, server.removeResource)
+      yield* sync(registered.templates, nextTemplates, server.removeResourceTemplate)
+      tables = { tools: toolTable, prompts: promptTable, resources: resourceTable }
+    }))
+
+    /** The caller a backend's own request belongs to (see `Proxy.currentCaller`). */
+    const callerOf = (state: State) =>
+      Effect.flatMap(FiberRef.get(Proxy.currentCaller), (caller) => {
+        if (Option.isSome(caller)) return Effect.succeed(caller.value)
+        const inFlight = [...(state.connection?.inFlight ?? [])]
+        return inFlight.length === 1
+          ? Effect.succeed(inFlight[0]!)
+          : Effect.fail(
+            new McpClient.McpClientError({
+              code: -32603,
+              message: inFlight.length === 0
+                ? "The gateway has no request in progress to relay this request to"
+                : "The gateway cannot tell which of several requests in progress this request belongs to"
+            })
+          )
+      })
+
+    const relay = <A>(state: State, ask: Effect.Effect<A, unknown, RequestContext.RequestContext>) =>
+      Effect.flatMap(callerOf(state), (caller) => ask.pipe(Effect.provide(caller), Effect.mapError(relayError)))
+
+    /** The backend's own requests, answered by the caller of the request that caused them. */
+    const handlers = (state: State): McpClient.Handlers => ({
+      sampling: (params) => relay(state, Sampling.createMessage(params)),
+      elicitation: (params) =>
+        relay(
+          state,
+          params.mode === "url"
+            ? Elicitation.url({ message: params.message, url: params.url, elicitationId: params.elicitationId })
+            : Elicitation.form(params.message, (params as McpSchema.ElicitRequestFormParams).requestedSchema)
+        ),
+      roots: () => relay(state, Roots.list())
+    })
+
+    const setState = (state: State, next: BackendStatus["state"], error?: string) =>
+      Effect.flatMap(Clock.currentTimeMillis, (at) =>
+        Effect.sync(() => {
+          if (state.state !== next) state.since = at
+          state.state = next
+          if (error !== undefined) state.lastError = error
+        }))
+
+    const refreshOne = (state: State) =>
+      Effect.suspend(() => {
+        const connection = state.connection
+        if (connection === undefined) return Effect.void
+        return list(connection.client).pipe(
+          Effect.flatMap((snapshot) => Effect.sync(() => void (state.snapshot = snapshot))),
+          Effect.zipRight(apply),
+          Effect.catchAll((error) => Effect.logWarning(`gateway: listing backend "${state.backend.name}" failed: ${error.message}`))
+        )
+      })
+
+    /** One connection's life: connect, list, serve, follow `list_changed`; returns when the connection ends. */
+    const session = (state: State) =>
+      Effect.gen(function*() {
+        const client = yield* Backend.connect(state.backend, {
+          clientInfo,
+          handlers: handlers(state),
+          requestTimeoutMillis: timeoutMillis
+        })
+        const snapshot = yield* list(client).pipe(
+          Effect.mapError((error) => new Backend.BackendError({ backend: state.backend.name, message: `listing its capabilities failed: ${error.message}`, cause: error }))
+        )
+        const broken = yield* Deferred.make<void>()
+        state.connection = { client, broken, inFlight: new Set() }
+        state.snapshot = snapshot
+        state.lastError = undefined
+        yield* setState(state, "up")
+        yield* Effect.logInfo(`gateway: backend "${state.backend.name}" is up (${client.protocolVersion}, ${snapshot.tools.length} tools)`)
+        yield* apply
+        const capabilities = client.serverCapabilities
+        const filter: McpClient.SubscriptionFilter = {
+          ...(capabilities.tools?.listChanged === true ? { toolsListChanged: true } : {}),
+          ...(capabilities.prompts?.listChanged === true ? { promptsListChanged: true } : {}),
+          ...(capabilities.resources?.listChanged === true ? { resourcesListChanged: true } : {})
+        }
+        const subscription = yield* client.listen(filter).pipe(Effect.option)
+        if (Option.isSome(subscription)) {
+          // Any list_changed lists everything again; a resource update is passed on to subscribed clients.
+          yield* subscription.value.notifications.pipe(
+            Stream.runForEach((notification: JsonRpc.Notification) =>
+              notification.method === "notifications/resources/updated"
+                ? server.notifyResourceUpdated(String((notification.params as { readonly uri?: unknown } | undefined)?.uri ?? ""))
+                : notification.method.endsWith("/list_changed")
+                ? refreshOne(state)
+                : Effect.void
+            ),
+            Effect.exit,
+            // The stream ends (2025-11-25) or fails (2026-07-28) when the connection is lost.
+            Effect.zipRight(Deferred.succeed(broken, undefined)),
+            Effect.forkScoped
+          )
+        }
+        yield* refreshOne(state).pipe(Effect.repeat(Schedule.spaced(refreshEvery)), Effect.delay(refreshEvery), Effect.forkScoped)
+        yield* Deferred.await(broken)
+      }).pipe(Effect.scoped)
+
+    const down = (state: State, reason: string) =>
+      Effect.gen(function*() {
+        const wasUp = state.state === "up"
+        state.connection = undefined
+        yield* setState(state, "down", reason)
+        if (wasUp) yield* Effect.logWarning(`gateway: backend "${state.backend.name}" is down: ${reason}`)
+        // Its primitives stay served for `withdrawAfter`, then go unless it is back.
+        yield* Effect.sleep(Duration.millis(withdrawAfter)).pipe(Effect.zipRight(apply), Effect.forkDaemon)
+      })
+
+    const supervise = (state: State) =>
+      session(state).pipe(
+        Effect.tapError((error) => down(state, error.message)),
+        Effect.retry(reconnect),
+        Effect.zipRight(Effect.suspend(() => down(state, "the connection closed"))),
+        Effect.zipRight(Effect.sleep("200 millis")),
+        Effect.forever
+      )
+
+    const fibers = yield* Effect.forEach(states, (state) => Effect.forkScoped(supervise(state)))
+    yield* Effect.addFinalizer(() => Fiber.interruptAll(fibers))
+
+    const status = (state: State): BackendStatus => ({
+      name: state.backend.name,
+      endpoint: Backend.describeEndpoint(state.backend.endpoint),
+      state: state.state,
+      protocolVersion: state.connection?.client.protocolVersion,
+      serverInfo: state.connection?.client.serverInfo,
+      served: { ...state.served },
+      lastError: state.lastError,
+      since: state.since
+    })
+
+    return {
+      backends: Effect.sync(() => states.map(status)),
+      refresh: (name) =>
+        name === undefined
+          ? Effect.forEach(states, refreshOne, { discard: true })
+          : Effect.suspend(() => {
+            const state = byName.get(name)
+            return state === undefined ? Effect.void : refreshOne(state)
+          }),
+      routes: Effect.sync(() => tables)
+    }
+  })
+
+/** Waits until every backend has been tried once (up, or down after a first failure): for start-up and tests. */
+export const awaitSettled = (options: { readonly timeout?: Duration.DurationInput } = {}): Effect.Effect<ReadonlyArray<BackendStatus>, never, Gateway> =>
+  Effect.flatMap(Gateway, (gateway) =>
+    gateway.backends.pipe(
+      Effect.repeat({ until: (backends) => backends.every((backend) => backend.state !== "connecting"), schedule: Schedule.spaced("20 millis") }),
+      Effect.timeout(options.timeout ?? "30 seconds"),
+      Effect.ignore,
+      Effect.zipRight(gateway.backends)
+    ))

@@ -1,0 +1,207 @@
+/**
+ * The gateway in front of real backends: the everything example over stdio
+ * (started by the gateway) and over Streamable HTTP (a child process), seen
+ * by a real `McpClient` under both revisions. Names (spec 2025-11-25
+ * server/tools "Tool Names"), forwarding of calls, prompts, resources and
+ * completion, progress (basic/utilities/progress), relayed sampling
+ * (client/sampling), and what happens when a backend dies and comes back.
+ */
+import { McpClient, type McpSchema, McpServer } from "@emcee/core"
+import { MemoryTransport } from "@emcee/transport"
+import { Effect, Layer, Queue, Ref } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Gateway from "../src/Gateway.js"
+import { built, everythingMain, type HttpBackend, startEverythingHttp } from "./support/backends.js"
+
+const serverOptions = {
+  name: "gateway",
+  version: "1.0.0",
+  capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, resources: { listChanged: true, subscribe: true }, completions: {} }
+} as unknown as McpServer.Options
+
+const gatewayApp = (options: Gateway.Options) => Gateway.layer(options).pipe(Layer.provideMerge(McpServer.layer(serverOptions)))
+
+const connectClient = (protocolVersion: string, handlers: McpClient.Handlers = {}) =>
+  Effect.gen(function*() {
+    const transport = yield* MemoryTransport.make()
+    return yield* McpClient.make({ transport, clientInfo: { name: "gateway-test", version: "1.0.0" }, protocolVersion, handlers })
+  })
+
+const run = <A, E>(app: Layer.Layer<Gateway.Gateway | McpServer.McpServer>, effect: Effect.Effect<A, E, Gateway.Gateway | McpServer.McpServer | import("effect").Scope.Scope>) =>
+  Effect.runPromise(
+    Effect.gen(function*() {
+      yield* Gateway.awaitSettled()
+      return yield* effect
+    }).pipe(Effect.scoped, Effect.provide(app)) as Effect.Effect<A>
+  )
+
+describe.runIf(built)("Gateway in front of the everything example", { timeout: 90_000 }, () => {
+  let http: HttpBackend
+  beforeAll(async () => {
+    http = await startEverythingHttp()
+  })
+  afterAll(async () => {
+    await http?.kill()
+  })
+
+  const both = () =>
+    gatewayApp({
+      backends: [
+        { name: "local", endpoint: { _tag: "Stdio", command: process.execPath, args: [everythingMain] } },
+        // An empty prefix passes the backend's names through unchanged.
+        { name: "remote", endpoint: { _tag: "Http", url: http.url }, prefix: "" }
+      ]
+    })
+
+  for (const protocolVersion of ["2025-11-25", "2026-07-28"]) {
+    it(`lists both backends under stable names and forwards calls, prompts, resources and completion (${protocolVersion})`, async () => {
+      const seen = await run(both(), Effect.gen(function*() {
+        const gateway = yield* Gateway.Gateway
+        const backends = yield* gateway.backends
+        const client = yield* connectClient(protocolVersion)
+        const tools = yield* client.listAllTools()
+        const local = yield* client.callTool("local_echo", { message: "via stdio" })
+        const remote = yield* client.callTool("echo", { message: "via http" })
+        const prompts = yield* client.listAllPrompts()
+        const prompt = yield* client.getPrompt("local_test_prompt_with_arguments", { arg1: "a", arg2: "b" })
+        const resource = yield* client.readResource("test://static-text")
+        const templated = yield* client.readResource("test://template/42/data")
+        const completion = yield* client.complete({ ref: { type: "ref/resource", uri: "test://template/{id}/data" }, argument: { name: "id", value: "1" } })
+        return { backends, tools, local, remote, prompts, prompt, resource, templated, completion }
+      }))
+      expect(seen.backends.map((b) => [b.name, b.state])).toEqual([["local", "up"], ["remote", "up"]])
+      const names = seen.tools.map((tool) => tool.name)
+      expect(names).toContain("local_echo")
+      expect(names).toContain("echo")
+      expect(names).toContain("local_test_simple_text")
+      expect(names).toContain("test_simple_text")
+      for (const name of names) expect(name).toMatch(/^[A-Za-z0-9_.-]{1,64}$/)
+      // Tools run as tasks upstream are offered as plain calls through the gateway.
+      for (const tool of seen.tools) expect((tool as { execution?: unknown }).execution).toBeUndefined()
+      expect(seen.local.content).toEqual([{ type: "text", text: "Echo: via stdio" }])
+      expect(seen.remote.content).toEqual([{ type: "text", text: "Echo: via http" }])
+      expect(seen.prompts.map((p) => p.name)).toEqual(expect.arrayContaining(["local_test_simple_prompt", "test_simple_prompt"]))
+      expect(JSON.stringify(seen.prompt.messages)).toContain("a")
+      expect(seen.resource.contents[0]).toMatchObject({ uri: "test://static-text" })
+      expect(seen.templated.contents[0]).toMatchObject({ uri: "test://template/42/data" })
+      expect(seen.completion.completion.values).toEqual(expect.arrayContaining(["1", "123"]))
+    })
+  }
+
+  it("passes progress back to the caller's token (spec basic/utilities/progress)", async () => {
+    const progress = await run(both(), Effect.gen(function*() {
+      const client = yield* connectClient("2025-11-25")
+      const seen = yield* Ref.make<ReadonlyArray<McpSchema.ProgressNotificationParams>>([])
+      const result = yield* client.callTool("local_test_tool_with_progress", {}, { onProgress: (p) => Ref.update(seen, (all) => [...all, p]) })
+      return { result, seen: yield* Ref.get(seen) }
+    }))
+    expect(progress.seen.map((p) => p.progress)).toEqual([0, 50, 100])
+    expect(progress.seen[1]).toMatchObject({ total: 100, message: "Completed step 50 of 100" })
+    // The backend saw a token of the gateway's own, not none.
+    expect(progress.result.content[0]).not.toEqual({ type: "text", text: "No progress token was sent" })
+  })
+
+  it("relays the backend's sampling request to the caller (spec client/sampling)", async () => {
+    const result = await run(both(), Effect.gen(function*() {
+      const client = yield* connectClient("2025-11-25", {
+        sampling: (params) =>
+          Effect.succeed({
+            role: "assistant",
+            model: "test-model",
+            content: { type: "text", text: `sampled: ${JSON.stringify(params.messages[0]?.content)}` }
+          } as McpSchema.CreateMessageResult)
+      })
+      return yield* client.callTool("local_test_sampling", { prompt: "hello there" })
+    }))
+    expect(JSON.stringify(result.content)).toContain("sampled:")
+    expect(JSON.stringify(result.content)).toContain("hello there")
+  })
+
+  it("a backend that cannot start is down with its reason; the others are served", async () => {
+    const seen = await run(
+      gatewayApp({
+        backends: [
+          { name: "broken", endpoint: { _tag: "Stdio", command: "/nonexistent/emcee-backend" } },
+          { name: "remote", endpoint: { _tag: "Http", url: http.url } }
+        ]
+      }),
+      Effect.gen(function*() {
+        const gateway = yield* Gateway.Gateway
+        const client = yield* connectClient("2025-11-25")
+        const tools = yield* client.listAllTools()
+        return { backends: yield* gateway.backends, tools }
+      })
+    )
+    const broken = seen.backends.find((b) => b.name === "broken")!
+    expect(broken.state).toBe("down")
+    expect(broken.lastError).toContain("/nonexistent/emcee-backend")
+    expect(seen.tools.every((tool) => tool.name.startsWith("remote_"))).toBe(true)
+    expect(seen.tools.length).toBeGreaterThan(10)
+  })
+})
+
+describe.runIf(built)("Gateway when a backend dies and comes back", { timeout: 120_000 }, () => {
+  it("a call in flight fails fast naming the backend, its tools are withdrawn with list_changed, and come back when it returns", async () => {
+    const first = await startEverythingHttp()
+    let second: HttpBackend | undefined
+    try {
+      const app = gatewayApp({
+        backends: [
+          { name: "flaky", endpoint: { _tag: "Http", url: first.url } },
+          { name: "steady", endpoint: { _tag: "Stdio", command: process.execPath, args: [everythingMain] } }
+        ],
+        withdrawAfter: "1 second",
+        requestTimeout: "20 seconds"
+      })
+      const outcome = await run(app, Effect.gen(function*() {
+        const gateway = yield* Gateway.Gateway
+        const client = yield* connectClient("2025-11-25")
+        const notifications = yield* client.subscribeNotifications
+        expect((yield* client.listAllTools()).some((tool) => tool.name === "flaky_echo")).toBe(true)
+
+        // Killed mid-call: the caller gets an error result naming the backend, well before the request timeout.
+        const started = Date.now()
+        const call = yield* Effect.fork(client.callTool("flaky_test_long_running", {}))
+        yield* Effect.sleep("300 millis")
+        yield* Effect.promise(() => first.kill())
+        const failed = yield* call.await.pipe(Effect.flatten)
+        const failedAfter = Date.now() - started
+        // Other backends are unaffected.
+        const steady = yield* client.callTool("steady_echo", { message: "still here" })
+
+        // Withdrawn after the grace period, with list_changed.
+        const withdrawn = yield* Effect.gen(function*() {
+          while (true) {
+            const tools = yield* client.listAllTools()
+            if (!tools.some((tool) => tool.name.startsWith("flaky_"))) return tools
+            yield* Effect.sleep("100 millis")
+          }
+        }).pipe(Effect.timeout("15 seconds"))
+        const changed = yield* Queue.takeAll(notifications)
+
+        // Back on the same port: its tools come back.
+        second = yield* Effect.promise(() => startEverythingHttp(first.port))
+        const back = yield* Effect.gen(function*() {
+          while (true) {
+            const tools = yield* client.listAllTools()
+            if (tools.some((tool) => tool.name === "flaky_echo")) return tools
+            yield* Effect.sleep("100 millis")
+          }
+        }).pipe(Effect.timeout("30 seconds"))
+        const again = yield* client.callTool("flaky_echo", { message: "back" })
+        return { failed, failedAfter, steady, withdrawn, changed, back, again, backends: yield* gateway.backends }
+      }))
+      expect(outcome.failed.isError).toBe(true)
+      expect(outcome.failed.content[0]).toMatchObject({ type: "text", text: expect.stringContaining(`The backend "flaky"`) })
+      expect(outcome.failedAfter).toBeLessThan(10_000)
+      expect(outcome.steady.content).toEqual([{ type: "text", text: "Echo: still here" }])
+      expect(outcome.withdrawn.some((tool) => tool.name === "steady_echo")).toBe(true)
+      expect([...outcome.changed].some((n) => n.method === "notifications/tools/list_changed")).toBe(true)
+      expect(outcome.again.content).toEqual([{ type: "text", text: "Echo: back" }])
+      expect(outcome.backends.find((b) => b.name === "flaky")?.state).toBe("up")
+    } finally {
+      await first.kill()
+      await second?.kill()
+    }
+  })
+})
