@@ -37,9 +37,11 @@
  *
  * @since 0.4.0
  */
-import { Elicitation, type JsonRpc, McpClient, McpError, type McpSchema, McpServer, type RequestContext, Roots, Sampling } from "@emcee/core"
-import { Clock, Context, Deferred, Duration, Effect, Fiber, FiberRef, Layer, Option, Schedule, type Scope, Stream } from "effect"
+import { Elicitation, Health, type JsonRpc, McpClient, McpError, type McpSchema, McpServer, type RequestContext, Roots, Sampling } from "@emcee/core"
+import { Clock, Context, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberRef, Layer, Option, Schedule, Scope, Stream } from "effect"
 import * as Backend from "./Backend.js"
+import * as CircuitBreaker from "./CircuitBreaker.js"
+import * as GatewayMetrics from "./internal/gatewayMetrics.js"
 import * as Proxy from "./internal/proxy.js"
 import * as Names from "./Names.js"
 
@@ -60,6 +62,13 @@ export interface Options {
   readonly reconnect?: Schedule.Schedule<unknown, Backend.BackendError>
   /** `clientInfo` the gateway sends its backends; default `{ name: "emcee-gateway", version }`. */
   readonly clientInfo?: McpSchema.Implementation
+  /**
+   * The circuit breaker of each backend (`CircuitBreaker`): failures of the
+   * hop (connection lost, timeout) open it, and while open calls fail at
+   * once with an error naming the backend. Default: open after 5 failures
+   * within a minute, for 30 s (growing on repeated openings).
+   */
+  readonly breaker?: Omit<CircuitBreaker.Options<McpClient.McpClientError>, "backend" | "instance" | "isFailure">
 }
 
 /** How a backend is doing. */
@@ -77,12 +86,18 @@ export interface BackendStatus {
   readonly lastError: string | undefined
   /** When it entered its state (epoch milliseconds). */
   readonly since: number
+  /** The state of its circuit breaker. */
+  readonly breaker: CircuitBreaker.State
 }
 
 /** The gateway service. */
 export interface Service {
-  /** Every backend's status, in the order configured. */
+  /** Every backend's status, in the order added. */
   readonly backends: Effect.Effect<ReadonlyArray<BackendStatus>>
+  /** Starts serving a backend, replacing one of the same name (registry changes, admin API). */
+  readonly add: (backend: Backend.Backend) => Effect.Effect<void, Backend.BackendError>
+  /** Stops serving a backend; its primitives are withdrawn at once (clients get `list_changed`). False when unknown. */
+  readonly remove: (name: string) => Effect.Effect<boolean>
   /** Lists the capabilities of one backend (or every backend) again now. */
   readonly refresh: (backend?: string) => Effect.Effect<void>
   /** The routing tables in force: advertised tool and prompt names to backends. */
@@ -111,6 +126,9 @@ interface Connection {
 
 interface State {
   readonly backend: Backend.Backend
+  readonly breaker: CircuitBreaker.CircuitBreaker<McpClient.McpClientError>
+  /** Closed when the backend is removed: its supervisor, breaker and connection. */
+  readonly scope: Scope.CloseableScope
   state: BackendStatus["state"]
   since: number
   connection: Connection | undefined
@@ -169,25 +187,11 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
     const reconnect = options.reconnect ??
       Schedule.exponential("200 millis", 2).pipe(Schedule.jittered, Schedule.either(Schedule.spaced("30 seconds")))
     const clientInfo = options.clientInfo ?? { name: "emcee-gateway", version }
-    const names = new Set<string>()
-    for (const backend of options.backends) {
-      const problem = Backend.invalidName(backend.name)
-      if (problem !== undefined) return yield* Effect.dieMessage(`Gateway: ${problem}`)
-      if (names.has(backend.name)) return yield* Effect.dieMessage(`Gateway: two backends are named "${backend.name}"`)
-      names.add(backend.name)
-    }
 
-    const now = yield* Clock.currentTimeMillis
-    const states: ReadonlyArray<State> = options.backends.map((backend) => ({
-      backend,
-      state: "connecting",
-      since: now,
-      connection: undefined,
-      snapshot: undefined,
-      lastError: undefined,
-      served: { tools: 0, prompts: 0, resources: 0, resourceTemplates: 0 }
-    }))
-    const byName = new Map(states.map((state) => [state.backend.name, state]))
+    const gatewayScope = yield* Effect.scope
+    // The backends, in the order added.
+    const states = new Map<string, State>()
+    const all = () => [...states.values()]
 
     // What the gateway registered on the server, by kind: advertised name (or URI) -> fingerprint.
     const registered = { tools: new Map<string, string>(), prompts: new Map<string, string>(), resources: new Map<string, string>(), templates: new Map<string, string>() }
@@ -204,14 +208,30 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         Effect.suspend((): Effect.Effect<A, McpClient.McpClientError | Proxy.Unavailable> => {
           const connection = state.connection
           if (connection === undefined) {
+            GatewayMetrics.recordUnavailable(state.backend.name)
             return Effect.fail(new Proxy.Unavailable({ backend: state.backend.name, message: `not connected${state.lastError === undefined ? "" : ` (${state.lastError})`}` }))
           }
           connection.inFlight.add(caller)
-          return effect.pipe(
+          const started = performance.now()
+          return state.breaker.run(effect).pipe(
             Effect.tapError((error) =>
-              error.code === McpClient.ClientErrorCode.ConnectionClosed ? Deferred.succeed(connection.broken, undefined) : Effect.void
+              error._tag === "McpClientError" && error.code === McpClient.ClientErrorCode.ConnectionClosed
+                ? Deferred.succeed(connection.broken, undefined)
+                : Effect.void
             ),
-            Effect.ensuring(Effect.sync(() => connection.inFlight.delete(caller)))
+            Effect.onExit((exit) =>
+              Effect.sync(() => {
+                connection.inFlight.delete(caller)
+                GatewayMetrics.recordCall(state.backend.name, exit, (performance.now() - started) / 1000)
+              })
+            ),
+            Effect.catchTag("CircuitOpenError", (error) =>
+              Effect.fail(
+                new Proxy.Unavailable({
+                  backend: state.backend.name,
+                  message: `its circuit breaker is open after repeated failures; retry in ${Math.max(1, Math.ceil(Duration.toSeconds(error.retryAfter)))} s`
+                })
+              ))
           )
         })
     })
@@ -219,7 +239,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
     /** Brings the server's primitives in step with the backends that are served (up, or down for less than `withdrawAfter`). */
     const apply = applying.withPermits(1)(Effect.gen(function*() {
       const at = yield* Clock.currentTimeMillis
-      const served = states.filter((state) =>
+      const served = all().filter((state) =>
         state.snapshot !== undefined && (state.state === "up" || at - state.since < withdrawAfter)
       )
       const prefixOf = (state: State) => state.backend.prefix ?? state.backend.name
@@ -237,7 +257,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
       for (const conflict of [...toolTable.conflicts, ...promptTable.conflicts, ...resourceTable.conflicts]) {
         yield* Effect.logDebug(`gateway: ${conflict.message}`)
       }
-      for (const state of states) state.served = { tools: 0, prompts: 0, resources: 0, resourceTemplates: 0 }
+      for (const state of all()) state.served = { tools: 0, prompts: 0, resources: 0, resourceTemplates: 0 }
 
       const nextTools = new Map<string, readonly [string, () => Effect.Effect<void>]>()
       const nextPrompts = new Map<string, readonly [string, () => Effect.Effect<void>]>()
@@ -338,6 +358,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         Effect.sync(() => {
           if (state.state !== next) state.since = at
           state.state = next
+          GatewayMetrics.recordUp(state.backend.name, next === "up")
           if (error !== undefined) state.lastError = error
         }))
 
@@ -404,7 +425,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         yield* setState(state, "down", reason)
         if (wasUp) yield* Effect.logWarning(`gateway: backend "${state.backend.name}" is down: ${reason}`)
         // Its primitives stay served for `withdrawAfter`, then go unless it is back.
-        yield* Effect.sleep(Duration.millis(withdrawAfter)).pipe(Effect.zipRight(apply), Effect.forkDaemon)
+        yield* Effect.sleep(Duration.millis(withdrawAfter)).pipe(Effect.zipRight(apply), Effect.forkIn(gatewayScope))
       })
 
     const supervise = (state: State) =>
@@ -416,8 +437,62 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         Effect.forever
       )
 
-    const fibers = yield* Effect.forEach(states, (state) => Effect.forkScoped(supervise(state)))
-    yield* Effect.addFinalizer(() => Fiber.interruptAll(fibers))
+    /** Starts serving a backend (replacing one of the same name). */
+    const add = (backend: Backend.Backend): Effect.Effect<void, Backend.BackendError> =>
+      Effect.gen(function*() {
+        const problem = Backend.invalidName(backend.name)
+        if (problem !== undefined) return yield* new Backend.BackendError({ backend: backend.name, message: problem })
+        yield* remove(backend.name, false)
+        const scope = yield* Scope.fork(gatewayScope, ExecutionStrategy.sequential)
+        const breaker = yield* CircuitBreaker.make<McpClient.McpClientError>({
+          ...options.breaker,
+          backend: backend.name,
+          // Only failures of the hop count; a JSON-RPC error of the backend is an answer.
+          isFailure: (error) => error.code === McpClient.ClientErrorCode.ConnectionClosed || error.code === McpClient.ClientErrorCode.RequestTimeout
+        }).pipe(
+          Scope.extend(scope),
+          Effect.mapError((error) => new Backend.BackendError({ backend: backend.name, message: `invalid breaker options: ${error.reason}` }))
+        )
+        const state: State = {
+          backend,
+          breaker,
+          scope,
+          state: "connecting",
+          since: yield* Clock.currentTimeMillis,
+          connection: undefined,
+          snapshot: undefined,
+          lastError: undefined,
+          served: { tools: 0, prompts: 0, resources: 0, resourceTemplates: 0 }
+        }
+        states.set(backend.name, state)
+        yield* Effect.forkIn(supervise(state), scope)
+        yield* breaker.states.pipe(
+          Stream.runForEach((position) =>
+            Effect.zipRight(
+              Effect.sync(() => GatewayMetrics.recordBreaker(backend.name, position)),
+              position === "open" ? Effect.logWarning(`gateway: the circuit breaker of backend "${backend.name}" opened`) : Effect.void
+            )
+          ),
+          Effect.forkIn(scope)
+        )
+      })
+
+    /** Stops serving a backend: its connection closes and its primitives go at once. */
+    const remove = (name: string, update = true): Effect.Effect<boolean> =>
+      Effect.gen(function*() {
+        const state = states.get(name)
+        if (state === undefined) return false
+        states.delete(name)
+        yield* Scope.close(state.scope, Exit.void)
+        GatewayMetrics.recordUp(name, false)
+        if (update) yield* apply
+        return true
+      })
+
+    for (const backend of options.backends) {
+      if (states.has(backend.name)) return yield* Effect.dieMessage(`Gateway: two backends are named "${backend.name}"`)
+      yield* add(backend).pipe(Effect.catchAll((error) => Effect.dieMessage(`Gateway: ${error.message}`)))
+    }
 
     const status = (state: State): BackendStatus => ({
       name: state.backend.name,
@@ -427,21 +502,46 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
       serverInfo: state.connection?.client.serverInfo,
       served: { ...state.served },
       lastError: state.lastError,
-      since: state.since
+      since: state.since,
+      breaker: state.breaker.unsafeState()
     })
 
     return {
-      backends: Effect.sync(() => states.map(status)),
+      backends: Effect.sync(() => all().map(status)),
+      add,
+      remove: (name) => remove(name),
       refresh: (name) =>
         name === undefined
-          ? Effect.forEach(states, refreshOne, { discard: true })
+          ? Effect.forEach(all(), refreshOne, { discard: true })
           : Effect.suspend(() => {
-            const state = byName.get(name)
+            const state = states.get(name)
             return state === undefined ? Effect.void : refreshOne(state)
           }),
       routes: Effect.sync(() => tables)
     }
   })
+
+/**
+ * A readiness check named `backends` (`Health`; the HTTP transport serves
+ * it on `GET /health/ready`): healthy when every backend is up, degraded
+ * when some are down, unhealthy when none is up (or, with `required`, when
+ * one of those is down).
+ */
+export const healthCheck = (options: { readonly required?: ReadonlyArray<string> } = {}): Layer.Layer<never, never, Gateway | Health.Health> =>
+  Layer.scopedDiscard(Effect.gen(function*() {
+    const gateway = yield* Gateway
+    const health = yield* Health.Health
+    yield* health.register(
+      "backends",
+      Effect.map(gateway.backends, (backends): Health.CheckResult => {
+        const down = backends.filter((backend) => backend.state !== "up")
+        if (down.length === 0) return "healthy"
+        const detail = `down: ${down.map((backend) => `${backend.name}${backend.lastError === undefined ? "" : ` (${backend.lastError})`}`).join(", ")}`
+        const requiredDown = down.some((backend) => options.required?.includes(backend.name) === true)
+        return { status: requiredDown || down.length === backends.length ? "unhealthy" : "degraded", detail }
+      })
+    )
+  }))
 
 /** Waits until every backend has been tried once (up, or down after a first failure): for start-up and tests. */
 export const awaitSettled = (options: { readonly timeout?: Duration.DurationInput } = {}): Effect.Effect<ReadonlyArray<BackendStatus>, never, Gateway> =>

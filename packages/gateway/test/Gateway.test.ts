@@ -140,6 +140,60 @@ describe.runIf(built)("Gateway in front of the everything example", { timeout: 9
   })
 })
 
+describe.runIf(built)("Gateway circuit breaker and backends added at run time", { timeout: 90_000 }, () => {
+  let http: HttpBackend
+  beforeAll(async () => {
+    http = await startEverythingHttp()
+  })
+  afterAll(async () => {
+    await http?.kill()
+  })
+
+  it("a backend that keeps timing out opens its breaker: later calls fail at once naming it; a backend added and removed at run time comes and goes", async () => {
+    const outcome = await run(
+      gatewayApp({
+        backends: [{ name: "slow", endpoint: { _tag: "Http", url: http.url } }],
+        requestTimeout: "300 millis",
+        breaker: { failureThreshold: 2, openFor: "30 seconds" }
+      }),
+      Effect.gen(function*() {
+        const gateway = yield* Gateway.Gateway
+        const client = yield* connectClient("2025-11-25")
+        const timedOut = yield* Effect.forEach([1, 2], () => client.callTool("slow_test_long_running", { steps: 10, stepMillis: 200 }))
+        const started = Date.now()
+        const refused = yield* client.callTool("slow_echo", { message: "x" })
+        const refusedAfter = Date.now() - started
+        const breaker = (yield* gateway.backends)[0]!.breaker
+
+        const notifications = yield* client.subscribeNotifications
+        yield* gateway.add({ name: "extra", endpoint: { _tag: "Stdio", command: process.execPath, args: [everythingMain] } })
+        const added = yield* Effect.gen(function*() {
+          while (true) {
+            const tools = yield* client.listAllTools()
+            if (tools.some((tool) => tool.name === "extra_echo")) return tools
+            yield* Effect.sleep("100 millis")
+          }
+        }).pipe(Effect.timeout("30 seconds"))
+        const viaExtra = yield* client.callTool("extra_echo", { message: "added" })
+        const removed = yield* gateway.remove("extra")
+        const after = yield* client.listAllTools()
+        const changed = yield* Queue.takeAll(notifications)
+        return { timedOut, refused, refusedAfter, breaker, added, viaExtra, removed, after, changed }
+      })
+    )
+    for (const result of outcome.timedOut) expect(result.isError).toBe(true)
+    expect(outcome.refused.isError).toBe(true)
+    expect(outcome.refused.content[0]).toMatchObject({ text: expect.stringMatching(/^The backend "slow" is unavailable: its circuit breaker is open after repeated failures; retry in \d+ s$/) })
+    expect(outcome.refusedAfter).toBeLessThan(250)
+    expect(outcome.breaker).toBe("open")
+    expect(outcome.viaExtra.content).toEqual([{ type: "text", text: "Echo: added" }])
+    expect(outcome.removed).toBe(true)
+    expect(outcome.after.some((tool) => tool.name.startsWith("extra_"))).toBe(false)
+    expect(outcome.after.some((tool) => tool.name === "slow_echo")).toBe(true)
+    expect([...outcome.changed].filter((n) => n.method === "notifications/tools/list_changed").length).toBeGreaterThanOrEqual(2)
+  })
+})
+
 describe.runIf(built)("Gateway when a backend dies and comes back", { timeout: 120_000 }, () => {
   it("a call in flight fails fast naming the backend, its tools are withdrawn with list_changed, and come back when it returns", async () => {
     const first = await startEverythingHttp()

@@ -1,0 +1,82 @@
+/**
+ * Prometheus metrics of a gateway's backends, as Effect `Metric`s (the HTTP
+ * transport's `/metrics` renders them beside the server's own):
+ *
+ * - `mcp_gateway_backend_calls_total{backend,outcome}`: forwarded requests, by
+ *   outcome (`ok`, `error`: a JSON-RPC error of the backend or a failed hop,
+ *   `unavailable`: not connected or circuit open);
+ * - `mcp_gateway_backend_call_duration_seconds{backend}`: their latency;
+ * - `mcp_gateway_backend_up{backend}`: 1 while connected;
+ * - `mcp_gateway_backend_breaker_state{backend}`: 0 closed, 1 half-open, 2 open;
+ * - `mcp_gateway_backend_connections{backend}`: upstream connections held.
+ *
+ * @internal
+ */
+import { type Exit, Metric, MetricBoundaries } from "effect"
+
+const calls = Metric.counter("mcp_gateway_backend_calls_total", { description: "Requests forwarded to a backend, by outcome", incremental: true })
+const duration = Metric.histogram(
+  "mcp_gateway_backend_call_duration_seconds",
+  MetricBoundaries.exponential({ start: 0.0005, factor: 2, count: 16 }),
+  "Latency of requests forwarded to a backend"
+)
+const up = Metric.gauge("mcp_gateway_backend_up", { description: "1 while the gateway is connected to the backend" })
+const breaker = Metric.gauge("mcp_gateway_backend_breaker_state", { description: "The backend's circuit breaker: 0 closed, 1 half-open, 2 open" })
+const connections = Metric.gauge("mcp_gateway_backend_connections", { description: "Upstream connections the gateway holds to the backend" })
+
+/** Tagged metrics built once per backend (tagging derives a new key each time). */
+const perBackend = new Map<string, {
+  readonly ok: Metric.Metric.Counter<number>
+  readonly error: Metric.Metric.Counter<number>
+  readonly unavailable: Metric.Metric.Counter<number>
+  readonly duration: Metric.Metric.Histogram<number>
+  readonly up: Metric.Metric.Gauge<number>
+  readonly breaker: Metric.Metric.Gauge<number>
+  readonly connections: Metric.Metric.Gauge<number>
+}>()
+
+const of = (backend: string) => {
+  let metrics = perBackend.get(backend)
+  if (metrics === undefined) {
+    const counted = Metric.tagged(calls, "backend", backend)
+    metrics = {
+      ok: Metric.tagged(counted, "outcome", "ok"),
+      error: Metric.tagged(counted, "outcome", "error"),
+      unavailable: Metric.tagged(counted, "outcome", "unavailable"),
+      duration: Metric.tagged(duration, "backend", backend),
+      up: Metric.tagged(up, "backend", backend),
+      breaker: Metric.tagged(breaker, "backend", backend),
+      connections: Metric.tagged(connections, "backend", backend)
+    }
+    perBackend.set(backend, metrics)
+  }
+  return metrics
+}
+
+const noTags: ReadonlyArray<never> = []
+
+/** Records one forwarded request. */
+export const recordCall = (backend: string, exit: Exit.Exit<unknown, { readonly _tag: string }>, seconds: number): void => {
+  const metrics = of(backend)
+  const counter = exit._tag === "Success"
+    ? metrics.ok
+    : exit.cause._tag === "Fail" && exit.cause.error._tag === "CircuitOpenError"
+    ? metrics.unavailable
+    : metrics.error
+  counter.unsafeUpdate(1, noTags)
+  metrics.duration.unsafeUpdate(seconds, noTags)
+}
+
+/** Records a backend's connection state. */
+export const recordUp = (backend: string, connected: boolean): void => {
+  const metrics = of(backend)
+  metrics.up.unsafeUpdate(connected ? 1 : 0, noTags)
+  metrics.connections.unsafeUpdate(connected ? 1 : 0, noTags)
+}
+
+/** Records a backend's breaker state. */
+export const recordBreaker = (backend: string, state: "closed" | "half-open" | "open"): void =>
+  of(backend).breaker.unsafeUpdate(state === "closed" ? 0 : state === "half-open" ? 1 : 2, noTags)
+
+/** Records a request refused before reaching the backend (not connected). */
+export const recordUnavailable = (backend: string): void => of(backend).unavailable.unsafeUpdate(1, noTags)
