@@ -13,8 +13,12 @@
 #   2026      0.2.0-alpha.12 --requirements 2026-07-28 (`main.js --http`)
 #   2025      0.2.0-alpha.12 --requirements 2025-11-25 (`main.js --http`)
 #   next      the two above
-#   every     all and next
 #   suite-all 0.2.0-alpha.12 --suite all (draft and extension scenarios too; reported, not gating)
+#   gateway   0.1.16 --suite active against `emcee gateway` fronting the everything
+#             example over stdio (`--prefix e=` keeps its names)
+#   gateway-2025  0.2.0-alpha.12 --requirements 2025-11-25 against the same gateway
+#   gateways  the two above
+#   every     all, next and gateways
 #
 # Assumes `npm run build` ran (it starts examples/everything/dist/main.js).
 # The suite's CLI needs Node >= 22, so a Node 22 binary is installed from npm
@@ -40,6 +44,7 @@ CONF="$TOOLS/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 NEXT_TOOLS="$TOOLS/next"
 CONF_NEXT="$NEXT_TOOLS/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 MAIN="examples/everything/dist/main.js"
+CLI="packages/cli/dist/bin.js"
 
 MODES=()
 for arg in "${@:-http}"; do
@@ -48,8 +53,10 @@ for arg in "${@:-http}"; do
     all) MODES+=(http one-port mount) ;;
     2026 | 2025 | suite-all) MODES+=("$arg") ;;
     next) MODES+=(2026 2025) ;;
-    every) MODES+=(http one-port mount 2026 2025) ;;
-    *) echo "conformance: unknown mode '$arg' (http, one-port, mount, all, 2026, 2025, next, every or suite-all)" >&2; exit 2 ;;
+    gateway | gateway-2025) MODES+=("$arg") ;;
+    gateways) MODES+=(gateway gateway-2025) ;;
+    every) MODES+=(http one-port mount 2026 2025 gateway gateway-2025) ;;
+    *) echo "conformance: unknown mode '$arg' (http, one-port, mount, all, 2026, 2025, next, gateway, gateway-2025, gateways, every or suite-all)" >&2; exit 2 ;;
   esac
 done
 
@@ -90,14 +97,19 @@ run_mode() {
   fi
   url="http://127.0.0.1:$port/mcp"
   log="$(mktemp -t emcee-conformance-server.XXXXXX)"
-  node "$MAIN" "$flag" --port "$port" --host 127.0.0.1 2>"$log" &
+  if [[ "$flag" == "--gateway" ]]; then
+    # The gateway in front of the everything example over stdio; stdout and stderr both to the log.
+    node "$CLI" gateway --backend "e=node $MAIN" --prefix e= --port "$port" --host 127.0.0.1 >"$log" 2>&1 &
+  else
+    node "$MAIN" "$flag" --port "$port" --host 127.0.0.1 2>"$log" &
+  fi
   server_pid=$!
   SERVER_PID="$server_pid"
   LOG="$log"
 
   # Ready when the server prints its ready line (give up after 30 s or if it exits).
   for _ in $(seq 1 300); do
-    if grep -q "listening on $url" "$log" 2>/dev/null; then break; fi
+    if grep -q "on $url" "$log" 2>/dev/null; then break; fi
     if ! kill -0 "$server_pid" 2>/dev/null; then
       echo "conformance ($mode): the server exited before it was ready:" >&2
       cat "$log" >&2
@@ -105,10 +117,26 @@ run_mode() {
     fi
     sleep 0.1
   done
-  if ! grep -q "listening on $url" "$log"; then
+  if ! grep -q "on $url" "$log"; then
     echo "conformance ($mode): the server did not become ready on $url:" >&2
     cat "$log" >&2
     return 2
+  fi
+  if [[ "$flag" == "--gateway" ]]; then
+    # The gateway listens before its backend is connected: wait until /health/ready says healthy.
+    if ! node -e '
+      const url = process.argv[1]
+      const deadline = Date.now() + 60000
+      const poll = async () => {
+        try { const r = await fetch(url); if (r.ok && (await r.json()).status === "healthy") return process.exit(0) } catch {}
+        if (Date.now() > deadline) process.exit(1)
+        setTimeout(poll, 100)
+      }
+      poll()' "http://127.0.0.1:$port/health/ready"; then
+      echo "conformance ($mode): the gateway's backend did not come up:" >&2
+      cat "$log" >&2
+      return 2
+    fi
   fi
 
   echo "== conformance ($mode, main.js $flag): server --url $url $*"
@@ -147,6 +175,8 @@ for mode in "${MODES[@]}"; do
     2026) run_mode "$mode" --http "$CONF_NEXT" --requirements 2026-07-28 || status=$? ;;
     2025) run_mode "$mode" --http "$CONF_NEXT" --requirements 2025-11-25 || status=$? ;;
     suite-all) run_mode "$mode" --http "$CONF_NEXT" --suite all || status=$? ;;
+    gateway) run_mode "$mode" --gateway "$CONF" --suite "$SUITE" || status=$? ;;
+    gateway-2025) run_mode "$mode" --gateway "$CONF_NEXT" --requirements 2025-11-25 || status=$? ;;
   esac
   summary+=("$mode: $([[ $status -eq 0 ]] && echo passed || echo "FAILED (status $status)")")
   [[ $status -ne 0 ]] && overall=$status

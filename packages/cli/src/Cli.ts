@@ -8,6 +8,7 @@ import * as Call from "./Call.js"
 import * as Config from "./Config.js"
 import * as Dev from "./Dev.js"
 import * as Docs from "./Docs.js"
+import * as Gateway from "./Gateway.js"
 import * as Get from "./Get.js"
 import * as Init from "./Init.js"
 import * as Inspect from "./Inspect.js"
@@ -30,7 +31,8 @@ export const command = Command.make("emcee").pipe(
     HelpDoc.p("  emcee list http://127.0.0.1:8080/mcp tools  # any server: a URL, or a command after --"),
     HelpDoc.p("  emcee call echo --arg text=hi -- node dist/server.js"),
     HelpDoc.p("  emcee install claude-desktop .              # into a client's configuration, with absolute paths"),
-    HelpDoc.p("  emcee lint --fail-on warning -- node dist/server.js  # a static check of the tools' surface")
+    HelpDoc.p("  emcee lint --fail-on warning -- node dist/server.js  # a static check of the tools' surface"),
+    HelpDoc.p("  emcee gateway --backend a=\"node a.js\" --backend b=http://127.0.0.1:3001/mcp  # many servers behind one")
   ])),
   Command.withSubcommands([
     Init.command,
@@ -46,7 +48,8 @@ export const command = Command.make("emcee").pipe(
     Install.command,
     Manifest.command,
     Docs.command,
-    Lint.command
+    Lint.command,
+    Gateway.command
   ])
 )
 

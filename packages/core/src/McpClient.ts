@@ -165,6 +165,13 @@ export interface Options {
    * private results; it turns it off or uses one client per principal.
    */
   readonly cache?: boolean
+  /**
+   * Called with each server notification on the client's reader fiber, in
+   * order, before later messages (a response included) are handled: a
+   * gateway passes a backend's log messages on to the request still in
+   * flight. Keep it short; a failure is logged and ignored.
+   */
+  readonly onNotification?: (notification: JsonRpc.Notification) => Effect.Effect<void>
 }
 
 /** Options of one request. */

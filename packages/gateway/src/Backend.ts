@@ -9,7 +9,7 @@
  *
  * @since 0.4.0
  */
-import { McpClient, type McpSchema } from "@emcee/core"
+import { type JsonRpc, McpClient, type McpSchema } from "@emcee/core"
 import { HttpClientTransport, StdioClientTransport } from "@emcee/transport"
 import { Data, Effect, Either, Redacted, type Scope } from "effect"
 
@@ -96,6 +96,8 @@ export interface ConnectOptions {
   /** Answers the backend's own requests (sampling, elicitation, roots), relayed to the caller. */
   readonly handlers?: McpClient.Handlers
   readonly requestTimeoutMillis?: number
+  /** Each notification of the backend, in order, on the client's reader fiber (see `McpClient.Options.onNotification`). */
+  readonly onNotification?: (notification: JsonRpc.Notification) => Effect.Effect<void>
 }
 
 /**
@@ -125,8 +127,13 @@ export const connect = (backend: Backend, options: ConnectOptions): Effect.Effec
       transport,
       clientInfo: options.clientInfo,
       protocolVersion: backend.protocolVersion ?? McpClient.AUTO,
+      // Every level: the gateway passes on what each caller's own level lets through (spec server/utilities/logging).
+      logLevel: "debug",
+      // Results are forwarded to callers with their own rights: nothing is shared through a cache.
+      cache: false,
       ...(options.handlers === undefined ? {} : { handlers: options.handlers }),
-      ...(options.requestTimeoutMillis === undefined ? {} : { requestTimeoutMillis: options.requestTimeoutMillis })
+      ...(options.requestTimeoutMillis === undefined ? {} : { requestTimeoutMillis: options.requestTimeoutMillis }),
+      ...(options.onNotification === undefined ? {} : { onNotification: options.onNotification })
     })
   }).pipe(
     Effect.mapError((error) =>

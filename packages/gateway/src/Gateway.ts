@@ -37,7 +37,7 @@
  *
  * @since 0.4.0
  */
-import { Elicitation, Health, type JsonRpc, McpClient, McpError, type McpSchema, McpServer, type RequestContext, Roots, Sampling } from "@emcee/core"
+import { Elicitation, Health, type JsonRpc, Logging, McpClient, McpError, type McpSchema, McpServer, type RequestContext, Roots, Sampling } from "@emcee/core"
 import { Clock, Context, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberRef, Layer, Option, Schedule, Scope, Stream } from "effect"
 import * as Backend from "./Backend.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
@@ -379,13 +379,24 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         const client = yield* Backend.connect(state.backend, {
           clientInfo,
           handlers: handlers(state),
-          requestTimeoutMillis: timeoutMillis
+          requestTimeoutMillis: timeoutMillis,
+          // A log message of the backend goes to the caller it belongs to, at that caller's level (spec
+          // server/utilities/logging). It arrives before the response it precedes, while the request is
+          // still in flight; while several are in flight it cannot be told apart, and is not passed on.
+          onNotification: (notification) => {
+            const callers = [...(state.connection?.inFlight ?? [])]
+            if (notification.method !== "notifications/message" || callers.length !== 1) return Effect.void
+            const params = (notification.params ?? {}) as { readonly level?: unknown; readonly data?: unknown; readonly logger?: unknown }
+            if (!Logging.isLevel(params.level)) return Effect.void
+            return Logging.log(params.level, params.data, typeof params.logger === "string" ? params.logger : undefined).pipe(Effect.provide(callers[0]!))
+          }
         })
         const snapshot = yield* list(client).pipe(
           Effect.mapError((error) => new Backend.BackendError({ backend: state.backend.name, message: `listing its capabilities failed: ${error.message}`, cause: error }))
         )
         const broken = yield* Deferred.make<void>()
-        state.connection = { client, broken, inFlight: new Set() }
+        const connection: Connection = { client, broken, inFlight: new Set() }
+        state.connection = connection
         state.snapshot = snapshot
         state.lastError = undefined
         yield* setState(state, "up")

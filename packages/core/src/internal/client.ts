@@ -198,6 +198,7 @@ export const make = (options: McpClient.Options): Effect.Effect<McpClient.McpCli
     const defaultTimeout = options.requestTimeoutMillis ?? 60_000
     const maxRounds = options.maxInputRounds ?? 10
     const caching = options.cache ?? true
+    const notificationHook = options.onNotification
     const pending = new Map<JsonRpc.RequestId, Pending>()
     const progress = new Map<McpSchema.ProgressToken, NonNullable<McpClient.RequestOptions["onProgress"]>>()
     const listeners = new Map<JsonRpc.RequestId, Listener>()
@@ -450,6 +451,9 @@ export const make = (options: McpClient.Options): Effect.Effect<McpClient.McpCli
             yield* FiberMap.remove(serverRequests, id)
             break
           }
+        }
+        if (notificationHook !== undefined) {
+          yield* Effect.catchAllCause(notificationHook(notification), (cause) => Effect.logWarning("onNotification failed", cause))
         }
         yield* PubSub.publish(notifications, notification)
       })

@@ -1,0 +1,114 @@
+/**
+ * `emcee gateway [config.yaml] [--backend NAME=URL-or-command]…
+ * [--prefix NAME=PREFIX]… [--host H] [--port N]`: many MCP servers behind
+ * one endpoint (`@emcee/gateway`). Backends come from the configuration
+ * file (`GatewayConfig`) and from `--backend` flags (a flag replaces a
+ * file's backend of the same name); `--prefix NAME=` with nothing after
+ * `=` passes that backend's names through unchanged.
+ *
+ * Streamable HTTP by default (both revisions, with `/health`,
+ * `/health/ready` reflecting the backends, and `/metrics` with the
+ * per-backend metrics); `--stdio` serves one client over stdio instead.
+ *
+ * @since 0.4.0
+ */
+import { Args, Command, HelpDoc, Options } from "@effect/cli"
+import { Health, McpServer } from "@emcee/core"
+import { HttpTransport, StdioTransport } from "@emcee/transport"
+import { Console, Effect, Either, Layer, Option } from "effect"
+import * as CliError from "./CliError.js"
+
+const config = Args.file({ name: "config", exists: "either" }).pipe(
+  Args.withDescription("A gateway configuration file (YAML or JSON) with its backends and policies"),
+  Args.optional
+)
+const backend = Options.text("backend").pipe(
+  Options.withDescription("A backend, NAME=URL (Streamable HTTP) or NAME=COMMAND ARGS… (stdio); repeatable"),
+  Options.repeated
+)
+const prefix = Options.text("prefix").pipe(
+  Options.withDescription("NAME=PREFIX: what goes before a backend's tool and prompt names (default: its name; empty: unchanged); repeatable"),
+  Options.repeated
+)
+const host = Options.text("host").pipe(Options.withDescription("HTTP bind address (default 127.0.0.1)"), Options.optional)
+const port = Options.integer("port").pipe(Options.withDescription("HTTP port (default 3000; 0 picks a free one)"), Options.optional)
+const stdio = Options.boolean("stdio").pipe(Options.withDescription("Serve one client over stdio instead of Streamable HTTP"))
+
+/** What the command line gave. */
+export interface Flags {
+  readonly config: Option.Option<string>
+  readonly backend: ReadonlyArray<string>
+  readonly prefix: ReadonlyArray<string>
+  readonly host: Option.Option<string>
+  readonly port: Option.Option<number>
+  readonly stdio: boolean
+}
+
+/** Runs the gateway the flags describe until a signal arrives (HTTP) or stdin closes (stdio). */
+export const run = (flags: Flags): Effect.Effect<void, CliError.CliError> =>
+  Effect.gen(function*() {
+    const { Backend, Gateway, GatewayConfig } = yield* Effect.promise(() => import("@emcee/gateway"))
+    const fail = (message: string) => CliError.user("gateway", message)
+    const file = Option.getOrUndefined(flags.config)
+    const loaded = file === undefined
+      ? Either.right(undefined)
+      : GatewayConfig.load(file)
+    if (Either.isLeft(loaded)) return yield* fail(loaded.left.message)
+    const resolved = loaded.right
+    const backends = new Map((resolved?.options.backends ?? []).map((b) => [b.name, b]))
+    for (const text of flags.backend) {
+      const parsed = Backend.parse(text)
+      if (Either.isLeft(parsed)) return yield* fail(`--backend ${text}: ${parsed.left}`)
+      backends.set(parsed.right.name, parsed.right)
+    }
+    for (const text of flags.prefix) {
+      const at = text.indexOf("=")
+      const name = at < 0 ? text : text.slice(0, at)
+      const current = backends.get(name)
+      if (at < 0) return yield* fail(`--prefix ${text}: expected NAME=PREFIX (NAME= for none)`)
+      if (current === undefined) {
+        return yield* fail(`--prefix ${text}: there is no backend "${name}"; backends: ${[...backends.keys()].join(", ") || "none"}`)
+      }
+      backends.set(name, { ...current, prefix: text.slice(at + 1) })
+    }
+    if (backends.size === 0) return yield* fail("no backends: give --backend NAME=URL-or-command, or a configuration file with backends")
+    const options = { ...resolved?.options, backends: [...backends.values()] }
+    const server = McpServer.layer({
+      name: resolved?.name ?? "emcee-gateway",
+      version: resolved?.version ?? "0.4.0",
+      // Any kind may appear or go while clients are connected (spec basic/lifecycle "Capability Negotiation").
+      capabilities: { tools: true, prompts: true, resources: true }
+    } as McpServer.Options)
+    const app = Gateway.healthCheck().pipe(
+      Layer.provideMerge(Gateway.layer(options)),
+      Layer.provideMerge(Layer.merge(server, Health.layer))
+    )
+    if (flags.stdio) {
+      return yield* StdioTransport.run().pipe(Effect.provide(app), Effect.orDie)
+    }
+    return yield* Effect.gen(function*() {
+      const running = yield* HttpTransport.make({
+        port: Option.getOrElse(flags.port, () => resolved?.port ?? 3000),
+        host: Option.getOrElse(flags.host, () => resolved?.host ?? "127.0.0.1"),
+        ...(resolved?.path === undefined ? {} : { path: resolved.path })
+      })
+      yield* Console.error(`emcee gateway: ${backends.size} backend${backends.size === 1 ? "" : "s"} (${[...backends.keys()].join(", ")}) on ${running.url}`)
+      return yield* Effect.never
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(app),
+      Effect.catchAll((error) => fail(error.message))
+    )
+  })
+
+/** The `gateway` command. */
+export const command = Command.make("gateway", { config, backend, prefix, host, port, stdio }, run).pipe(
+  Command.withDescription(HelpDoc.blocks([
+    HelpDoc.p("Serve many MCP servers behind one endpoint: each backend's tools and prompts under its prefix, calls forwarded with progress, cancellation and sampling/elicitation relayed; backends reconnected with backoff and withdrawn while down."),
+    HelpDoc.p("Examples:"),
+    HelpDoc.p("  emcee gateway --backend files=\"node files-server.js\" --backend search=https://search.internal/mcp"),
+    HelpDoc.p("  emcee gateway gateway.yaml --port 8080"),
+    HelpDoc.p("  emcee gateway --backend docs=http://127.0.0.1:3001/mcp --prefix docs=   # docs' names unchanged"),
+    HelpDoc.p("  emcee gateway --stdio --backend a=\"node a.js\" --backend b=\"node b.js\"")
+  ]))
+)
