@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // emcee benchmark runner.
 //
-//   node bench/run.mjs [http|stdio|sessions|all]      (default: http)
+//   node bench/run.mjs [http|stdio|sessions|gateway|all]      (default: http; `all` = http, stdio, sessions)
 //
 // Modes:
 //   http      tools/call `echo` over Streamable HTTP (POST /mcp, JSON response), 50 connections,
@@ -11,6 +11,9 @@
 //             pipelined with a bounded window.
 //   sessions  retained heap per idle session after 10,000 initialize handshakes, and whether
 //             memory returns to baseline after DELETEing them all.
+//   gateway   (opt-in, not in `all`) tools/call `echo` through one `emcee gateway` hop beside the
+//             same backend called directly: added p50 at 1 connection, req/s ratio at 50
+//             (lib/gateway.mjs; BENCH_BACKEND_CPU (0) BENCH_GATEWAY_CPU (1)).
 //
 // Env: BENCH_DURATION (s, 10) BENCH_WARMUP (s, 3) BENCH_ROUNDS (3) BENCH_CONNECTIONS (50)
 //      BENCH_SERVERS (comma list of names) BENCH_LOADGEN (wrk|autocannon) BENCH_PIN (0 = off)
@@ -51,6 +54,7 @@ import {
   startInstructionCount,
   track
 } from "./lib/common.mjs"
+import { benchGateway } from "./lib/gateway.mjs"
 import { chooseLoadGenerator, loadErrors, runLoad } from "./lib/load.mjs"
 import { httpServers, stdioServers } from "./lib/servers.mjs"
 
@@ -384,11 +388,18 @@ const benchSessions = async (pin) => {
 
 // ---------------------------------------------------------------- main
 
-const MODES = { http: benchHttp, stdio: benchStdio, sessions: benchSessions }
+const gatewayMode = async (pin) => {
+  const { markdown, failed: gatewayFailed } = await benchGateway(pin, log)
+  if (gatewayFailed) failed = true
+  return markdown
+}
+
+const MODES = { http: benchHttp, stdio: benchStdio, sessions: benchSessions, gateway: gatewayMode }
 const arg = process.argv[2] ?? "http"
-const modes = arg === "all" ? Object.keys(MODES) : [arg]
+// `gateway` is opt-in: `all` is the three modes it has always been.
+const modes = arg === "all" ? ["http", "stdio", "sessions"] : [arg]
 if (!modes.every((m) => m in MODES)) {
-  log(`usage: node bench/run.mjs [http|stdio|sessions|all]  (got ${arg})`)
+  log(`usage: node bench/run.mjs [http|stdio|sessions|gateway|all]  (got ${arg})`)
   process.exit(2)
 }
 

@@ -10,12 +10,22 @@
  * `/health/ready` reflecting the backends, and `/metrics` with the
  * per-backend metrics); `--stdio` serves one client over stdio instead.
  *
+ * Backends registered in the gateway's registry are served too and
+ * followed as they change (`RegistrySync`), and every operation lands in
+ * its audit log (`AuditTrail`). Both live in PostgreSQL with
+ * `--database-url` (or `EMCEE_GATEWAY_DATABASE_URL`; replicas on one
+ * database share them), else in memory. With `--admin-token` (or
+ * `EMCEE_GATEWAY_ADMIN_TOKEN`) the admin REST API (`/admin/v1`, its OpenAPI
+ * document at `/admin/v1/openapi.json`) and the official registry read API
+ * (`/v0.1/servers`) are served beside `/mcp`.
+ *
  * @since 0.4.0
  */
 import { Args, Command, HelpDoc, Options } from "@effect/cli"
 import { Health, McpServer } from "@emcee/core"
 import { HttpTransport, StdioTransport } from "@emcee/transport"
-import { Console, Effect, Either, Layer, Option } from "effect"
+import { PgClient } from "@effect/sql-pg"
+import { Console, Effect, Either, Layer, Option, Redacted } from "effect"
 import * as CliError from "./CliError.js"
 
 const config = Args.file({ name: "config", exists: "either" }).pipe(
@@ -33,6 +43,18 @@ const prefix = Options.text("prefix").pipe(
 const host = Options.text("host").pipe(Options.withDescription("HTTP bind address (default 127.0.0.1)"), Options.optional)
 const port = Options.integer("port").pipe(Options.withDescription("HTTP port (default 3000; 0 picks a free one)"), Options.optional)
 const stdio = Options.boolean("stdio").pipe(Options.withDescription("Serve one client over stdio instead of Streamable HTTP"))
+const databaseUrl = Options.redacted("database-url").pipe(
+  Options.withDescription("PostgreSQL for the registry and the audit log (default: EMCEE_GATEWAY_DATABASE_URL, else in memory)"),
+  Options.optional
+)
+const adminToken = Options.redacted("admin-token").pipe(
+  Options.withDescription("Serve the admin REST API and the registry API, guarded by this bearer token (default: EMCEE_GATEWAY_ADMIN_TOKEN)"),
+  Options.optional
+)
+const publicUrl = Options.text("public-url").pipe(
+  Options.withDescription("The gateway's MCP URL as clients reach it, listed as each server's remote by the registry API"),
+  Options.optional
+)
 
 /** What the command line gave. */
 export interface Flags {
@@ -42,12 +64,22 @@ export interface Flags {
   readonly host: Option.Option<string>
   readonly port: Option.Option<number>
   readonly stdio: boolean
+  readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
+  readonly adminToken: Option.Option<Redacted.Redacted<string>>
+  readonly publicUrl: Option.Option<string>
+}
+
+const fromEnv = (name: string): Option.Option<Redacted.Redacted<string>> => {
+  const value = process.env[name]
+  return value === undefined || value === "" ? Option.none() : Option.some(Redacted.make(value))
 }
 
 /** Runs the gateway the flags describe until a signal arrives (HTTP) or stdin closes (stdio). */
 export const run = (flags: Flags): Effect.Effect<void, CliError.CliError> =>
   Effect.gen(function*() {
-    const { Backend, Gateway, GatewayConfig } = yield* Effect.promise(() => import("@emcee/gateway"))
+    const { AdminApi, AuditLog, AuditTrail, Backend, Gateway, GatewayConfig, Registry, RegistrySync } = yield* Effect.promise(() =>
+      import("@emcee/gateway")
+    )
     const fail = (message: string) => CliError.user("gateway", message)
     const file = Option.getOrUndefined(flags.config)
     const loaded = file === undefined
@@ -71,7 +103,11 @@ export const run = (flags: Flags): Effect.Effect<void, CliError.CliError> =>
       }
       backends.set(name, { ...current, prefix: text.slice(at + 1) })
     }
-    if (backends.size === 0) return yield* fail("no backends: give --backend NAME=URL-or-command, or a configuration file with backends")
+    const database = Option.orElse(flags.databaseUrl, () => fromEnv("EMCEE_GATEWAY_DATABASE_URL"))
+    const token = Option.orElse(flags.adminToken, () => fromEnv("EMCEE_GATEWAY_ADMIN_TOKEN"))
+    if (backends.size === 0 && Option.isNone(database)) {
+      return yield* fail("no backends: give --backend NAME=URL-or-command, a configuration file with backends, or --database-url with a registry")
+    }
     const options = { ...resolved?.options, backends: [...backends.values()] }
     const server = McpServer.layer({
       name: resolved?.name ?? "emcee-gateway",
@@ -79,36 +115,50 @@ export const run = (flags: Flags): Effect.Effect<void, CliError.CliError> =>
       // Any kind may appear or go while clients are connected (spec basic/lifecycle "Capability Negotiation").
       capabilities: { tools: true, prompts: true, resources: true }
     } as McpServer.Options)
-    const app = Gateway.healthCheck().pipe(
+    const stores = Option.match(database, {
+      onNone: () => Layer.merge(Registry.memory, AuditLog.memory()),
+      onSome: (url) => {
+        const pg = PgClient.layer({ url })
+        return Layer.merge(Registry.postgres, AuditLog.postgres()).pipe(Layer.provide(pg))
+      }
+    })
+    const app = Layer.mergeAll(Gateway.healthCheck(), RegistrySync.layer, AuditTrail.layer).pipe(
       Layer.provideMerge(Gateway.layer(options)),
-      Layer.provideMerge(Layer.merge(server, Health.layer))
+      Layer.provideMerge(Layer.mergeAll(server, Health.layer, stores))
     )
     if (flags.stdio) {
       return yield* StdioTransport.run().pipe(Effect.provide(app), Effect.orDie)
     }
     return yield* Effect.gen(function*() {
+      const admin = Option.isNone(token) ? undefined : yield* AdminApi.app({
+        adminToken: token.value,
+        ...(Option.isNone(flags.publicUrl) ? {} : { publicUrl: flags.publicUrl.value })
+      })
       const running = yield* HttpTransport.make({
         port: Option.getOrElse(flags.port, () => resolved?.port ?? 3000),
         host: Option.getOrElse(flags.host, () => resolved?.host ?? "127.0.0.1"),
-        ...(resolved?.path === undefined ? {} : { path: resolved.path })
+        ...(resolved?.path === undefined ? {} : { path: resolved.path }),
+        // Paths the admin API does not serve fall through to /health, /health/ready and /metrics.
+        ...(admin === undefined ? {} : { app: Effect.catchTag(admin, "RouteNotFound", () => HttpTransport.operationalRoutes) })
       })
       yield* Console.error(`emcee gateway: ${backends.size} backend${backends.size === 1 ? "" : "s"} (${[...backends.keys()].join(", ")}) on ${running.url}`)
       return yield* Effect.never
     }).pipe(
       Effect.scoped,
       Effect.provide(app),
-      Effect.catchAll((error) => fail(error.message))
+      Effect.catchAll((error) => fail("message" in error ? error.message : String(error)))
     )
   })
 
 /** The `gateway` command. */
-export const command = Command.make("gateway", { config, backend, prefix, host, port, stdio }, run).pipe(
+export const command = Command.make("gateway", { config, backend, prefix, host, port, stdio, databaseUrl, adminToken, publicUrl }, run).pipe(
   Command.withDescription(HelpDoc.blocks([
     HelpDoc.p("Serve many MCP servers behind one endpoint: each backend's tools and prompts under its prefix, calls forwarded with progress, cancellation and sampling/elicitation relayed; backends reconnected with backoff and withdrawn while down."),
     HelpDoc.p("Examples:"),
     HelpDoc.p("  emcee gateway --backend files=\"node files-server.js\" --backend search=https://search.internal/mcp"),
     HelpDoc.p("  emcee gateway gateway.yaml --port 8080"),
     HelpDoc.p("  emcee gateway --backend docs=http://127.0.0.1:3001/mcp --prefix docs=   # docs' names unchanged"),
-    HelpDoc.p("  emcee gateway --stdio --backend a=\"node a.js\" --backend b=\"node b.js\"")
+    HelpDoc.p("  emcee gateway --stdio --backend a=\"node a.js\" --backend b=\"node b.js\""),
+    HelpDoc.p("  emcee gateway --database-url postgres://gw@db/gateway --admin-token $TOKEN   # backends from the registry, admin API on")
   ]))
 )

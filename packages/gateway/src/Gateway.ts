@@ -38,7 +38,7 @@
  * @since 0.4.0
  */
 import { Elicitation, Health, type JsonRpc, Logging, McpClient, McpError, type McpSchema, McpServer, type RequestContext, Roots, Sampling } from "@emcee/core"
-import { Clock, Context, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberRef, Layer, Option, Schedule, Scope, Stream } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberRef, Layer, Option, PubSub, type Queue, Schedule, Scope, Stream } from "effect"
 import * as Backend from "./Backend.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
 import * as GatewayMetrics from "./internal/gatewayMetrics.js"
@@ -100,12 +100,26 @@ export interface Service {
   readonly remove: (name: string) => Effect.Effect<boolean>
   /** Lists the capabilities of one backend (or every backend) again now. */
   readonly refresh: (backend?: string) => Effect.Effect<void>
+  /**
+   * Each listing of a backend's capabilities from now on (at connect, on
+   * `list_changed`, on the schedule), for the life of the scope: what
+   * `RegistrySync` stores as the backend's snapshot for discovery.
+   */
+  readonly listings: Effect.Effect<Queue.Dequeue<Listing>, never, Scope.Scope>
   /** The routing tables in force: advertised tool and prompt names to backends. */
   readonly routes: Effect.Effect<{ readonly tools: Names.RoutingTable; readonly prompts: Names.RoutingTable; readonly resources: Names.RoutingTable }>
 }
 
 /** Service tag of the gateway. */
 export class Gateway extends Context.Tag("@emcee/gateway/Gateway")<Gateway, Service>() {}
+
+/** A listing of a backend: what it offered, its implementation and revision, and when. */
+export interface Listing extends Snapshot {
+  readonly backend: string
+  readonly serverInfo: McpSchema.Implementation
+  readonly protocolVersion: string
+  readonly refreshedAt: Date
+}
 
 /** What a backend offers, as last listed. */
 interface Snapshot {
@@ -197,6 +211,15 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
     const registered = { tools: new Map<string, string>(), prompts: new Map<string, string>(), resources: new Map<string, string>(), templates: new Map<string, string>() }
     let tables = { tools: empty("tool"), prompts: empty("prompt"), resources: empty("resource") }
     const applying = yield* Effect.makeSemaphore(1)
+    const listed = yield* PubSub.sliding<Listing>(64)
+    const publish = (state: State, client: McpClient.McpClient, snapshot: Snapshot) =>
+      PubSub.publish(listed, {
+        ...snapshot,
+        backend: state.backend.name,
+        serverInfo: client.serverInfo,
+        protocolVersion: client.protocolVersion,
+        refreshedAt: new Date()
+      })
 
     /** The upstream of a backend as proxies see it. */
     const upstreamOf = (state: State, snapshot: Snapshot): Proxy.Upstream => ({
@@ -367,7 +390,8 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         const connection = state.connection
         if (connection === undefined) return Effect.void
         return list(connection.client).pipe(
-          Effect.flatMap((snapshot) => Effect.sync(() => void (state.snapshot = snapshot))),
+          Effect.tap((snapshot) => Effect.sync(() => void (state.snapshot = snapshot))),
+          Effect.flatMap((snapshot) => publish(state, connection.client, snapshot)),
           Effect.zipRight(apply),
           Effect.catchAll((error) => Effect.logWarning(`gateway: listing backend "${state.backend.name}" failed: ${error.message}`))
         )
@@ -400,6 +424,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         state.snapshot = snapshot
         state.lastError = undefined
         yield* setState(state, "up")
+        yield* publish(state, client, snapshot)
         yield* Effect.logInfo(`gateway: backend "${state.backend.name}" is up (${client.protocolVersion}, ${snapshot.tools.length} tools)`)
         yield* apply
         const capabilities = client.serverCapabilities
@@ -528,6 +553,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
             const state = states.get(name)
             return state === undefined ? Effect.void : refreshOne(state)
           }),
+      listings: PubSub.subscribe(listed),
       routes: Effect.sync(() => tables)
     }
   })

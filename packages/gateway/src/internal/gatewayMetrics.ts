@@ -12,19 +12,26 @@
  *
  * @internal
  */
-import { type Exit, Metric, MetricBoundaries } from "effect"
+import { type Exit, Metric, MetricBoundaries, MetricKey, type MetricKeyType, MetricLabel } from "effect"
 
-const calls = Metric.counter("mcp_gateway_backend_calls_total", { description: "Requests forwarded to a backend, by outcome", incremental: true })
-const duration = Metric.histogram(
+const callsKey = MetricKey.counter("mcp_gateway_backend_calls_total", { description: "Requests forwarded to a backend, by outcome", incremental: true })
+const durationKey = MetricKey.histogram(
   "mcp_gateway_backend_call_duration_seconds",
   MetricBoundaries.exponential({ start: 0.0005, factor: 2, count: 16 }),
   "Latency of requests forwarded to a backend"
 )
-const up = Metric.gauge("mcp_gateway_backend_up", { description: "1 while the gateway is connected to the backend" })
-const breaker = Metric.gauge("mcp_gateway_backend_breaker_state", { description: "The backend's circuit breaker: 0 closed, 1 half-open, 2 open" })
-const connections = Metric.gauge("mcp_gateway_backend_connections", { description: "Upstream connections the gateway holds to the backend" })
+const upKey = MetricKey.gauge("mcp_gateway_backend_up", { description: "1 while the gateway is connected to the backend" })
+const breakerKey = MetricKey.gauge("mcp_gateway_backend_breaker_state", { description: "The backend's circuit breaker: 0 closed, 1 half-open, 2 open" })
+const connectionsKey = MetricKey.gauge("mcp_gateway_backend_connections", { description: "Upstream connections the gateway holds to the backend" })
 
-/** Tagged metrics built once per backend (tagging derives a new key each time). */
+/**
+ * A metric of `key` with its labels fixed once: `Metric.tagged` derives and
+ * hashes a new key on every update, too slow for the path of every call.
+ */
+const fixed = <T extends MetricKeyType.MetricKeyType<number, unknown>>(key: MetricKey.MetricKey<T>, labels: Record<string, string>) =>
+  Metric.fromMetricKey(MetricKey.taggedWithLabels(key, Object.entries(labels).map(([k, v]) => MetricLabel.make(k, v))))
+
+/** The metrics of one backend, built once. */
 const perBackend = new Map<string, {
   readonly ok: Metric.Metric.Counter<number>
   readonly error: Metric.Metric.Counter<number>
@@ -38,15 +45,14 @@ const perBackend = new Map<string, {
 const of = (backend: string) => {
   let metrics = perBackend.get(backend)
   if (metrics === undefined) {
-    const counted = Metric.tagged(calls, "backend", backend)
     metrics = {
-      ok: Metric.tagged(counted, "outcome", "ok"),
-      error: Metric.tagged(counted, "outcome", "error"),
-      unavailable: Metric.tagged(counted, "outcome", "unavailable"),
-      duration: Metric.tagged(duration, "backend", backend),
-      up: Metric.tagged(up, "backend", backend),
-      breaker: Metric.tagged(breaker, "backend", backend),
-      connections: Metric.tagged(connections, "backend", backend)
+      ok: fixed(callsKey, { backend, outcome: "ok" }) as Metric.Metric.Counter<number>,
+      error: fixed(callsKey, { backend, outcome: "error" }) as Metric.Metric.Counter<number>,
+      unavailable: fixed(callsKey, { backend, outcome: "unavailable" }) as Metric.Metric.Counter<number>,
+      duration: fixed(durationKey, { backend }) as Metric.Metric.Histogram<number>,
+      up: fixed(upKey, { backend }) as Metric.Metric.Gauge<number>,
+      breaker: fixed(breakerKey, { backend }) as Metric.Metric.Gauge<number>,
+      connections: fixed(connectionsKey, { backend }) as Metric.Metric.Gauge<number>
     }
     perBackend.set(backend, metrics)
   }

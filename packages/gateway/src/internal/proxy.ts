@@ -61,8 +61,21 @@ const toProtocolError = (backend: string, error: McpClient.McpClientError | Unav
     ? new McpError.InternalError({ message: `The backend "${backend}" failed: ${error.message}` })
     : new McpError.ServerError({ code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) })
 
+/**
+ * A backend's result as the gateway's own: without the fields a 2026-07-28
+ * backend puts on every result (`resultType`, spec 2026-07-28 basic/index
+ * "ResultType"; `_meta` `io.modelcontextprotocol/serverInfo`), which the
+ * gateway's server sets for its own clients as their revision has it.
+ */
+export const ownResult = <A extends object>(result: A): A => {
+  const { resultType: _resultType, _meta, ...rest } = result as A & { readonly resultType?: unknown; readonly _meta?: Record<string, unknown> }
+  if (_meta === undefined) return rest as A
+  const { "io.modelcontextprotocol/serverInfo": _serverInfo, ...meta } = _meta
+  return (Object.keys(meta).length === 0 ? rest : { ...rest, _meta: meta }) as A
+}
+
 /** Forwards one request with the caller's progress token and the relay context. */
-const forward = <A>(
+const forward = <A extends object>(
   upstream: Upstream,
   send: (client: McpClient.McpClient, options: McpClient.RequestOptions) => Effect.Effect<A, McpClient.McpClientError>
 ): Effect.Effect<A, McpClient.McpClientError | Unavailable, RequestContext.RequestContext> =>
@@ -80,7 +93,7 @@ const forward = <A>(
           }).pipe(Effect.provide(caller))
       })
     }
-    return upstream.run(Effect.locally(send(client, options), currentCaller, Option.some(caller)), caller)
+    return upstream.run(Effect.locally(Effect.map(send(client, options), ownResult), currentCaller, Option.some(caller)), caller)
   })
 
 /** The backend's tool under `advertised`. Its `execution` (tasks) is not passed on: the gateway forwards plain calls. */

@@ -1,0 +1,64 @@
+/**
+ * The gateway's audit trail: every operation (`Audit.middleware` of
+ * @emcee/auth: who, tenant, method, primitive, outcome, latency) written to
+ * the `AuditLog` with the backend that served it, resolved through the
+ * gateway's routing tables. Writing is batched in the background
+ * (`AuditLog.record` never waits), so calls are not slowed.
+ *
+ * Arguments are not recorded: the audit event carries none.
+ *
+ * @since 0.4.0
+ */
+import { Audit } from "@emcee/auth"
+import { McpServer } from "@emcee/core"
+import { Effect, Layer, Stream } from "effect"
+import * as crypto from "node:crypto"
+import { AuditLog, type Outcome } from "./AuditLog.js"
+import { Gateway } from "./Gateway.js"
+
+const outcomeOf = (record: McpServer.AuditRecord): Outcome =>
+  record.outcome === "ok"
+    ? "ok"
+    : record.outcome === "denied"
+    ? "denied"
+    : "error"
+
+/**
+ * Registers `Audit.middleware` (register this Layer before other global
+ * middleware, so refusals by later middleware are recorded too) and writes
+ * each record to the `AuditLog` for the life of the Layer.
+ */
+export const layer: Layer.Layer<never, never, McpServer.McpServer | Gateway | AuditLog> = Layer.scopedDiscard(
+  Effect.gen(function*() {
+    const gateway = yield* Gateway
+    const log = yield* AuditLog
+    const records = yield* Audit.records
+    yield* records.pipe(
+      Stream.runForEach((record) =>
+        Effect.flatMap(gateway.routes, (routes) => {
+          const primitive = record.primitive
+          const route = primitive === undefined
+            ? undefined
+            : primitive.kind === "tool"
+            ? routes.tools.resolve(primitive.name)
+            : primitive.kind === "prompt"
+            ? routes.prompts.resolve(primitive.name)
+            : routes.resources.resolve(primitive.name)
+          return log.record({
+            at: new Date(record.at),
+            requestId: crypto.randomUUID(),
+            principal: record.subject ?? null,
+            tenant: record.tenant ?? null,
+            backend: route?.backend ?? null,
+            method: record.method,
+            name: primitive?.name ?? null,
+            outcome: outcomeOf(record),
+            ...(record.errorCode === undefined ? {} : { errorCode: record.errorCode }),
+            latencyMs: record.millis
+          })
+        })
+      ),
+      Effect.forkScoped
+    )
+  })
+).pipe(Layer.provideMerge(McpServer.register(Audit.middleware))) as Layer.Layer<never, never, McpServer.McpServer | Gateway | AuditLog>
