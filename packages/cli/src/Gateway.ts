@@ -126,10 +126,13 @@ export const run = (flags: Flags): Effect.Effect<void, CliError.CliError> =>
       Layer.provideMerge(Gateway.layer(options)),
       Layer.provideMerge(Layer.mergeAll(server, Health.layer, stores))
     )
+    // Each backend is tried once before clients are served, so the first tools/list is whole (bounded: a slow one joins later).
+    const settled = Effect.asVoid(Gateway.awaitSettled({ timeout: "15 seconds" }))
     if (flags.stdio) {
-      return yield* StdioTransport.run().pipe(Effect.provide(app), Effect.orDie)
+      return yield* settled.pipe(Effect.zipRight(StdioTransport.run()), Effect.provide(app), Effect.orDie)
     }
     return yield* Effect.gen(function*() {
+      yield* settled
       const admin = Option.isNone(token) ? undefined : yield* AdminApi.app({
         adminToken: token.value,
         ...(Option.isNone(flags.publicUrl) ? {} : { publicUrl: flags.publicUrl.value })
