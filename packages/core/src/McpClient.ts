@@ -93,13 +93,22 @@ export interface ClientTransport {
  * an input, so a failing handler fails the request that asked for it, with
  * the handler's code and a message naming the input.
  */
+/**
+ * What a handler is told about the request besides its params: under
+ * 2026-07-28, the key of the `inputRequests` entry it answers (a gateway
+ * asks its own client under the same key).
+ */
+export interface HandlerRequest {
+  readonly inputKey?: string
+}
+
 export interface Handlers {
   /** `sampling/createMessage` (spec client/sampling). */
-  readonly sampling?: (params: McpSchema.CreateMessageRequestParams) => Effect.Effect<McpSchema.CreateMessageResult, McpClientError>
+  readonly sampling?: (params: McpSchema.CreateMessageRequestParams, request?: HandlerRequest) => Effect.Effect<McpSchema.CreateMessageResult, McpClientError>
   /** `elicitation/create`, form or URL mode (spec client/elicitation). */
-  readonly elicitation?: (params: McpSchema.ElicitRequestParams) => Effect.Effect<McpSchema.ElicitResult, McpClientError>
+  readonly elicitation?: (params: McpSchema.ElicitRequestParams, request?: HandlerRequest) => Effect.Effect<McpSchema.ElicitResult, McpClientError>
   /** `roots/list` (spec client/roots). */
-  readonly roots?: () => Effect.Effect<McpSchema.ListRootsResult, McpClientError>
+  readonly roots?: (request?: HandlerRequest) => Effect.Effect<McpSchema.ListRootsResult, McpClientError>
 }
 
 /** Options of `make`. */
@@ -192,6 +201,14 @@ export interface RequestOptions {
    * round trip on to its own client). Default false.
    */
   readonly returnInputRequired?: boolean
+  /**
+   * 2026-07-28: the `clientCapabilities` this request declares in its
+   * `_meta` instead of the client's own (a gateway declares its caller's,
+   * so the server asks only for what the caller can answer: spec 2026-07-28
+   * basic/patterns/mrtr "Server Requirements"). Only capabilities the
+   * client has handlers for can be answered.
+   */
+  readonly clientCapabilities?: McpSchema.ClientCapabilities
 }
 
 /**

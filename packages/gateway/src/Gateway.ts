@@ -363,17 +363,20 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
     const relay = <A>(state: State, ask: Effect.Effect<A, unknown, RequestContext.RequestContext>) =>
       Effect.flatMap(callerOf(state), (caller) => ask.pipe(Effect.provide(caller), Effect.mapError(relayError)))
 
+    const keyed = (request: McpClient.HandlerRequest | undefined) => request?.inputKey === undefined ? undefined : { inputKey: request.inputKey }
+
     /** The backend's own requests, answered by the caller of the request that caused them. */
     const handlers = (state: State): McpClient.Handlers => ({
-      sampling: (params) => relay(state, Sampling.createMessage(params)),
-      elicitation: (params) =>
+      // Under 2026-07-28 the caller is asked under the backend's own input key (spec 2026-07-28 basic/patterns/mrtr).
+      sampling: (params, request) => relay(state, Sampling.createMessage(params, keyed(request))),
+      elicitation: (params, request) =>
         relay(
           state,
           params.mode === "url"
-            ? Elicitation.url({ message: params.message, url: params.url, elicitationId: params.elicitationId })
-            : Elicitation.form(params.message, (params as McpSchema.ElicitRequestFormParams).requestedSchema)
+            ? Elicitation.url({ message: params.message, url: params.url, elicitationId: params.elicitationId }, keyed(request))
+            : Elicitation.form(params.message, (params as McpSchema.ElicitRequestFormParams).requestedSchema, keyed(request))
         ),
-      roots: () => relay(state, Roots.list())
+      roots: (request) => relay(state, Roots.list(keyed(request)))
     })
 
     const setState = (state: State, next: BackendStatus["state"], error?: string) =>

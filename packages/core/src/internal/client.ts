@@ -248,7 +248,7 @@ export const make = (options: McpClient.Options): Effect.Effect<McpClient.McpCli
      * is set (spec 2026-07-28 basic/index "Per-request protocol fields");
      * other `_meta` keys (a progress token, trace context) are kept.
      */
-    const stamp = (params: JsonObject | undefined): JsonObject => {
+    const stamp = (params: JsonObject | undefined, capabilities: McpSchema.ClientCapabilities = statelessCapabilities): JsonObject => {
       const meta = params?._meta
       return {
         ...params,
@@ -256,7 +256,7 @@ export const make = (options: McpClient.Options): Effect.Effect<McpClient.McpCli
           ...(isObject(meta) ? meta : {}),
           [MetaKey.protocolVersion]: STATELESS,
           [MetaKey.clientInfo]: options.clientInfo,
-          [MetaKey.clientCapabilities]: statelessCapabilities,
+          [MetaKey.clientCapabilities]: capabilities,
           ...(logLevel === undefined ? {} : { [MetaKey.logLevel]: logLevel })
         }
       }
@@ -338,7 +338,8 @@ export const make = (options: McpClient.Options): Effect.Effect<McpClient.McpCli
      * client/elicitation, client/roots): a JSON-RPC request under 2025-11-25,
      * an entry of `inputRequests` under 2026-07-28.
      */
-    const serve = (method: string, rawParams: JsonObject | undefined): Effect.Effect<JsonObject, McpClientError> => {
+    const serve = (method: string, rawParams: JsonObject | undefined, inputKey?: string): Effect.Effect<JsonObject, McpClientError> => {
+      const request = inputKey === undefined ? undefined : { inputKey }
       switch (method) {
         // spec basic/utilities/ping: either side may ping; answer promptly with an empty result.
         case "ping":
@@ -350,7 +351,7 @@ export const make = (options: McpClient.Options): Effect.Effect<McpClient.McpCli
           if (params._tag === "Left") {
             return Effect.fail(new McpClientError({ code: JsonRpc.ErrorCode.InvalidParams, message: `Invalid sampling/createMessage params: ${formatIssues(params.left)}` }))
           }
-          return handler(params.right) as Effect.Effect<JsonObject, McpClientError>
+          return handler(params.right, request) as Effect.Effect<JsonObject, McpClientError>
         }
         case "elicitation/create": {
           const handler = handlers.elicitation
@@ -359,11 +360,11 @@ export const make = (options: McpClient.Options): Effect.Effect<McpClient.McpCli
           if (params._tag === "Left") {
             return Effect.fail(new McpClientError({ code: JsonRpc.ErrorCode.InvalidParams, message: `Invalid elicitation/create params: ${formatIssues(params.left)}` }))
           }
-          return handler(params.right) as Effect.Effect<JsonObject, McpClientError>
+          return handler(params.right, request) as Effect.Effect<JsonObject, McpClientError>
         }
         case "roots/list": {
           const handler = handlers.roots
-          return handler === undefined ? Effect.fail(methodNotFound(method)) : (handler() as Effect.Effect<JsonObject, McpClientError>)
+          return handler === undefined ? Effect.fail(methodNotFound(method)) : (handler(request) as Effect.Effect<JsonObject, McpClientError>)
         }
         default:
           return Effect.fail(methodNotFound(method))
@@ -516,7 +517,7 @@ export const make = (options: McpClient.Options): Effect.Effect<McpClient.McpCli
       Effect.map(
         Effect.forEach(Object.entries(inputRequests), ([key, input]) =>
           (inputMethods.has(input.method)
-            ? serve(input.method, input.params)
+            ? serve(input.method, input.params, key)
             : Effect.fail(new McpClientError({ code: ClientErrorCode.InvalidResult, message: `it is not an input request (expected one of ${[...inputMethods].join(", ")})` }))).pipe(
               Effect.catchAllDefect((defect) =>
                 Effect.fail(new McpClientError({ code: JsonRpc.ErrorCode.InternalError, message: `the handler died: ${String(defect)}` }))
@@ -556,7 +557,7 @@ export const make = (options: McpClient.Options): Effect.Effect<McpClient.McpCli
         if (!stateless) return { result: yield* exchange(nextId++, method, params, exchangeOptions), rounds: 0 }
         let attempt = params
         for (let rounds = 0;; rounds++) {
-          const result = yield* exchange(nextId++, method, stamp(attempt), exchangeOptions)
+          const result = yield* exchange(nextId++, method, stamp(attempt, requestOptions?.clientCapabilities), exchangeOptions)
           const resultType = result.resultType
           if (resultType === undefined || resultType === "complete" || requestOptions?.returnInputRequired === true) return { result, rounds }
           if (resultType !== "input_required") {

@@ -85,6 +85,8 @@ const forward = <A extends object>(
     const request = Context.get(caller, RequestContext.RequestContext)
     const options: McpClient.RequestOptions = {
       ...(upstream.timeoutMillis === undefined ? {} : { timeoutMillis: upstream.timeoutMillis }),
+      // The backend asks only for what the caller can answer (spec 2026-07-28 basic/patterns/mrtr "Server Requirements").
+      clientCapabilities: request.session.clientCapabilities,
       ...(request.progressToken === undefined ? {} : {
         onProgress: (progress: McpSchema.ProgressNotificationParams) =>
           Progress.report(progress.progress, {
