@@ -17,7 +17,7 @@ import * as AuditLog from "../src/AuditLog.js"
 import * as Gateway from "../src/Gateway.js"
 import * as Registry from "../src/Registry.js"
 import { encodePlainServerName } from "../src/internal/officialRegistry.js"
-import { clientLayer, type StartedPostgres, startPostgres } from "./support/embeddedPostgres.js"
+import { clientLayer, type StartedPostgres, startPostgres } from "../../auth/test/support/postgres.js"
 
 const token = "s3cret-admin-token"
 const auth = { authorization: `Bearer ${token}` }

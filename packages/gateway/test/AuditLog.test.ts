@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Layer, type Scope } from "effect"
 import * as fc from "fast-check"
 import * as AuditLog from "../src/AuditLog.js"
-import { clientLayer, type StartedPostgres, startPostgres } from "./support/embeddedPostgres.js"
+import { clientLayer, type StartedPostgres, startPostgres } from "../../auth/test/support/postgres.js"
 
 let pg: StartedPostgres | undefined
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Chunk, Context, Effect, Exit, Fiber, Layer, Option, Schema, type Scope, Stream } from "effect"
 import * as fc from "fast-check"
 import * as Registry from "../src/Registry.js"
-import { clientLayer, type StartedPostgres, startPostgres } from "./support/embeddedPostgres.js"
+import { clientLayer, type StartedPostgres, startPostgres } from "../../auth/test/support/postgres.js"
 
 let pg: StartedPostgres | undefined
 beforeAll(async () => {

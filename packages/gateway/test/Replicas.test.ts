@@ -19,7 +19,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { built, type HttpBackend, repoRoot, startEverythingHttp } from "./support/backends.js"
-import { startPostgres, type StartedPostgres } from "./support/embeddedPostgres.js"
+import { startPostgres, type StartedPostgres } from "../../auth/test/support/postgres.js"
 
 const bin = `${repoRoot}packages/cli/dist/bin.js`
 const ready = built && existsSync(bin)
