@@ -209,6 +209,12 @@ export interface RequestOptions {
    * client has handlers for can be answered.
    */
   readonly clientCapabilities?: McpSchema.ClientCapabilities
+  /**
+   * Entries added to the request's `_meta`, e.g. W3C trace context
+   * (`traceparent`, `tracestate`: spec 2026-07-28 basic/index "OpenTelemetry
+   * trace context") that a gateway carries across its hop.
+   */
+  readonly meta?: JsonRpc.JsonObject
 }
 
 /**

@@ -6,8 +6,8 @@
  * completion, progress (basic/utilities/progress), relayed sampling
  * (client/sampling), and what happens when a backend dies and comes back.
  */
-import { McpClient, type McpSchema, McpServer } from "@emcee/core"
-import { MemoryTransport } from "@emcee/transport"
+import { McpClient, type McpSchema, McpServer, RequestContext, Tool } from "@emcee/core"
+import { HttpTransport, MemoryTransport } from "@emcee/transport"
 import { Effect, Layer, Queue, Ref } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Gateway from "../src/Gateway.js"
@@ -137,6 +137,31 @@ describe.runIf(built)("Gateway in front of the everything example", { timeout: 9
     expect(broken.lastError).toContain("/nonexistent/emcee-backend")
     expect(seen.tools.every((tool) => tool.name.startsWith("remote_"))).toBe(true)
     expect(seen.tools.length).toBeGreaterThan(10)
+  })
+})
+
+describe("Gateway carries trace context across the hop (spec 2026-07-28 basic/index \"OpenTelemetry trace context\")", { timeout: 60_000 }, () => {
+  it("the caller's traceparent and tracestate reach the backend's _meta", async () => {
+    const seen = await Effect.runPromise(Effect.gen(function*() {
+      // A backend in this process over Streamable HTTP whose tool answers with the trace context it received.
+      const traced = Tool.make("traced", {
+        handler: () => Effect.map(RequestContext.RequestContext, (request) => JSON.stringify((request.params._meta ?? {}) as object))
+      })
+      // Built in this scope, so the tool stays registered while the test runs.
+      const server = yield* Layer.build(McpServer.register(traced).pipe(Layer.provideMerge(McpServer.layer({ name: "traced-backend", version: "1.0.0" }))))
+      const backend = yield* HttpTransport.make({ port: 0 }).pipe(Effect.provide(server))
+      return yield* Effect.promise(() => run(
+        gatewayApp({ backends: [{ name: "t", endpoint: { _tag: "Http", url: backend.url }, protocolVersion: "2025-11-25" }] }),
+        Effect.gen(function*() {
+          const client = yield* connectClient("2025-11-25")
+          const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+          const result = yield* client.request("tools/call", { name: "t_traced", arguments: {}, _meta: { traceparent, tracestate: "vendor=1" } })
+          return JSON.parse((result as { content: ReadonlyArray<{ text: string }> }).content[0]!.text) as Record<string, unknown>
+        })
+      ))
+    }).pipe(Effect.scoped))
+    expect(seen["traceparent"]).toBe("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+    expect(seen["tracestate"]).toBe("vendor=1")
   })
 })
 

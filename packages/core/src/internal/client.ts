@@ -599,8 +599,10 @@ export const make = (options: McpClient.Options): Effect.Effect<McpClient.McpCli
      * round trip produced it, and not when a notification made the method
      * stale while it was on its way.
      */
-    const request = (method: string, params?: JsonObject, requestOptions?: McpClient.RequestOptions): Effect.Effect<JsonObject, McpClientError> =>
+    const request = (method: string, given?: JsonObject, requestOptions?: McpClient.RequestOptions): Effect.Effect<JsonObject, McpClientError> =>
       Effect.gen(function*() {
+        const extra = requestOptions?.meta
+        const params = extra === undefined ? given : { ...given, _meta: { ...(isObject(given?._meta) ? given._meta : {}), ...extra } }
         const { _meta: _ignored, ...keyed } = params ?? {}
         const key = caching && cacheable.has(method) && keyed.inputResponses === undefined && keyed.requestState === undefined
           ? `${method}\n${canonical(keyed)}`

@@ -23,7 +23,7 @@ import {
   ResourceTemplate,
   type Tool
 } from "@emcee/core"
-import { Context, Effect, FiberRef, Option, Schema } from "effect"
+import { Context, Effect, FiberRef, Option, Schema, Tracer } from "effect"
 
 /** What a proxy needs of its backend at call time. */
 export interface Upstream {
@@ -74,6 +74,23 @@ export const ownResult = <A extends object>(result: A): A => {
   return (Object.keys(meta).length === 0 ? rest : { ...rest, _meta: meta }) as A
 }
 
+/**
+ * The W3C trace context for the upstream hop (spec 2026-07-28 basic/index
+ * "OpenTelemetry trace context"): the gateway's own span when it traces,
+ * else the caller's `traceparent`/`tracestate` as they came.
+ */
+const traceContext = (caller: Context.Context<RequestContext.RequestContext>, params: JsonRpc.JsonObject): JsonRpc.JsonObject | undefined => {
+  const span = Option.getOrUndefined(Context.getOption(caller, Tracer.ParentSpan))
+  if (span !== undefined && span._tag === "Span") {
+    return { traceparent: `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}` }
+  }
+  const meta = params._meta
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) return undefined
+  const { traceparent, tracestate } = meta as { readonly traceparent?: unknown; readonly tracestate?: unknown }
+  if (typeof traceparent !== "string") return undefined
+  return typeof tracestate === "string" ? { traceparent, tracestate } : { traceparent }
+}
+
 /** Forwards one request with the caller's progress token and the relay context. */
 const forward = <A extends object>(
   upstream: Upstream,
@@ -83,7 +100,9 @@ const forward = <A extends object>(
     const client = upstream.client()
     if (typeof client === "string") return Effect.fail(new Unavailable({ backend: upstream.backend, message: client }))
     const request = Context.get(caller, RequestContext.RequestContext)
+    const trace = traceContext(caller, request.params)
     const options: McpClient.RequestOptions = {
+      ...(trace === undefined ? {} : { meta: trace }),
       ...(upstream.timeoutMillis === undefined ? {} : { timeoutMillis: upstream.timeoutMillis }),
       // The backend asks only for what the caller can answer (spec 2026-07-28 basic/patterns/mrtr "Server Requirements").
       clientCapabilities: request.session.clientCapabilities,
