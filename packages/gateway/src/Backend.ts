@@ -91,6 +91,15 @@ export const parse = (text: string): Either.Either<Backend, string> => {
 export const describeEndpoint = (endpoint: Endpoint): string =>
   endpoint._tag === "Http" ? endpoint.url : [endpoint.command, ...(endpoint.args ?? [])].join(" ")
 
+/** The headers of every HTTP request to `backend`: its configured ones and its own bearer token. */
+export const headersOf = (backend: Backend): Readonly<Record<string, string>> => {
+  const endpoint = backend.endpoint
+  return {
+    ...(endpoint._tag === "Http" ? endpoint.headers : undefined),
+    ...(backend.bearer === undefined ? {} : { authorization: `Bearer ${Redacted.value(backend.bearer)}` })
+  }
+}
+
 /** Options of `connect`. */
 export interface ConnectOptions {
   readonly clientInfo: McpSchema.Implementation
@@ -115,10 +124,7 @@ export const connect = (backend: Backend, options: ConnectOptions): Effect.Effec
       ? yield* HttpClientTransport.make({
         url: endpoint.url,
         fetch: options.fetch ?? NodeFetch.make(),
-        headers: {
-          ...endpoint.headers,
-          ...(backend.bearer === undefined ? {} : { authorization: `Bearer ${Redacted.value(backend.bearer)}` })
-        }
+        headers: headersOf(backend)
       })
       : yield* StdioClientTransport.make({
         command: endpoint.command,

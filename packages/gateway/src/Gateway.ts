@@ -37,7 +37,8 @@
  *
  * @since 0.4.0
  */
-import { Elicitation, Health, type JsonRpc, Logging, McpClient, McpError, type McpSchema, McpServer, type RequestContext, Roots, Sampling } from "@emcee/core"
+import { Elicitation, Health, type JsonRpc, Logging, McpClient, McpError, McpSchema, McpServer, type RequestContext, Roots, Sampling } from "@emcee/core"
+import { HttpHop } from "@emcee/transport"
 import { Clock, Context, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberRef, Layer, Option, PubSub, type Queue, Schedule, Scope, Stream } from "effect"
 import * as Backend from "./Backend.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
@@ -132,6 +133,8 @@ interface Snapshot {
 
 interface Connection {
   readonly client: McpClient.McpClient
+  /** The cheap path of forwarded requests: a 2026-07-28 backend over HTTP (see `Proxy.Upstream.hop`). */
+  readonly hop: HttpHop.HttpHop | undefined
   /** Completed when the connection is found dead (a request failed with connection closed). */
   readonly broken: Deferred.Deferred<void>
   /** The downstream requests being forwarded on it, for relaying the backend's own requests under 2025-11-25. */
@@ -221,18 +224,22 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         refreshedAt: new Date()
       })
 
+    const notConnected = (state: State) => `not connected${state.lastError === undefined ? "" : ` (${state.lastError})`}`
+
     /** The upstream of a backend as proxies see it. */
     const upstreamOf = (state: State, snapshot: Snapshot): Proxy.Upstream => ({
       backend: state.backend.name,
       timeoutMillis,
       completions: snapshot.capabilities.completions !== undefined,
-      client: () => state.connection?.client ?? `not connected${state.lastError === undefined ? "" : ` (${state.lastError})`}`,
+      client: () => state.connection?.client ?? notConnected(state),
+      hop: () => state.connection?.hop,
+      clientInfo,
       run: <A>(effect: Effect.Effect<A, McpClient.McpClientError>, caller: Context.Context<RequestContext.RequestContext>) =>
         Effect.suspend((): Effect.Effect<A, McpClient.McpClientError | Proxy.Unavailable> => {
           const connection = state.connection
           if (connection === undefined) {
             GatewayMetrics.recordUnavailable(state.backend.name)
-            return Effect.fail(new Proxy.Unavailable({ backend: state.backend.name, message: `not connected${state.lastError === undefined ? "" : ` (${state.lastError})`}` }))
+            return Effect.fail(new Proxy.Unavailable({ backend: state.backend.name, message: notConnected(state) }))
           }
           connection.inFlight.add(caller)
           const started = performance.now()
@@ -422,7 +429,13 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           Effect.mapError((error) => new Backend.BackendError({ backend: state.backend.name, message: `listing its capabilities failed: ${error.message}`, cause: error }))
         )
         const broken = yield* Deferred.make<void>()
-        const connection: Connection = { client, broken, inFlight: new Set() }
+        const endpoint = state.backend.endpoint
+        // Requests of a 2026-07-28 backend over HTTP stand alone (spec 2026-07-28 basic/transports/streamable-http):
+        // forwarded ones go out as they came, without the client's per-request machinery.
+        const hop = endpoint._tag === "Http" && client.protocolVersion === McpSchema.STATELESS_PROTOCOL_VERSION
+          ? yield* HttpHop.make({ url: endpoint.url, headers: Backend.headersOf(state.backend) })
+          : undefined
+        const connection: Connection = { client, hop, broken, inFlight: new Set() }
         state.connection = connection
         state.snapshot = snapshot
         state.lastError = undefined

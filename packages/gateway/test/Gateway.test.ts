@@ -88,33 +88,58 @@ describe.runIf(built)("Gateway in front of the everything example", { timeout: 9
     })
   }
 
-  it("passes progress back to the caller's token (spec basic/utilities/progress)", async () => {
-    const progress = await run(both(), Effect.gen(function*() {
-      const client = yield* connectClient("2025-11-25")
-      const seen = yield* Ref.make<ReadonlyArray<McpSchema.ProgressNotificationParams>>([])
-      const result = yield* client.callTool("local_test_tool_with_progress", {}, { onProgress: (p) => Ref.update(seen, (all) => [...all, p]) })
-      return { result, seen: yield* Ref.get(seen) }
-    }))
-    expect(progress.seen.map((p) => p.progress)).toEqual([0, 50, 100])
-    expect(progress.seen[1]).toMatchObject({ total: 100, message: "Completed step 50 of 100" })
-    // The backend saw a token of the gateway's own, not none.
-    expect(progress.result.content[0]).not.toEqual({ type: "text", text: "No progress token was sent" })
-  })
+  // "local" is reached over stdio through McpClient; "remote" (2026-07-28 over HTTP) through HttpHop, whose
+  // input rounds go back through McpClient.
+  for (const [via, tool] of [["stdio", "local_test_tool_with_progress"], ["HTTP hop", "test_tool_with_progress"]] as const) {
+    it(`passes progress back to the caller's token, ${via} (spec basic/utilities/progress)`, async () => {
+      const progress = await run(both(), Effect.gen(function*() {
+        const client = yield* connectClient("2025-11-25")
+        const seen = yield* Ref.make<ReadonlyArray<McpSchema.ProgressNotificationParams>>([])
+        const result = yield* client.callTool(tool, {}, { onProgress: (p) => Ref.update(seen, (all) => [...all, p]) })
+        return { result, seen: yield* Ref.get(seen) }
+      }))
+      expect(progress.seen.map((p) => p.progress)).toEqual([0, 50, 100])
+      expect(progress.seen[1]).toMatchObject({ total: 100, message: "Completed step 50 of 100" })
+      // The backend saw a token of the gateway's own, not none.
+      expect(progress.result.content[0]).not.toEqual({ type: "text", text: "No progress token was sent" })
+    })
+  }
 
-  it("relays the backend's sampling request to the caller (spec client/sampling)", async () => {
-    const result = await run(both(), Effect.gen(function*() {
-      const client = yield* connectClient("2025-11-25", {
-        sampling: (params) =>
-          Effect.succeed({
-            role: "assistant",
-            model: "test-model",
-            content: { type: "text", text: `sampled: ${JSON.stringify(params.messages[0]?.content)}` }
-          } as McpSchema.CreateMessageResult)
+  for (const [via, tool] of [["stdio", "local_test_sampling"], ["HTTP hop, an input_required round", "test_sampling"]] as const) {
+    it(`relays the backend's sampling request to the caller, ${via} (spec client/sampling)`, async () => {
+      const result = await run(both(), Effect.gen(function*() {
+        const client = yield* connectClient("2025-11-25", {
+          sampling: (params) =>
+            Effect.succeed({
+              role: "assistant",
+              model: "test-model",
+              content: { type: "text", text: `sampled: ${JSON.stringify(params.messages[0]?.content)}` }
+            } as McpSchema.CreateMessageResult)
+        })
+        return yield* client.callTool(tool, { prompt: "hello there" })
+      }))
+      expect(JSON.stringify(result.content)).toContain("sampled:")
+      expect(JSON.stringify(result.content)).toContain("hello there")
+    })
+  }
+
+  it("passes the backend's log messages to the caller at the caller's level, HTTP hop (spec server/utilities/logging)", async () => {
+    const seen = await run(both(), Effect.gen(function*() {
+      const messages = yield* Ref.make<ReadonlyArray<unknown>>([])
+      const transport = yield* MemoryTransport.make()
+      const client = yield* McpClient.make({
+        transport,
+        clientInfo: { name: "gateway-test", version: "1.0.0" },
+        protocolVersion: "2025-11-25",
+        logLevel: "info",
+        onNotification: (notification) =>
+          notification.method === "notifications/message" ? Ref.update(messages, (all) => [...all, notification.params?.data]) : Effect.void
       })
-      return yield* client.callTool("local_test_sampling", { prompt: "hello there" })
+      const result = yield* client.callTool("test_tool_with_logging", {})
+      return { result, messages: yield* Ref.get(messages) }
     }))
-    expect(JSON.stringify(result.content)).toContain("sampled:")
-    expect(JSON.stringify(result.content)).toContain("hello there")
+    expect(seen.result.content).toEqual([{ type: "text", text: "Tool with logging executed successfully" }])
+    expect(seen.messages).toEqual(["Tool execution started", "Tool processing data", "Tool execution completed"])
   })
 
   it("a backend that cannot start is down with its reason; the others are served", async () => {
@@ -141,7 +166,8 @@ describe.runIf(built)("Gateway in front of the everything example", { timeout: 9
 })
 
 describe("Gateway carries trace context across the hop (spec 2026-07-28 basic/index \"OpenTelemetry trace context\")", { timeout: 60_000 }, () => {
-  it("the caller's traceparent and tracestate reach the backend's _meta", async () => {
+  for (const protocolVersion of ["2025-11-25", "2026-07-28"] as const) {
+  it(`the caller's traceparent and tracestate reach the backend's _meta (${protocolVersion} backend)`, async () => {
     const seen = await Effect.runPromise(Effect.gen(function*() {
       // A backend in this process over Streamable HTTP whose tool answers with the trace context it received.
       const traced = Tool.make("traced", {
@@ -151,7 +177,7 @@ describe("Gateway carries trace context across the hop (spec 2026-07-28 basic/in
       const server = yield* Layer.build(McpServer.register(traced).pipe(Layer.provideMerge(McpServer.layer({ name: "traced-backend", version: "1.0.0" }))))
       const backend = yield* HttpTransport.make({ port: 0 }).pipe(Effect.provide(server))
       return yield* Effect.promise(() => run(
-        gatewayApp({ backends: [{ name: "t", endpoint: { _tag: "Http", url: backend.url }, protocolVersion: "2025-11-25" }] }),
+        gatewayApp({ backends: [{ name: "t", endpoint: { _tag: "Http", url: backend.url }, protocolVersion }] }),
         Effect.gen(function*() {
           const client = yield* connectClient("2025-11-25")
           const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -163,6 +189,7 @@ describe("Gateway carries trace context across the hop (spec 2026-07-28 basic/in
     expect(seen["traceparent"]).toBe("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
     expect(seen["tracestate"]).toBe("vendor=1")
   })
+  }
 })
 
 describe.runIf(built)("Gateway circuit breaker and backends added at run time", { timeout: 90_000 }, () => {

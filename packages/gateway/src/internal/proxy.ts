@@ -12,17 +12,19 @@
  */
 import {
   type Completion,
-  type JsonRpc,
+  JsonRpc,
+  Logging,
   McpClient,
   McpError,
-  type McpSchema,
+  McpSchema,
   Progress,
   type Prompt,
   RequestContext,
   type Resource,
   ResourceTemplate,
-  type Tool
+  Tool
 } from "@emcee/core"
+import type { HttpHop } from "@emcee/transport"
 import { Context, Effect, FiberRef, Option, Schema, Tracer } from "effect"
 
 /** What a proxy needs of its backend at call time. */
@@ -30,6 +32,15 @@ export interface Upstream {
   readonly backend: string
   /** The connected client, or why there is none. */
   readonly client: () => McpClient.McpClient | string
+  /**
+   * The cheap path of a 2026-07-28 backend over HTTP (see `HttpHop`), when
+   * connected to one: a request goes out as one POST, its result comes back
+   * undecoded. What it cannot carry (an `input_required` round, `x-mcp-header`
+   * parameters) goes through `client`.
+   */
+  readonly hop: () => HttpHop.HttpHop | undefined
+  /** The gateway's `clientInfo`, stamped on requests sent by `hop`. */
+  readonly clientInfo: McpSchema.Implementation
   /** Runs a forwarded request: the circuit breaker, in-flight tracking, the relay of server requests. */
   readonly run: <A>(effect: Effect.Effect<A, McpClient.McpClientError>, caller: Context.Context<RequestContext.RequestContext>) => Effect.Effect<A, McpClient.McpClientError | Unavailable>
   readonly timeoutMillis: number | undefined
@@ -91,10 +102,40 @@ const traceContext = (caller: Context.Context<RequestContext.RequestContext>, pa
   return typeof tracestate === "string" ? { traceparent, tracestate } : { traceparent }
 }
 
+/** Ids of requests sent by hops: unique for the life of the process (each one is its own POST). */
+let nextHopId = 0
+
+/** A backend's notification about a request sent by a hop, passed on to that request's caller. */
+const passOn = (caller: Context.Context<RequestContext.RequestContext>, progressToken: string | undefined) => (notification: JsonRpc.Notification) => {
+  const params = (notification.params ?? {}) as Record<string, unknown>
+  if (notification.method === "notifications/progress" && progressToken !== undefined && params.progressToken === progressToken) {
+    // spec basic/utilities/progress: reported under the caller's own token.
+    if (typeof params.progress !== "number") return Effect.void
+    return Progress.report(params.progress, {
+      ...(typeof params.total === "number" ? { total: params.total } : {}),
+      ...(typeof params.message === "string" ? { message: params.message } : {})
+    }).pipe(Effect.provide(caller))
+  }
+  // spec server/utilities/logging: at the caller's own level.
+  if (notification.method === "notifications/message" && Logging.isLevel(params.level)) {
+    return Logging.log(params.level, params.data, typeof params.logger === "string" ? params.logger : undefined).pipe(Effect.provide(caller))
+  }
+  return Effect.void
+}
+
+/** What `forward` sends: the backend's method and params, and the same through `McpClient`. */
+interface Forwarded<A> {
+  readonly method: string
+  readonly params: JsonRpc.JsonObject
+  /** Whether `hop` can carry it (a tool with `x-mcp-header` parameters cannot). */
+  readonly hoppable: boolean
+  readonly send: (client: McpClient.McpClient, options: McpClient.RequestOptions) => Effect.Effect<A, McpClient.McpClientError>
+}
+
 /** Forwards one request with the caller's progress token and the relay context. */
 const forward = <A extends object>(
   upstream: Upstream,
-  send: (client: McpClient.McpClient, options: McpClient.RequestOptions) => Effect.Effect<A, McpClient.McpClientError>
+  forwarded: Forwarded<A>
 ): Effect.Effect<A, McpClient.McpClientError | Unavailable, RequestContext.RequestContext> =>
   Effect.flatMap(Effect.context<RequestContext.RequestContext>(), (caller) => {
     const client = upstream.client()
@@ -114,19 +155,57 @@ const forward = <A extends object>(
           }).pipe(Effect.provide(caller))
       })
     }
-    return upstream.run(Effect.locally(Effect.map(send(client, options), ownResult), currentCaller, Option.some(caller)), caller)
+    const full = Effect.locally(Effect.map(forwarded.send(client, options), ownResult), currentCaller, Option.some(caller))
+    const hop = forwarded.hoppable ? upstream.hop() : undefined
+    if (hop === undefined) return upstream.run(full, caller)
+    const id = ++nextHopId
+    const progressToken = request.progressToken === undefined ? undefined : `gateway-${id}`
+    const message: JsonRpc.Request = {
+      jsonrpc: "2.0",
+      id,
+      method: forwarded.method,
+      params: {
+        ...forwarded.params,
+        // spec 2026-07-28 basic/index "Request Metadata", as `McpClient` stamps it.
+        _meta: {
+          ...trace,
+          ...(progressToken === undefined ? {} : { progressToken }),
+          [McpSchema.MetaKey.protocolVersion]: McpSchema.STATELESS_PROTOCOL_VERSION,
+          [McpSchema.MetaKey.clientInfo]: upstream.clientInfo as unknown as JsonRpc.JsonObject,
+          [McpSchema.MetaKey.clientCapabilities]: (request.session.clientCapabilities ?? {}) as JsonRpc.JsonObject,
+          // Every level: the caller's own level filters (spec server/utilities/logging).
+          [McpSchema.MetaKey.logLevel]: "debug"
+        }
+      }
+    }
+    const hopped = hop.send({ message, timeoutMillis: upstream.timeoutMillis, onNotification: passOn(caller, progressToken) }).pipe(
+      Effect.flatMap((result) =>
+        // An input round (spec 2026-07-28 basic/patterns/mrtr) is the client's to hold: the request goes again through it.
+        result.resultType === "input_required" ? full : Effect.succeed(ownResult(result) as unknown as A)
+      ),
+      // A tool whose headers the backend refused is listed again by the client, then retried (spec 2026-07-28
+      // basic/transports/streamable-http "Client Behavior").
+      Effect.catchIf((error) => error.code === JsonRpc.ErrorCode.HeaderMismatch, () => full)
+    )
+    return upstream.run(hopped, caller)
   })
 
 /** The backend's tool under `advertised`. Its `execution` (tasks) is not passed on: the gateway forwards plain calls. */
 export const tool = (upstream: Upstream, original: McpSchema.Tool, advertised: string): Tool.Any => {
   const { execution: _execution, ...definition } = original as McpSchema.Tool & { readonly execution?: unknown }
+  const hoppable = Tool.headerParameters(original).length === 0
   return {
     _tag: "Tool",
     name: advertised,
     definition: { ...definition, name: advertised } as McpSchema.Tool,
     middleware: [],
     call: (args) =>
-      forward(upstream, (client, options) => client.callTool(original.name, (args ?? {}) as JsonRpc.JsonObject, options)).pipe(
+      forward(upstream, {
+        method: "tools/call",
+        params: { name: original.name, arguments: (args ?? {}) as JsonRpc.JsonObject },
+        hoppable,
+        send: (client, options) => client.callTool(original.name, (args ?? {}) as JsonRpc.JsonObject, options)
+      }).pipe(
         Effect.catchAll((error) =>
           // spec server/tools "Error Handling": an unreachable backend is a tool execution error the model can act on.
           error._tag === "Unavailable"
@@ -140,8 +219,12 @@ export const tool = (upstream: Upstream, original: McpSchema.Tool, advertised: s
 }
 
 const completer = (upstream: Upstream, ref: McpSchema.CompleteRequestParams["ref"], argument: string): Completion.Completer => (input) =>
-  forward(upstream, (client, options) =>
-    client.complete({ ref, argument: { name: argument, value: input.value }, context: { arguments: input.arguments } }, options)).pipe(
+  forward(upstream, {
+    method: "completion/complete",
+    params: { ref, argument: { name: argument, value: input.value }, context: { arguments: input.arguments } } as unknown as JsonRpc.JsonObject,
+    hoppable: true,
+    send: (client, options) => client.complete({ ref, argument: { name: argument, value: input.value }, context: { arguments: input.arguments } }, options)
+  }).pipe(
       Effect.map((result) => result.completion.values),
       Effect.mapError((error) => toProtocolError(upstream.backend, error))
     )
@@ -156,9 +239,21 @@ export const prompt = (upstream: Upstream, original: McpSchema.Prompt, advertise
     (original.arguments ?? []).map((argument) => [argument.name, completer(upstream, { type: "ref/prompt", name: original.name }, argument.name)])
   ),
   get: (args) =>
-    forward(upstream, (client, options) => client.getPrompt(original.name, (args ?? {}) as Record<string, string>, options)).pipe(
+    forward(upstream, {
+      method: "prompts/get",
+      params: { name: original.name, arguments: (args ?? {}) as JsonRpc.JsonObject },
+      hoppable: true,
+      send: (client, options) => client.getPrompt(original.name, (args ?? {}) as Record<string, string>, options)
+    }).pipe(
       Effect.mapError((error) => toProtocolError(upstream.backend, error))
     )
+})
+
+const readOf = (uri: string): Forwarded<McpSchema.ReadResourceResult> => ({
+  method: "resources/read",
+  params: { uri },
+  hoppable: true,
+  send: (client, options) => client.readResource(uri, options)
 })
 
 /** The backend's resource, under its own URI. */
@@ -169,7 +264,7 @@ export const resource = (upstream: Upstream, original: McpSchema.Resource): Reso
   middleware: [],
   cache: undefined,
   read: (uri) =>
-    forward(upstream, (client, options) => client.readResource(uri, options)).pipe(Effect.mapError((error) => toProtocolError(upstream.backend, error)))
+    forward(upstream, readOf(uri)).pipe(Effect.mapError((error) => toProtocolError(upstream.backend, error)))
 })
 
 const Variables = Schema.Record({ key: Schema.String, value: Schema.String })
@@ -182,7 +277,7 @@ export const resourceTemplate = (upstream: Upstream, original: McpSchema.Resourc
   return {
     ...made,
     read: (uri) =>
-      forward(upstream, (client, options) => client.readResource(uri, options)).pipe(Effect.mapError((error) => toProtocolError(upstream.backend, error))),
+      forward(upstream, readOf(uri)).pipe(Effect.mapError((error) => toProtocolError(upstream.backend, error))),
     completers: !upstream.completions ? {} : Object.fromEntries(
       variables.map((variable) => [variable, completer(upstream, { type: "ref/resource", uri: original.uriTemplate }, variable)])
     )
