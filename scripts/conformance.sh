@@ -17,7 +17,11 @@
 #   gateway   0.1.16 --suite active against `emcee gateway` fronting the everything
 #             example over stdio (`--prefix e=` keeps its names)
 #   gateway-2025  0.2.0-alpha.12 --requirements 2025-11-25 against the same gateway
-#   gateways  the two above
+#   gateway-http  0.1.16 --suite active against `emcee gateway` fronting the everything
+#             example over Streamable HTTP (`main.js --http`; the gateway speaks
+#             2026-07-28 to it: forwarded requests take the HttpHop path)
+#   gateway-2026  0.2.0-alpha.12 --requirements 2026-07-28 against that gateway
+#   gateways  the four above
 #   every     all, next and gateways
 #
 # Assumes `npm run build` ran (it starts examples/everything/dist/main.js).
@@ -53,10 +57,10 @@ for arg in "${@:-http}"; do
     all) MODES+=(http one-port mount) ;;
     2026 | 2025 | suite-all) MODES+=("$arg") ;;
     next) MODES+=(2026 2025) ;;
-    gateway | gateway-2025) MODES+=("$arg") ;;
-    gateways) MODES+=(gateway gateway-2025) ;;
+    gateway | gateway-2025 | gateway-http | gateway-2026) MODES+=("$arg") ;;
+    gateways) MODES+=(gateway gateway-2025 gateway-http gateway-2026) ;;
     every) MODES+=(http one-port mount 2026 2025 gateway gateway-2025) ;;
-    *) echo "conformance: unknown mode '$arg' (http, one-port, mount, all, 2026, 2025, next, gateway, gateway-2025, gateways, every or suite-all)" >&2; exit 2 ;;
+    *) echo "conformance: unknown mode '$arg' (http, one-port, mount, all, 2026, 2025, next, gateway, gateway-2025, gateway-http, gateway-2026, gateways, every or suite-all)" >&2; exit 2 ;;
   esac
 done
 
@@ -100,6 +104,13 @@ run_mode() {
   if [[ "$flag" == "--gateway" ]]; then
     # The gateway in front of the everything example over stdio; stdout and stderr both to the log.
     node "$CLI" gateway --backend "e=node $MAIN" --prefix e= --port "$port" --host 127.0.0.1 >"$log" 2>&1 &
+  elif [[ "$flag" == "--gateway-http" ]]; then
+    # The gateway in front of the everything example over Streamable HTTP on a port of its own.
+    local backend_port
+    backend_port="$(node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { process.stdout.write(String(s.address().port)); s.close() })')"
+    node "$MAIN" --http --port "$backend_port" --host 127.0.0.1 >>"$log" 2>&1 &
+    BACKEND_PID=$!
+    node "$CLI" gateway --backend "e=http://127.0.0.1:$backend_port/mcp" --prefix e= --port "$port" --host 127.0.0.1 >>"$log" 2>&1 &
   else
     node "$MAIN" "$flag" --port "$port" --host 127.0.0.1 2>"$log" &
   fi
@@ -122,7 +133,7 @@ run_mode() {
     cat "$log" >&2
     return 2
   fi
-  if [[ "$flag" == "--gateway" ]]; then
+  if [[ "$flag" == --gateway* ]]; then
     # The gateway listens before its backend is connected: wait until /health/ready says healthy.
     if ! node -e '
       const url = process.argv[1]
@@ -152,12 +163,16 @@ run_mode() {
 }
 
 SERVER_PID=""
+BACKEND_PID=""
 LOG=""
 cleanup() {
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
+  for pid in "$SERVER_PID" "$BACKEND_PID"; do
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  BACKEND_PID=""
   [[ -n "$LOG" ]] && rm -f "$LOG"
   SERVER_PID=""
   LOG=""
@@ -177,6 +192,8 @@ for mode in "${MODES[@]}"; do
     suite-all) run_mode "$mode" --http "$CONF_NEXT" --suite all || status=$? ;;
     gateway) run_mode "$mode" --gateway "$CONF" --suite "$SUITE" || status=$? ;;
     gateway-2025) run_mode "$mode" --gateway "$CONF_NEXT" --requirements 2025-11-25 || status=$? ;;
+    gateway-http) run_mode "$mode" --gateway-http "$CONF" --suite "$SUITE" || status=$? ;;
+    gateway-2026) run_mode "$mode" --gateway-http "$CONF_NEXT" --requirements 2026-07-28 || status=$? ;;
   esac
   summary+=("$mode: $([[ $status -eq 0 ]] && echo passed || echo "FAILED (status $status)")")
   [[ $status -ne 0 ]] && overall=$status

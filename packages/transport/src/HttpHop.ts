@@ -189,7 +189,9 @@ export const make = (options: Options): Effect.Effect<HttpHop, never, Scope.Scop
               settle(Effect.succeed(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
             })
             response.once("error", (error) => settle(Effect.fail(lost(error))))
-            response.once("close", () => settle(Effect.fail(lost(new Error("the connection closed before the response ended")))))
+            response.once("close", () => {
+              if (!settled) settle(Effect.fail(lost(new Error("the connection closed before the response ended"))))
+            })
           })
 
         // The next chunk of a stream, or null at its end.
