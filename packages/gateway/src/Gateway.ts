@@ -37,7 +37,7 @@
  *
  * @since 0.4.0
  */
-import { Elicitation, Health, type JsonRpc, Logging, McpClient, McpError, type McpSchema, McpServer, type RequestContext, Roots, Sampling } from "@emcee/core"
+import { Elicitation, Health, type JsonRpc, Logging, McpClient, McpError, type McpSchema, McpServer, type Middleware, type RequestContext, Roots, Sampling } from "@emcee/core"
 import { Clock, Context, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberRef, Layer, Option, PubSub, type Queue, Schedule, Scope, Stream } from "effect"
 import * as Backend from "./Backend.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
@@ -69,6 +69,19 @@ export interface Options {
    * within a minute, for 30 s (growing on repeated openings).
    */
   readonly breaker?: Omit<CircuitBreaker.Options<McpClient.McpClientError>, "backend" | "instance" | "isFailure">
+  /**
+   * The middleware of each primitive served for a backend, given the backend
+   * and the primitive (its kind and the backend's own name, URI or URI
+   * template): who may see and reach it, and how often (`Policy`: tenant
+   * isolation, RBAC, rate limits). Default none.
+   */
+  readonly middleware?: (backend: Backend.Backend, primitive: ProxiedPrimitive) => ReadonlyArray<Middleware.Any>
+}
+
+/** A primitive of a backend, as `Options.middleware` is told of it: its kind and the backend's own name (URI, URI template). */
+export interface ProxiedPrimitive {
+  readonly kind: "tool" | "prompt" | "resource" | "resourceTemplate"
+  readonly name: string
 }
 
 /** How a backend is doing. */
@@ -291,30 +304,39 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         const snapshot = state.snapshot!
         const upstream = upstreamOf(state, snapshot)
         const name = state.backend.name
+        const middleware = (kind: ProxiedPrimitive["kind"], original: string) => options.middleware?.(state.backend, { kind, name: original }) ?? []
+        // The tenant is in each fingerprint: a backend moved to another tenant has its primitives built again with its new policy.
+        const owner = `${name}\u0000${state.backend.tenant ?? ""}\u0000`
         for (const tool of snapshot.tools) {
           const advertised = toolTable.advertised(name, tool.name)
           if (advertised === undefined) continue
           state.served.tools++
-          nextTools.set(advertised, [`${name}\u0000${JSON.stringify(tool)}`, () => server.addTool({ value: Proxy.tool(upstream, tool, advertised), context })])
+          nextTools.set(advertised, [`${owner}${JSON.stringify(tool)}`, () => server.addTool({ value: Proxy.tool(upstream, tool, advertised, middleware("tool", tool.name)), context })])
         }
         for (const prompt of snapshot.prompts) {
           const advertised = promptTable.advertised(name, prompt.name)
           if (advertised === undefined) continue
           state.served.prompts++
-          nextPrompts.set(advertised, [`${name}\u0000${JSON.stringify(prompt)}`, () => server.addPrompt({ value: Proxy.prompt(upstream, prompt, advertised), context })])
+          nextPrompts.set(advertised, [
+            `${owner}${JSON.stringify(prompt)}`,
+            () => server.addPrompt({ value: Proxy.prompt(upstream, prompt, advertised, middleware("prompt", prompt.name)), context })
+          ])
         }
         for (const resource of snapshot.resources) {
           if (resourceTable.advertised(name, resource.uri) === undefined) continue
           state.served.resources++
-          nextResources.set(resource.uri, [`${name}\u0000${JSON.stringify(resource)}`, () => server.addResource({ value: Proxy.resource(upstream, resource), context })])
+          nextResources.set(resource.uri, [
+            `${owner}${JSON.stringify(resource)}`,
+            () => server.addResource({ value: Proxy.resource(upstream, resource, middleware("resource", resource.uri)), context })
+          ])
         }
         for (const template of snapshot.resourceTemplates) {
           // Of two backends with one template, the first served (backends in configured order) keeps it.
           if (nextTemplates.has(template.uriTemplate)) continue
           state.served.resourceTemplates++
           nextTemplates.set(template.uriTemplate, [
-            `${name}\u0000${JSON.stringify(template)}`,
-            () => server.addResourceTemplate({ value: Proxy.resourceTemplate(upstream, template), context })
+            `${owner}${JSON.stringify(template)}`,
+            () => server.addResourceTemplate({ value: Proxy.resourceTemplate(upstream, template, middleware("resourceTemplate", template.uriTemplate)), context })
           ])
         }
       }
