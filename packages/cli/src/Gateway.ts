@@ -210,7 +210,7 @@ export const run = (flags: Flags): Effect.Effect<void, CliError.CliError> =>
     const Authentication = authenticators.length === 0 ? undefined : yield* Effect.promise(() => import("@emcee/auth/Authentication"))
     const RateLimit = resolved?.policy.rateLimits === undefined ? undefined : yield* Effect.promise(() => import("@emcee/auth/RateLimit"))
     // Tenant isolation, RBAC and rate limits on every primitive of every backend (tenants may also come from the registry).
-    const policy = yield* Effect.try({ try: () => Policy.make(resolved?.policy ?? {}), catch: (error) => fail(`${file ?? "rateLimits"}: rateLimits: ${reason(error)}`) })
+    const policy = yield* Effect.try({ try: () => Policy.make(resolved?.policy ?? {}), catch: (error) => fail(`${file}: rateLimits: ${reason(error)}`) })
     const options = { ...resolved?.options, backends: [...backends.values()], middleware: policy.middleware }
     const bare = McpServer.layer({
       name: resolved?.name ?? "emcee-gateway",

@@ -64,7 +64,9 @@ describe("emcee gateway: one-line errors", () => {
     const twoKeys = file("gateway.yaml", `${backends}auth:\n  jwt: { issuer: i, audience: a, secret: s, jwksUrl: "https://i.example/jwks" }\n`)
     expect((await emcee(twoKeys, "--memory")).stderr).toBe(`emcee gateway: ${twoKeys}: auth.jwt: give exactly one of jwksUrl and secret`)
     const shortSecret = file("gateway.yaml", `${backends}auth:\n  jwt: { issuer: i, audience: a, secret: short }\n`)
-    expect((await emcee(shortSecret, "--memory")).stderr).toMatch(new RegExp(`^emcee gateway: ${shortSecret.replace(/[.*+?^\${}()|[\]\\]/g, "\\$&")}: auth\\.jwt: .*32 bytes`))
+    const short = (await emcee(shortSecret, "--memory")).stderr
+    expect(short.startsWith(`emcee gateway: ${shortSecret}: auth.jwt: `), short).toBe(true)
+    expect(short).toContain("32 bytes")
     const rbacAlone = file("gateway.yaml", `${backends}rbac: { roles: { viewer: { permissions: ["gateway:*"] } } }\n`)
     expect((await emcee(rbacAlone, "--memory")).stderr).toBe(
       `emcee gateway: ${rbacAlone}: rbac: needs auth (an RBAC policy grants roles of authenticated callers); configure auth.jwt or auth.apiKeys`

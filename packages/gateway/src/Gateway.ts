@@ -317,18 +317,12 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           const advertised = promptTable.advertised(name, prompt.name)
           if (advertised === undefined) continue
           state.served.prompts++
-          nextPrompts.set(advertised, [
-            `${owner}${JSON.stringify(prompt)}`,
-            () => server.addPrompt({ value: Proxy.prompt(upstream, prompt, advertised, middleware("prompt", prompt.name)), context })
-          ])
+          nextPrompts.set(advertised, [`${owner}${JSON.stringify(prompt)}`, () => server.addPrompt({ value: Proxy.prompt(upstream, prompt, advertised, middleware("prompt", prompt.name)), context })])
         }
         for (const resource of snapshot.resources) {
           if (resourceTable.advertised(name, resource.uri) === undefined) continue
           state.served.resources++
-          nextResources.set(resource.uri, [
-            `${owner}${JSON.stringify(resource)}`,
-            () => server.addResource({ value: Proxy.resource(upstream, resource, middleware("resource", resource.uri)), context })
-          ])
+          nextResources.set(resource.uri, [`${owner}${JSON.stringify(resource)}`, () => server.addResource({ value: Proxy.resource(upstream, resource, middleware("resource", resource.uri)), context })])
         }
         for (const template of snapshot.resourceTemplates) {
           // Of two backends with one template, the first served (backends in configured order) keeps it.

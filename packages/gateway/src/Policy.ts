@@ -36,7 +36,8 @@
  *   HTTP 429 with `Retry-After` through `RateLimit.httpStatus`) while other
  *   tenants go on untouched: nothing is queued, nothing is shared. The
  *   principal's budget is checked first, so one noisy caller cannot spend
- *   its whole tenant's. Lists are not counted.
+ *   its whole tenant's. Lists are not counted. Without authentication
+ *   every caller shares one `anonymous` budget.
  *
  * Only what can hide or limit is added: a shared backend without RBAC or
  * limits gets no middleware (and lists stay cached for every caller).
@@ -47,9 +48,10 @@
  * (`Gateway`), whatever the tenants.
  *
  * @example
- * import { Authentication, Jwt, Rbac } from "@emcee/auth"
+ * import { Authentication, Rbac } from "@emcee/auth"
  * import { McpServer } from "@emcee/core"
  * import { Gateway, Policy } from "@emcee/gateway"
+ * import { Layer } from "effect"
  *
  * const policy = Policy.make({
  *   rbac: Rbac.unsafeMake({ roles: { analyst: { permissions: ["gateway:search:*", "gateway:files:tools:read_file"] } } }),
@@ -61,7 +63,11 @@
  *     { name: "search", endpoint: { _tag: "Http", url: "https://search.internal/mcp" } }
  *   ],
  *   middleware: policy.middleware
- * }).pipe(Layer.provideMerge(McpServer.register(Authentication.middleware)), ...)
+ * }).pipe(
+ *   // Every request authenticated (serve it with `BearerGuard` over HTTP): the policy reads its `Principal`.
+ *   Layer.provideMerge(McpServer.register(Authentication.middleware)),
+ *   Layer.provideMerge(McpServer.layer({ name: "gateway", version: "1.0.0", capabilities: { tools: true, prompts: true, resources: true } }))
+ * )
  *
  * @since 0.4.0
  */
