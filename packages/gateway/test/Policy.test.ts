@@ -85,11 +85,11 @@ describe.runIf(built)("Policy in front of two backends of two tenants", { timeou
     services = await Effect.runPromise(Layer.buildWithScope(app, scope))
     const settled = await Effect.runPromise(Gateway.awaitSettled().pipe(Effect.provide(services)))
     expect(settled.map((b) => [b.name, b.state])).toEqual([["acme", "up"], ["shared", "up"]])
-  })
+  }, 90_000)
   afterAll(async () => {
     if (scope !== undefined) await Effect.runPromise(Scope.close(scope, Exit.void))
     await http?.kill()
-  })
+  }, 30_000)
 
   /** Runs `f` with a client of the caller, under `protocolVersion`. */
   const as = <A>(
