@@ -103,14 +103,14 @@ run_mode() {
   log="$(mktemp -t emcee-conformance-server.XXXXXX)"
   if [[ "$flag" == "--gateway" ]]; then
     # The gateway in front of the everything example over stdio; stdout and stderr both to the log.
-    node "$CLI" gateway --backend "e=node $MAIN" --prefix e= --port "$port" --host 127.0.0.1 >"$log" 2>&1 &
+    node "$CLI" gateway --backend "e=node $MAIN" --prefix e= --memory --port "$port" --host 127.0.0.1 >"$log" 2>&1 &
   elif [[ "$flag" == "--gateway-http" ]]; then
     # The gateway in front of the everything example over Streamable HTTP on a port of its own.
     local backend_port
     backend_port="$(node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { process.stdout.write(String(s.address().port)); s.close() })')"
     node "$MAIN" --http --port "$backend_port" --host 127.0.0.1 >>"$log" 2>&1 &
     BACKEND_PID=$!
-    node "$CLI" gateway --backend "e=http://127.0.0.1:$backend_port/mcp" --prefix e= --port "$port" --host 127.0.0.1 >>"$log" 2>&1 &
+    node "$CLI" gateway --backend "e=http://127.0.0.1:$backend_port/mcp" --prefix e= --memory --port "$port" --host 127.0.0.1 >>"$log" 2>&1 &
   else
     node "$MAIN" "$flag" --port "$port" --host 127.0.0.1 2>"$log" &
   fi

@@ -88,7 +88,7 @@ const pinFor = (g, serverCpu, loadCpu) => ({ enabled: g.enabled, reason: g.reaso
  */
 const startGateway = async (backendUrl, g, { timeoutMs = 60_000 } = {}) => {
   const port = await freePort()
-  const cliArgs = [path.join("packages", "cli", "dist", "bin.js"), "gateway", "--backend", `e=${backendUrl}`, "--prefix", "e=", "--host", HOST, "--port", String(port)]
+  const cliArgs = [path.join("packages", "cli", "dist", "bin.js"), "gateway", "--backend", `e=${backendUrl}`, "--prefix", "e=", "--host", HOST, "--port", String(port), "--memory"]
   const [cmd, args] = pinned(pinFor(g, g.gatewayCpu, g.gatewayCpu), g.gatewayCpu, "node", cliArgs)
   const logPath = path.relative(ROOT_DIR, path.join(WORK_DIR, "gateway.log"))
   const log = createWriteStream(path.join(ROOT_DIR, logPath))

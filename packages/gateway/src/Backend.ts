@@ -45,6 +45,11 @@ export interface Backend {
   readonly protocolVersion?: "auto" | "2025-11-25" | "2026-07-28"
   /** A static bearer token of the backend's own (HTTP). */
   readonly bearer?: Redacted.Redacted<string>
+  /**
+   * The tenant the backend belongs to: with a `Policy`, only callers of that
+   * tenant see and reach it. Undefined: shared with every tenant.
+   */
+  readonly tenant?: string
 }
 
 /** The backend could not be reached or refused the connection. */

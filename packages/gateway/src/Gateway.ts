@@ -37,7 +37,7 @@
  *
  * @since 0.4.0
  */
-import { Elicitation, Health, type JsonRpc, Logging, McpClient, McpError, McpSchema, McpServer, type RequestContext, Roots, Sampling } from "@emcee/core"
+import { Elicitation, Health, type JsonRpc, Logging, McpClient, McpError, McpSchema, McpServer, type Middleware, type RequestContext, Roots, Sampling } from "@emcee/core"
 import { HttpHop } from "@emcee/transport"
 import { Clock, Context, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberRef, Layer, Option, PubSub, type Queue, Schedule, Scope, Stream } from "effect"
 import * as Backend from "./Backend.js"
@@ -70,6 +70,19 @@ export interface Options {
    * within a minute, for 30 s (growing on repeated openings).
    */
   readonly breaker?: Omit<CircuitBreaker.Options<McpClient.McpClientError>, "backend" | "instance" | "isFailure">
+  /**
+   * The middleware of each primitive served for a backend, given the backend
+   * and the primitive (its kind and the backend's own name, URI or URI
+   * template): who may see and reach it, and how often (`Policy`: tenant
+   * isolation, RBAC, rate limits). Default none.
+   */
+  readonly middleware?: (backend: Backend.Backend, primitive: ProxiedPrimitive) => ReadonlyArray<Middleware.Any>
+}
+
+/** A primitive of a backend, as `Options.middleware` is told of it: its kind and the backend's own name (URI, URI template). */
+export interface ProxiedPrimitive {
+  readonly kind: "tool" | "prompt" | "resource" | "resourceTemplate"
+  readonly name: string
 }
 
 /** How a backend is doing. */
@@ -143,6 +156,8 @@ interface Connection {
 
 interface State {
   readonly backend: Backend.Backend
+  /** Unique to this `add`: a backend replaced under its name has every primitive built again on the new state. */
+  readonly generation: number
   readonly breaker: CircuitBreaker.CircuitBreaker<McpClient.McpClientError>
   /** Closed when the backend is removed: its supervisor, breaker and connection. */
   readonly scope: Scope.CloseableScope
@@ -208,6 +223,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
     const gatewayScope = yield* Effect.scope
     // The backends, in the order added.
     const states = new Map<string, State>()
+    let generations = 0
     const all = () => [...states.values()]
 
     // What the gateway registered on the server, by kind: advertised name (or URI) -> fingerprint.
@@ -298,30 +314,34 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         const snapshot = state.snapshot!
         const upstream = upstreamOf(state, snapshot)
         const name = state.backend.name
+        const middleware = (kind: ProxiedPrimitive["kind"], original: string) => options.middleware?.(state.backend, { kind, name: original }) ?? []
+        // Each fingerprint names the backend's state (a replaced backend's primitives are built again on the new one),
+        // its tenant (a backend moved to another tenant gets its new policy) and whether it completes.
+        const owner = `${name}\u0000${state.generation}\u0000${state.backend.tenant ?? ""}\u0000${upstream.completions}\u0000`
         for (const tool of snapshot.tools) {
           const advertised = toolTable.advertised(name, tool.name)
           if (advertised === undefined) continue
           state.served.tools++
-          nextTools.set(advertised, [`${name}\u0000${JSON.stringify(tool)}`, () => server.addTool({ value: Proxy.tool(upstream, tool, advertised), context })])
+          nextTools.set(advertised, [`${owner}${JSON.stringify(tool)}`, () => server.addTool({ value: Proxy.tool(upstream, tool, advertised, middleware("tool", tool.name)), context })])
         }
         for (const prompt of snapshot.prompts) {
           const advertised = promptTable.advertised(name, prompt.name)
           if (advertised === undefined) continue
           state.served.prompts++
-          nextPrompts.set(advertised, [`${name}\u0000${JSON.stringify(prompt)}`, () => server.addPrompt({ value: Proxy.prompt(upstream, prompt, advertised), context })])
+          nextPrompts.set(advertised, [`${owner}${JSON.stringify(prompt)}`, () => server.addPrompt({ value: Proxy.prompt(upstream, prompt, advertised, middleware("prompt", prompt.name)), context })])
         }
         for (const resource of snapshot.resources) {
           if (resourceTable.advertised(name, resource.uri) === undefined) continue
           state.served.resources++
-          nextResources.set(resource.uri, [`${name}\u0000${JSON.stringify(resource)}`, () => server.addResource({ value: Proxy.resource(upstream, resource), context })])
+          nextResources.set(resource.uri, [`${owner}${JSON.stringify(resource)}`, () => server.addResource({ value: Proxy.resource(upstream, resource, middleware("resource", resource.uri)), context })])
         }
         for (const template of snapshot.resourceTemplates) {
           // Of two backends with one template, the first served (backends in configured order) keeps it.
           if (nextTemplates.has(template.uriTemplate)) continue
           state.served.resourceTemplates++
           nextTemplates.set(template.uriTemplate, [
-            `${name}\u0000${JSON.stringify(template)}`,
-            () => server.addResourceTemplate({ value: Proxy.resourceTemplate(upstream, template), context })
+            `${owner}${JSON.stringify(template)}`,
+            () => server.addResourceTemplate({ value: Proxy.resourceTemplate(upstream, template, middleware("resourceTemplate", template.uriTemplate)), context })
           ])
         }
       }
@@ -507,6 +527,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         )
         const state: State = {
           backend,
+          generation: ++generations,
           breaker,
           scope,
           state: "connecting",

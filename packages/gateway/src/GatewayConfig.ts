@@ -24,20 +24,43 @@
  *     headers: { X-Team: platform }
  *     bearerEnv: SEARCH_TOKEN            # its own token, read from this variable
  *     protocolVersion: auto              # auto, 2025-11-25 or 2026-07-28
+ *     tenant: acme                       # only acme's callers see it (default: shared)
+ * auth:                       # authenticate every call (the keys of `emcee serve`'s auth)
+ *   resource: https://gw.example.com/mcp   # canonical URI, for the RFC 9728 metadata
+ *   tokenVariable: MCP_TOKEN  # over stdio, the variable holding the caller's credential
+ *   jwt:
+ *     issuer: https://auth.example.com/
+ *     audience: https://gw.example.com/mcp # or a list
+ *     jwksUrl: https://auth.example.com/.well-known/jwks.json   # or secret: <HMAC secret>
+ *     claims: { tenant: org_id, roles: roles }   # Jwt's claim mapping (subject, tenant, roles, scopes)
+ *   apiKeys:
+ *     file: keys.yaml         # ApiKeys.fromFile (entries may carry tenant and roles), relative to this file
+ *     keys: "k1:alice"        # or inline, key:subject[:scopes] separated by commas
+ * rbac: rbac.yaml             # a Rbac policy (file relative to this one, or inline roles: …)
+ * rateLimits:                 # token buckets over every backend (Policy)
+ *   perTenant: { rate: 100, per: 1s, burst: 200 }
+ *   perPrincipal: { rate: 10, burst: 20 }
  * ```
+ *
+ * `auth`, `rbac`, `rateLimits` and each backend's `tenant` make the
+ * gateway's `Policy`: tenant isolation, RBAC on every backend primitive
+ * (`gateway:<backend>:<tools|prompts|resources>:<name>`), fair rate limits.
+ * `rbac` needs `auth` (an anonymous caller holds no role).
  *
  * Every problem is one line naming the file, the key and what is expected;
  * a key the schema does not know is an error.
  *
  * @since 0.4.0
  */
+import * as Rbac from "@emcee/auth/Rbac"
 import { Startup } from "@emcee/transport"
-import { Data, Duration, Either, ParseResult, Redacted, Schema } from "effect"
+import { Data, Duration, Effect, Either, ParseResult, Redacted, Schema } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as YAML from "yaml"
 import * as Backend from "./Backend.js"
 import type * as Gateway from "./Gateway.js"
+import type * as Policy from "./Policy.js"
 
 /** The file is missing, unreadable or invalid; `message` is one line. */
 export class GatewayConfigError extends Data.TaggedError("GatewayConfigError")<{ readonly message: string }> {}
@@ -57,10 +80,45 @@ const BackendEntry = Schema.Struct({
   headers: Schema.optional(StringMap),
   bearerEnv: Schema.optional(Schema.NonEmptyString),
   prefix: Schema.optional(Schema.String),
-  protocolVersion: Schema.optional(Schema.Literal("auto", "2025-11-25", "2026-07-28"))
+  protocolVersion: Schema.optional(Schema.Literal("auto", "2025-11-25", "2026-07-28")),
+  tenant: Schema.optional(Schema.NonEmptyString)
 }).pipe(Schema.filter((entry) =>
   (entry.command === undefined) === (entry.url === undefined) ? "give exactly one of command (stdio) and url (Streamable HTTP)" : undefined
 ))
+
+const HttpUrl = Schema.String.pipe(Schema.filter((url) => /^https?:\/\//i.test(url) && URL.canParse(url) || `expected an http(s) URL, got "${url}"`))
+
+const Names = Schema.Union(Schema.NonEmptyString, Schema.Array(Schema.NonEmptyString))
+
+const Jwt = Schema.Struct({
+  issuer: Schema.NonEmptyString,
+  audience: Names,
+  jwksUrl: Schema.optional(HttpUrl),
+  secret: Schema.optional(Schema.NonEmptyString),
+  claims: Schema.optional(Schema.Struct({
+    subject: Schema.optional(Names),
+    tenant: Schema.optional(Names),
+    roles: Schema.optional(Names),
+    scopes: Schema.optional(Names)
+  }))
+}).pipe(Schema.filter((jwt) => (jwt.jwksUrl === undefined) === (jwt.secret === undefined) ? "give exactly one of jwksUrl and secret" : undefined))
+
+const Auth = Schema.Struct({
+  resource: Schema.optional(HttpUrl),
+  tokenVariable: Schema.optional(Schema.NonEmptyString),
+  jwt: Schema.optional(Jwt),
+  apiKeys: Schema.optional(
+    Schema.Struct({ file: Schema.optional(Schema.NonEmptyString), keys: Schema.optional(Schema.NonEmptyString) }).pipe(
+      Schema.filter((keys) => keys.file === undefined && keys.keys === undefined ? "give file or keys" : undefined)
+    )
+  )
+}).pipe(Schema.filter((auth) => auth.jwt === undefined && auth.apiKeys === undefined ? "give jwt or apiKeys (or both) to authenticate callers" : undefined))
+
+const Limit = Schema.Struct({
+  rate: Schema.Number.pipe(Schema.positive(), Schema.finite()),
+  per: Schema.optional(DurationText),
+  burst: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)))
+})
 
 /** The file's schema. */
 export const File = Schema.Struct({
@@ -80,8 +138,36 @@ export const File = Schema.Struct({
     openFor: Schema.optional(DurationText),
     halfOpenCalls: Schema.optional(Schema.Int.pipe(Schema.positive()))
   })),
-  backends: Schema.optional(Schema.Record({ key: Schema.String, value: BackendEntry }))
+  backends: Schema.optional(Schema.Record({ key: Schema.String, value: BackendEntry })),
+  auth: Schema.optional(Auth),
+  rbac: Schema.optional(Schema.Union(Schema.NonEmptyString, Schema.Record({ key: Schema.String, value: Schema.Unknown }))),
+  rateLimits: Schema.optional(Schema.Struct({ perTenant: Schema.optional(Limit), perPrincipal: Schema.optional(Limit) }))
 })
+
+/**
+ * How callers are authenticated: the keys of `emcee serve`'s `auth`
+ * (`Jwt.make`, `ApiKeys.fromFile`/`fromConfig`), plus Jwt's claim mapping.
+ */
+export interface Auth {
+  /** The canonical URI of the gateway's MCP endpoint (RFC 9728 metadata, `BearerGuard`). */
+  readonly resource: string | undefined
+  /** Over stdio, the variable holding the caller's credential (default `MCP_TOKEN`). */
+  readonly tokenVariable: string
+  readonly jwt: {
+    readonly issuer: string
+    readonly audience: ReadonlyArray<string>
+    readonly jwksUrl: string | undefined
+    readonly secret: Redacted.Redacted<string> | undefined
+    readonly claims: {
+      readonly subject?: ReadonlyArray<string>
+      readonly tenant?: ReadonlyArray<string>
+      readonly roles?: ReadonlyArray<string>
+      readonly scopes?: ReadonlyArray<string>
+    }
+  } | undefined
+  /** API keys: a file (an absolute path) and/or inline keys. */
+  readonly apiKeys: { readonly file: string | undefined; readonly keys: Redacted.Redacted<string> | undefined } | undefined
+}
 
 /** A configuration as read: where the server listens and the gateway's options. */
 export interface Resolved {
@@ -91,6 +177,10 @@ export interface Resolved {
   readonly port: number | undefined
   readonly path: string | undefined
   readonly options: Gateway.Options
+  /** How callers are authenticated; undefined: they are not. */
+  readonly auth: Auth | undefined
+  /** RBAC and rate limits for `Policy.make` (tenants are the backends'). */
+  readonly policy: Policy.Options
 }
 
 const duration = (value: string | number | undefined): Duration.Duration | undefined =>
@@ -103,6 +193,38 @@ const describe = (file: string, error: ParseResult.ParseError): string => {
   const at = issue.path.map(String).join(".")
   const message = issue._tag === "Unexpected" ? "is not a known key" : issue.message.replace(/\s+/g, " ")
   return `${file}: ${at === "" ? "" : `${at}: `}${message}`
+}
+
+const list = (value: string | ReadonlyArray<string>): ReadonlyArray<string> =>
+  typeof value === "string" ? value.split(/[\s,]+/).filter((item) => item.length > 0) : value
+
+const limitOf = (limit: typeof Limit.Type | undefined): Policy.Limit | undefined =>
+  limit === undefined ? undefined : {
+    rate: limit.rate,
+    ...(limit.per === undefined ? {} : { per: duration(limit.per)! }),
+    ...(limit.burst === undefined ? {} : { burst: limit.burst })
+  }
+
+/** The RBAC policy of `rbac`: inline, or a file relative to the configuration's. */
+const rbacOf = (value: string | Readonly<Record<string, unknown>>, file: string): Either.Either<Rbac.Policy, GatewayConfigError> => {
+  if (typeof value !== "string") {
+    return Either.mapLeft(
+      Effect.runSync(Effect.either(Rbac.make(value as unknown as Rbac.Definition))),
+      (error) => new GatewayConfigError({ message: `${file}: rbac${error.path === "" ? "" : `.${error.path}`}: ${error.reason}` })
+    )
+  }
+  const policyFile = path.resolve(path.dirname(file), value)
+  let text: string
+  try {
+    text = fs.readFileSync(policyFile, "utf8")
+  } catch (error) {
+    const code = (error as { readonly code?: unknown }).code
+    return Either.left(new GatewayConfigError({ message: `${file}: rbac: cannot read ${policyFile}${code === "ENOENT" ? ": no such file" : `: ${String(code ?? error)}`}` }))
+  }
+  return Either.mapLeft(
+    Effect.runSync(Effect.either(Rbac.fromYaml(text, policyFile))),
+    (error) => new GatewayConfigError({ message: `${file}: rbac: ${error.message}` })
+  )
 }
 
 /**
@@ -150,9 +272,21 @@ export const parse = (
         },
       ...(entry.prefix === undefined ? {} : { prefix: entry.prefix }),
       ...(entry.protocolVersion === undefined ? {} : { protocolVersion: entry.protocolVersion }),
-      ...(bearer === undefined ? {} : { bearer })
+      ...(bearer === undefined ? {} : { bearer }),
+      ...(entry.tenant === undefined ? {} : { tenant: entry.tenant })
     })
   }
+  if (config.rbac !== undefined && config.auth === undefined) {
+    return Either.left(new GatewayConfigError({ message: `${file}: rbac: needs auth (an RBAC policy grants roles of authenticated callers); configure auth.jwt or auth.apiKeys` }))
+  }
+  const rbac = config.rbac === undefined ? undefined : rbacOf(config.rbac, file)
+  if (rbac !== undefined && Either.isLeft(rbac)) return Either.left(rbac.left)
+  const perTenant = limitOf(config.rateLimits?.perTenant)
+  const perPrincipal = limitOf(config.rateLimits?.perPrincipal)
+  const auth = config.auth
+  const jwt = auth?.jwt
+  const claims = jwt?.claims
+  const apiKeys = auth?.apiKeys
   const breaker = config.breaker
   const requestTimeout = duration(config.requestTimeout)
   const withdrawAfter = duration(config.withdrawAfter)
@@ -163,6 +297,32 @@ export const parse = (
     host: config.host,
     port: config.port,
     path: config.path,
+    auth: auth === undefined ? undefined : {
+      resource: auth.resource,
+      tokenVariable: auth.tokenVariable ?? "MCP_TOKEN",
+      jwt: jwt === undefined ? undefined : {
+        issuer: jwt.issuer,
+        audience: list(jwt.audience),
+        jwksUrl: jwt.jwksUrl,
+        secret: jwt.secret === undefined ? undefined : Redacted.make(jwt.secret),
+        claims: {
+          ...(claims?.subject === undefined ? {} : { subject: list(claims.subject) }),
+          ...(claims?.tenant === undefined ? {} : { tenant: list(claims.tenant) }),
+          ...(claims?.roles === undefined ? {} : { roles: list(claims.roles) }),
+          ...(claims?.scopes === undefined ? {} : { scopes: list(claims.scopes) })
+        }
+      },
+      apiKeys: apiKeys === undefined ? undefined : {
+        file: apiKeys.file === undefined ? undefined : path.resolve(path.dirname(file), apiKeys.file),
+        keys: apiKeys.keys === undefined ? undefined : Redacted.make(apiKeys.keys)
+      }
+    },
+    policy: {
+      ...(rbac === undefined ? {} : { rbac: rbac.right }),
+      ...(perTenant === undefined && perPrincipal === undefined ? {} : {
+        rateLimits: { ...(perTenant === undefined ? {} : { perTenant }), ...(perPrincipal === undefined ? {} : { perPrincipal }) }
+      })
+    },
     options: {
       backends,
       ...(config.separator === undefined ? {} : { separator: config.separator }),

@@ -17,7 +17,7 @@ import * as Registry from "./Registry.js"
 /**
  * How the gateway reaches a registered backend: its endpoint (the first
  * instance's when it has instances; the gateway connects to one), prefix,
- * revision and static bearer credentials.
+ * revision, static bearer credentials and tenant.
  */
 export const toBackend = (record: Registry.Backend): Backend.Backend => {
   const endpoint = record.instances?.[0]?.endpoint ?? record.endpoint
@@ -35,7 +35,9 @@ export const toBackend = (record: Registry.Backend): Backend.Backend => {
       },
     ...(record.prefix === undefined ? {} : { prefix: record.prefix }),
     ...(record.protocolVersion === undefined ? {} : { protocolVersion: record.protocolVersion }),
-    ...(bearer === undefined ? {} : { bearer })
+    ...(bearer === undefined ? {} : { bearer }),
+    // A registered backend of a tenant is that tenant's alone under a `Policy`; `null` is shared.
+    ...(record.tenant === null ? {} : { tenant: record.tenant })
   }
 }
 

@@ -17,6 +17,7 @@ import {
   McpClient,
   McpError,
   McpSchema,
+  type Middleware,
   Progress,
   type Prompt,
   RequestContext,
@@ -190,15 +191,25 @@ const forward = <A extends object>(
     return upstream.run(hopped, caller)
   })
 
+/**
+ * A completer refused, as if its prompt or template were unknown, to a
+ * caller a middleware of the primitive hides it from (`Middleware.visible`):
+ * completion runs outside the primitive's own middleware.
+ */
+const guarded = (completer: Completion.Completer, middleware: ReadonlyArray<Middleware.Any>, unknown: () => McpError.ProtocolError): Completion.Completer =>
+  middleware.every((m) => m.visible === undefined) ? completer : (input) =>
+    Effect.flatMap(Effect.context<never>(), (context) =>
+      middleware.every((m) => m.visible === undefined || m.visible(context)) ? completer(input) : Effect.fail(unknown()))
+
 /** The backend's tool under `advertised`. Its `execution` (tasks) is not passed on: the gateway forwards plain calls. */
-export const tool = (upstream: Upstream, original: McpSchema.Tool, advertised: string): Tool.Any => {
+export const tool = (upstream: Upstream, original: McpSchema.Tool, advertised: string, middleware: ReadonlyArray<Middleware.Any> = []): Tool.Any => {
   const { execution: _execution, ...definition } = original as McpSchema.Tool & { readonly execution?: unknown }
   const hoppable = Tool.headerParameters(original).length === 0
   return {
     _tag: "Tool",
     name: advertised,
     definition: { ...definition, name: advertised } as McpSchema.Tool,
-    middleware: [],
+    middleware,
     call: (args) =>
       forward(upstream, {
         method: "tools/call",
@@ -230,13 +241,17 @@ const completer = (upstream: Upstream, ref: McpSchema.CompleteRequestParams["ref
     )
 
 /** The backend's prompt under `advertised`, with completion of its arguments forwarded (spec server/utilities/completion). */
-export const prompt = (upstream: Upstream, original: McpSchema.Prompt, advertised: string): Prompt.Any => ({
+export const prompt = (upstream: Upstream, original: McpSchema.Prompt, advertised: string, middleware: ReadonlyArray<Middleware.Any> = []): Prompt.Any => ({
   _tag: "Prompt",
   name: advertised,
   definition: { ...original, name: advertised },
-  middleware: [],
+  middleware,
   completers: !upstream.completions ? {} : Object.fromEntries(
-    (original.arguments ?? []).map((argument) => [argument.name, completer(upstream, { type: "ref/prompt", name: original.name }, argument.name)])
+    (original.arguments ?? []).map((argument) => [
+      argument.name,
+      guarded(completer(upstream, { type: "ref/prompt", name: original.name }, argument.name), middleware, () =>
+        new McpError.InvalidParams({ message: `Unknown prompt: ${McpError.clip(advertised)}` }))
+    ])
   ),
   get: (args) =>
     forward(upstream, {
@@ -257,11 +272,11 @@ const readOf = (uri: string): Forwarded<McpSchema.ReadResourceResult> => ({
 })
 
 /** The backend's resource, under its own URI. */
-export const resource = (upstream: Upstream, original: McpSchema.Resource): Resource.Any => ({
+export const resource = (upstream: Upstream, original: McpSchema.Resource, middleware: ReadonlyArray<Middleware.Any> = []): Resource.Any => ({
   _tag: "Resource",
   uri: original.uri,
   definition: original,
-  middleware: [],
+  middleware,
   cache: undefined,
   read: (uri) =>
     forward(upstream, readOf(uri)).pipe(Effect.mapError((error) => toProtocolError(upstream.backend, error)))
@@ -270,16 +285,21 @@ export const resource = (upstream: Upstream, original: McpSchema.Resource): Reso
 const Variables = Schema.Record({ key: Schema.String, value: Schema.String })
 
 /** The backend's resource template, reads and completion forwarded. */
-export const resourceTemplate = (upstream: Upstream, original: McpSchema.ResourceTemplate): ResourceTemplate.Any => {
+export const resourceTemplate = (upstream: Upstream, original: McpSchema.ResourceTemplate, middleware: ReadonlyArray<Middleware.Any> = []): ResourceTemplate.Any => {
   // `make` compiles the template (match, expand); reads go to the backend whole, `_meta` included.
   const made = ResourceTemplate.make({ ...original, params: Variables, read: () => Effect.succeed([]) }) as ResourceTemplate.Any
   const variables = [...original.uriTemplate.matchAll(/\{[+#./;?&]?([^}]+)\}/g)].flatMap((match) => match[1]!.split(",").map((v) => v.replace(/[*]|:\d+$/g, "")))
   return {
     ...made,
+    middleware,
     read: (uri) =>
       forward(upstream, readOf(uri)).pipe(Effect.mapError((error) => toProtocolError(upstream.backend, error))),
     completers: !upstream.completions ? {} : Object.fromEntries(
-      variables.map((variable) => [variable, completer(upstream, { type: "ref/resource", uri: original.uriTemplate }, variable)])
+      variables.map((variable) => [
+        variable,
+        guarded(completer(upstream, { type: "ref/resource", uri: original.uriTemplate }, variable), middleware, () =>
+          new McpError.InvalidParams({ message: `Unknown resource template: ${McpError.clip(original.uriTemplate)}` }))
+      ])
     )
   }
 }
