@@ -141,6 +141,8 @@ interface Connection {
 interface State {
   readonly backend: Backend.Backend
   readonly breaker: CircuitBreaker.CircuitBreaker<McpClient.McpClientError>
+  /** The backend's access tokens (client credentials), kept across its connections. */
+  readonly tokens: Backend.TokenSource | undefined
   /** Closed when the backend is removed: its supervisor, breaker and connection. */
   readonly scope: Scope.CloseableScope
   state: BackendStatus["state"]
@@ -407,6 +409,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           clientInfo,
           handlers: handlers(state),
           requestTimeoutMillis: timeoutMillis,
+          ...(state.tokens === undefined ? {} : { tokens: state.tokens }),
           // A log message of the backend goes to the caller it belongs to, at that caller's level (spec
           // server/utilities/logging). It arrives before the response it precedes, while the request is
           // still in flight; while several are in flight it cannot be told apart, and is not passed on.
@@ -479,10 +482,11 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
     /** Starts serving a backend (replacing one of the same name). */
     const add = (backend: Backend.Backend): Effect.Effect<void, Backend.BackendError> =>
       Effect.gen(function*() {
-        const problem = Backend.invalidName(backend.name)
+        const problem = Backend.invalidName(backend.name) ?? Backend.invalidOptions(backend)
         if (problem !== undefined) return yield* new Backend.BackendError({ backend: backend.name, message: problem })
         yield* remove(backend.name, false)
         const scope = yield* Scope.fork(gatewayScope, ExecutionStrategy.sequential)
+        const tokens = yield* Backend.tokenSource(backend).pipe(Scope.extend(scope))
         const breaker = yield* CircuitBreaker.make<McpClient.McpClientError>({
           ...options.breaker,
           backend: backend.name,
@@ -495,6 +499,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         const state: State = {
           backend,
           breaker,
+          tokens,
           scope,
           state: "connecting",
           since: yield* Clock.currentTimeMillis,
