@@ -30,8 +30,15 @@ export interface Upstream {
   readonly backend: string
   /** The connected client, or why there is none. */
   readonly client: () => McpClient.McpClient | string
-  /** Runs a forwarded request: the circuit breaker, in-flight tracking, the relay of server requests. */
-  readonly run: <A>(effect: Effect.Effect<A, McpClient.McpClientError>, caller: Context.Context<RequestContext.RequestContext>) => Effect.Effect<A, McpClient.McpClientError | Unavailable>
+  /**
+   * Runs a forwarded request, `send` on the connection it goes over (the
+   * caller's session; a new one when that is lost and the request may be
+   * sent again): the circuit breaker, in-flight tracking, the relay of server requests.
+   */
+  readonly run: <A>(
+    send: (client: McpClient.McpClient) => Effect.Effect<A, McpClient.McpClientError>,
+    caller: Context.Context<RequestContext.RequestContext>
+  ) => Effect.Effect<A, McpClient.McpClientError | Unavailable>
   readonly timeoutMillis: number | undefined
   /** Whether the backend offers completion (spec server/utilities/completion). */
   readonly completions: boolean
@@ -114,7 +121,7 @@ const forward = <A extends object>(
           }).pipe(Effect.provide(caller))
       })
     }
-    return upstream.run(Effect.locally(Effect.map(send(client, options), ownResult), currentCaller, Option.some(caller)), caller)
+    return upstream.run((connected) => Effect.locally(Effect.map(send(connected, options), ownResult), currentCaller, Option.some(caller)), caller)
   })
 
 /** The backend's tool under `advertised`. Its `execution` (tasks) is not passed on: the gateway forwards plain calls. */
