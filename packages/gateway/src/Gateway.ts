@@ -580,6 +580,8 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
      */
     const probe = (state: State, connection: Connection, every: Duration.Duration) =>
       connection.client.ping({ timeoutMillis: probeTimeoutMillis }).pipe(
+        // A backend that does not answer may not take the cancellation either: the probe does not wait for it.
+        Effect.disconnect,
         Effect.timeoutFail({
           duration: Duration.millis(probeTimeoutMillis),
           onTimeout: () => new McpClient.McpClientError({ code: McpClient.ClientErrorCode.RequestTimeout, message: "no answer to ping" })
@@ -687,7 +689,9 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           )
         }
         yield* refreshOne(state).pipe(Effect.repeat(Schedule.spaced(refreshEvery)), Effect.delay(refreshEvery), Effect.forkScoped)
-        return { connection, reason: yield* Deferred.await(broken) }
+        // Down as soon as it is found broken: requests stop going to it and wait for the next one (see
+        // `connectionFor`) while it closes, which can take a while for a backend that stopped answering.
+        yield* down(state, yield* Deferred.await(broken), connection)
       }).pipe(Effect.scoped)
 
     /** The backend is down: it failed to connect, or `lost` its connection (opened again at once). */
@@ -705,7 +709,6 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
       session(state).pipe(
         Effect.tapError((error) => down(state, error.message)),
         Effect.retry(reconnect),
-        Effect.flatMap(({ connection, reason }) => down(state, reason, connection)),
         Effect.zipRight(Effect.sleep("200 millis")),
         Effect.forever
       )

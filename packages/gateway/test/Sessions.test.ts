@@ -10,7 +10,11 @@
  *   calls use the new one without an error reaching the caller;
  * - `sessions: "perPrincipal"`: each caller (`Principal`) gets its own
  *   upstream session, anonymous callers share the gateway's, and an idle
- *   one is closed after `sessionIdleTimeout`.
+ *   one is closed after `sessionIdleTimeout`;
+ * - active health probes (`probeInterval`, spec basic/utilities/ping): a
+ *   backend process that stops answering (SIGSTOP) is found out without
+ *   any call, its connection replaced and its breaker opened; it is served
+ *   again once it answers.
  */
 import { Authentication, Principal } from "@emcee/auth"
 import { McpClient, McpServer, RequestContext, Tool } from "@emcee/core"
@@ -171,5 +175,61 @@ describe("Gateway per-principal upstream sessions", { timeout: 60_000 }, () => {
     expect(outcome.idle._tag).toBe("Some")
     // Alice's next call opens a new session.
     expect(outcome.a3).not.toBe(outcome.a1)
+  })
+})
+
+describe.runIf(sessionBackendBuilt && process.platform !== "win32")("Gateway health probes (spec basic/utilities/ping \"Behavior Requirements\")", { timeout: 120_000 }, () => {
+  it("a backend that stops answering pings is marked down and opens its breaker without any call; once it answers again it is up and served", async () => {
+    const backend = await startSessionBackend()
+    try {
+      const outcome = await Effect.runPromise(
+        withGateway(
+          {
+            backends: [{ name: "s", endpoint: { _tag: "Http", url: backend.url }, protocolVersion: "2025-11-25" }],
+            probeInterval: "300 millis",
+            probeTimeout: "500 millis",
+            requestTimeout: "2 seconds",
+            reconnect: Schedule.spaced("300 millis"),
+            breaker: { failureThreshold: 1, openFor: "1 second" }
+          },
+          Effect.gen(function*() {
+            const gateway = yield* Gateway.Gateway
+            const status = Effect.map(gateway.backends, (backends) => backends[0]!)
+            const client = yield* connectClient()
+            // Answering probes for a while keeps it up with its breaker closed.
+            yield* Effect.sleep("1 second")
+            const healthy = yield* status
+            const before = reportOf(yield* client.callTool("s_whoami", {}))
+
+            // Stopped: its connections stay open, but nothing answers.
+            backend.child.kill("SIGSTOP")
+            yield* status.pipe(
+              Effect.repeat({ until: (s) => s.state === "down", schedule: Schedule.spaced("25 millis") }),
+              Effect.timeout("10 seconds")
+            )
+            const stopped = yield* status
+
+            backend.child.kill("SIGCONT")
+            yield* status.pipe(
+              Effect.repeat({ until: (s) => s.state === "up" && s.breaker === "closed", schedule: Schedule.spaced("50 millis") }),
+              Effect.timeout("30 seconds")
+            )
+            const back = yield* status
+            const after = reportOf(yield* client.callTool("s_whoami", {}))
+            return { healthy, before, stopped, back, after }
+          })
+        ).pipe(Effect.scoped)
+      )
+      expect(outcome.healthy).toMatchObject({ state: "up", breaker: "closed" })
+      expect(outcome.stopped.lastError).toMatch(/^a health probe failed: /)
+      expect(outcome.stopped.breaker).toBe("open")
+      expect(outcome.back).toMatchObject({ state: "up", breaker: "closed" })
+      // The same process, on a new session.
+      expect(outcome.after.pid).toBe(outcome.before.pid)
+      expect(outcome.after.session).not.toBe(outcome.before.session)
+    } finally {
+      backend.child.kill("SIGCONT")
+      await backend.kill()
+    }
   })
 })
