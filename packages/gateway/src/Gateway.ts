@@ -339,79 +339,94 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
       )
 
     /**
-     * The connection a request goes over now: the caller's own (`perPrincipal`, opened on demand), or the
-     * shared one. While the shared connection is being opened again right after it was lost (a backend
-     * restarting), the request waits for it; a backend that is down fails it at once.
+     * The shared connection for a request. While it is being opened again right after it was lost (a
+     * backend restarting), the request waits for it, at most `waitMillis`; a backend that is down fails
+     * it at once.
      */
-    const connectionFor = (state: State, key: string | undefined): Effect.Effect<Connection, Proxy.Unavailable, Scope.Scope> => {
-      const principals = state.principals
-      if (principals === undefined || key === undefined) {
-        return whenShared(state, () =>
-          state.connection !== undefined
-            ? Option.some(Either.right(state.connection))
-            : state.lost !== undefined
-            ? Option.none()
-            : Option.some(Either.left(notConnected(state))))
-      }
-      return RcMap.get(principals.map, key).pipe(
+    const sharedConnection = (state: State, waitMillis: number): Effect.Effect<Connection, Proxy.Unavailable> => {
+      const connection = state.connection
+      if (connection !== undefined) return Effect.succeed(connection)
+      if (state.lost === undefined) return Effect.fail(notConnected(state))
+      return whenShared(state, () =>
+        state.connection !== undefined
+          ? Option.some(Either.right(state.connection))
+          : state.lost !== undefined
+          ? Option.none()
+          : Option.some(Either.left(notConnected(state)))).pipe(
+          Effect.timeoutFail({ duration: Duration.millis(waitMillis), onTimeout: () => notConnected(state) })
+        )
+    }
+
+    /** The caller's own connection (`perPrincipal`), opened on demand and held for the scope. */
+    const principalConnection = (state: State, principals: PrincipalSessions, key: string): Effect.Effect<Connection, Proxy.Unavailable, Scope.Scope> =>
+      RcMap.get(principals.map, key).pipe(
         // A failed opening is not kept: the next request tries again.
         Effect.tapError(() => Effect.suspend(() => (principals.current.has(key) ? Effect.void : RcMap.invalidate(principals.map, key)))),
         Effect.mapError((error) => new Proxy.Unavailable({ backend: state.backend.name, message: `opening a session for the caller failed: ${error.message}` }))
       )
-    }
 
     /**
-     * After `lost` was lost, the connection to send again on: the next shared
-     * one the supervisor opens, or a new one of the caller's (tried until it opens).
+     * A forwarded request on `connection`; when that is lost before the answer
+     * and the request is safe to replay, once more on `next(lost)`, waited
+     * for within what is left of the request timeout since `started`.
      */
-    const nextConnection = (state: State, key: string | undefined, lost: Connection): Effect.Effect<Connection, unknown, Scope.Scope> => {
-      const principals = state.principals
-      if (principals === undefined || key === undefined) {
-        return whenShared(state, () =>
-          state.connection !== undefined && state.connection !== lost ? Option.some(Either.right(state.connection)) : Option.none())
-      }
-      return Effect.zipRight(
-        dropPrincipal(principals, key, lost),
-        Effect.retry(connectionFor(state, key), Schedule.spaced("250 millis"))
-      )
-    }
-
-    /**
-     * Runs a forwarded request (see `Proxy.Upstream.run`): on the caller's
-     * connection; when that is lost before the answer and the request is safe
-     * to replay, once more on the next connection, waiting for it within the
-     * request timeout.
-     */
-    const runOn = (state: State, replaySafe: boolean): Proxy.Upstream["run"] => <A>(
+    const withReplay = <A, R>(
+      state: State,
+      replaySafe: boolean,
       send: (client: McpClient.McpClient) => Effect.Effect<A, McpClient.McpClientError>,
-      caller: Context.Context<RequestContext.RequestContext>
-    ) =>
-      Effect.gen(function*() {
-        const key = state.principals === undefined ? undefined : Sessions.principalKey(caller)
-        const started = yield* Clock.currentTimeMillis
-        const connection = yield* connectionFor(state, key).pipe(
-          Effect.timeoutFail({ duration: Duration.millis(timeoutMillis), onTimeout: () => notConnected(state) }),
-          Effect.tapError(() => Effect.sync(() => GatewayMetrics.recordUnavailable(state.backend.name)))
+      caller: Context.Context<RequestContext.RequestContext>,
+      started: number,
+      connection: Connection,
+      next: (lost: Connection) => Effect.Effect<Connection, unknown, R>
+    ): Effect.Effect<A, McpClient.McpClientError | Proxy.Unavailable, R> =>
+      attempt(state, connection, send, caller).pipe(
+        Effect.catchIf(
+          (error): error is McpClient.McpClientError => error._tag === "McpClientError" && Sessions.isLost(error),
+          (error) =>
+            !replaySafe ? Effect.fail(Sessions.notReplayed(error)) : Effect.gen(function*() {
+              const waited = (yield* Clock.currentTimeMillis) - started
+              const again = yield* next(connection).pipe(Effect.timeout(Duration.millis(Math.max(0, timeoutMillis - waited))), Effect.option)
+              if (Option.isNone(again)) return yield* Effect.fail(Sessions.notBack(error, (yield* Clock.currentTimeMillis) - started))
+              yield* Effect.logDebug(`gateway: a request to backend "${state.backend.name}" lost its connection; sending it again on a new session`)
+              return yield* attempt(state, again.value, send, caller)
+            })
         )
-        return yield* attempt(state, connection, send, caller).pipe(
-          Effect.catchIf(
-            (error): error is McpClient.McpClientError => error._tag === "McpClientError" && Sessions.isLost(error),
-            (error) => {
-              if (!replaySafe) return Effect.fail(Sessions.notReplayed(error))
-              return Effect.gen(function*() {
-                const waited = (yield* Clock.currentTimeMillis) - started
-                const next = yield* nextConnection(state, key, connection).pipe(
-                  Effect.timeout(Duration.millis(Math.max(0, timeoutMillis - waited))),
-                  Effect.option
-                )
-                if (Option.isNone(next)) return yield* Effect.fail(Sessions.notBack(error, (yield* Clock.currentTimeMillis) - started))
-                yield* Effect.logDebug(`gateway: a request to backend "${state.backend.name}" lost its connection; sending it again on a new session`)
-                return yield* attempt(state, next.value, send, caller)
-              })
-            }
+      )
+
+    /**
+     * Runs a forwarded request (see `Proxy.Upstream.run`) on the caller's own
+     * connection (`perPrincipal`) or the shared one; when that is lost before
+     * the answer and the request is safe to replay, once more on the next
+     * connection: the next shared one the supervisor opens, or a new one of
+     * the caller's (tried until it opens).
+     */
+    const runOn = (state: State, replaySafe: boolean): Proxy.Upstream["run"] => (send, caller) =>
+      Effect.flatMap(Clock.currentTimeMillis, (started) => {
+        const principals = state.principals
+        const key = principals === undefined ? undefined : Sessions.principalKey(caller)
+        if (principals === undefined || key === undefined) {
+          return sharedConnection(state, timeoutMillis).pipe(
+            Effect.tapError(() => Effect.sync(() => GatewayMetrics.recordUnavailable(state.backend.name))),
+            Effect.flatMap((connection) =>
+              withReplay(state, replaySafe, send, caller, started, connection, (lost) =>
+                whenShared(state, () =>
+                  state.connection !== undefined && state.connection !== lost ? Option.some(Either.right(state.connection)) : Option.none()))
+            )
           )
+        }
+        return principalConnection(state, principals, key).pipe(
+          Effect.timeoutFail({ duration: Duration.millis(timeoutMillis), onTimeout: () => notConnected(state) }),
+          Effect.tapError(() => Effect.sync(() => GatewayMetrics.recordUnavailable(state.backend.name))),
+          Effect.flatMap((connection) =>
+            withReplay(state, replaySafe, send, caller, started, connection, (lost) =>
+              Effect.zipRight(
+                dropPrincipal(principals, key, lost),
+                Effect.retry(principalConnection(state, principals, key), Schedule.spaced("250 millis"))
+              ))
+          ),
+          Effect.scoped
         )
-      }).pipe(Effect.scoped)
+      })
 
     /** The upstream of a backend as proxies see it; `replaySafe`: whether its requests may be sent again after a lost connection. */
     const upstreamOf = (state: State, snapshot: Snapshot, replaySafe = true): Proxy.Upstream => ({

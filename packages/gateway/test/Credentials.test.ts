@@ -59,7 +59,7 @@ const startProtectedBackend = (issuer: string): Effect.Effect<ProtectedBackend, 
       )
     )
     const guard = yield* BearerGuard.make({ resource: url, authorizationServers: [issuer] }).pipe(Effect.provide(app))
-    yield* HttpTransport.make({ port, host: "127.0.0.1", guard }).pipe(Effect.provide(app))
+    yield* HttpTransport.make({ port, host: "127.0.0.1", guard }).pipe(Effect.provide(app), Effect.orDie)
     return { url, verifications, revoked }
   })
 
@@ -171,7 +171,14 @@ describe("Gateway backends with OAuth client credentials (spec 2025-11-25 basic/
             name: "p",
             endpoint: { _tag: "Http", url: backend.url },
             // The token endpoint given, client_secret_post.
-            credentials: credentials({ issuer: undefined, tokenUrl: `${op.issuer}/token`, authMethod: "client_secret_post" }),
+            credentials: {
+              _tag: "ClientCredentials",
+              tokenUrl: `${op.issuer}/token`,
+              clientId: CLIENT_ID,
+              clientSecret: Redacted.make(CLIENT_SECRET),
+              scope: "mcp:tools",
+              authMethod: "client_secret_post"
+            },
             protocolVersion: "2025-11-25"
           }]
         },

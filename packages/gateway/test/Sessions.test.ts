@@ -127,7 +127,7 @@ describe.runIf(sessionBackendBuilt)("Gateway when a backend restarts (spec 2025-
 })
 
 describe("Gateway per-principal upstream sessions", { timeout: 60_000 }, () => {
-  it("each caller gets an upstream session of its own, anonymous callers share the gateway's, and an idle one is closed after sessionIdleTimeout", async () => {
+  it("each caller gets an upstream session of its own, anonymous callers share the gateway's, an idle one is closed after sessionIdleTimeout, and a lost one is opened again", async () => {
     const outcome = await Effect.runPromise(Effect.gen(function*() {
       // A backend in this process over Streamable HTTP (2025-11-25 sessions) whose tool answers with the caller's session id.
       const session = Tool.make("session", {
@@ -161,7 +161,13 @@ describe("Gateway per-principal upstream sessions", { timeout: 60_000 }, () => {
             Effect.option
           )
           const a3 = yield* call(alice)
-          return { onlyShared, a1, a2, b1, n1, whileUsed, idle, a3 }
+
+          // The backend restarted on the same port: the callers' sessions there are gone (404), and their
+          // read-only calls are sent again on new sessions of their own.
+          yield* backend.close
+          yield* HttpTransport.make({ port: backend.port, host: "127.0.0.1" }).pipe(Effect.provide(server))
+          const [a4, b2] = [yield* call(alice), yield* call(bob)]
+          return { onlyShared, a1, a2, b1, n1, whileUsed, idle, a3, a4, b2 }
         })
       )
     }).pipe(Effect.scoped))
@@ -175,6 +181,8 @@ describe("Gateway per-principal upstream sessions", { timeout: 60_000 }, () => {
     expect(outcome.idle._tag).toBe("Some")
     // Alice's next call opens a new session.
     expect(outcome.a3).not.toBe(outcome.a1)
+    expect(new Set([outcome.a3, outcome.a4, outcome.b1, outcome.b2]).size).toBe(4)
+    expect(outcome.a4).toMatch(/^[0-9a-f-]{36}$/)
   })
 })
 
