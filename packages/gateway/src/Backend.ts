@@ -2,16 +2,41 @@
  * A backend of a gateway: an MCP server reached over stdio (a command the
  * gateway starts) or Streamable HTTP (a URL), speaking either revision
  * (2025-11-25 or 2026-07-28; `auto` probes, spec 2026-07-28
- * basic/versioning "Backward Compatibility"). Its credentials are its own
- * (a static bearer token), never the caller's.
+ * basic/versioning "Backward Compatibility"). Its credentials are its own,
+ * never the caller's (spec 2025-11-25 basic/security_best_practices "Token
+ * Passthrough"): a static bearer token, or OAuth client credentials
+ * (`ClientCredentials`, RFC 6749 §4.4) the gateway exchanges for access
+ * tokens it refreshes in the background.
+ *
+ * `sessions` says whether every caller's requests share one upstream
+ * session (the default) or each caller (`Principal`) gets its own, released
+ * after `sessionIdleTimeout` without requests.
  *
  * `parse` reads the `NAME=URL-or-command` form of `emcee gateway --backend`.
+ *
+ * @example
+ * import { Backend } from "@emcee/gateway"
+ * import { Redacted } from "effect"
+ *
+ * const search: Backend.Backend = {
+ *   name: "search",
+ *   endpoint: { _tag: "Http", url: "https://search.internal/mcp" },
+ *   credentials: {
+ *     _tag: "ClientCredentials",
+ *     issuer: "https://login.internal",
+ *     clientId: "gateway",
+ *     clientSecret: Redacted.make(process.env.SEARCH_CLIENT_SECRET!),
+ *     scope: "search:read"
+ *   },
+ *   sessions: "perPrincipal"
+ * }
  *
  * @since 0.4.0
  */
 import { type JsonRpc, McpClient, type McpSchema } from "@emcee/core"
 import { HttpClientTransport, StdioClientTransport } from "@emcee/transport"
-import { Data, Effect, Either, Redacted, type Scope } from "effect"
+import { Cause, Data, type Duration, Effect, Either, Exit, Option, Redacted, Runtime, type Scope } from "effect"
+import * as BackendCredentials from "./internal/backendCredentials.js"
 import * as NodeFetch from "./internal/nodeFetch.js"
 
 /** How to reach a backend. */
@@ -29,6 +54,36 @@ export type Endpoint =
     readonly url: string
     readonly headers?: Readonly<Record<string, string>>
   }
+
+/**
+ * OAuth 2.0 client credentials of the backend's own (RFC 6749 §4.4): the
+ * gateway asks the authorization server for an access token as itself and
+ * sends it as `Authorization: Bearer` on every request to the backend (HTTP
+ * backends only).
+ */
+export interface ClientCredentials {
+  readonly _tag: "ClientCredentials"
+  /** The token endpoint. Give this or `issuer`. */
+  readonly tokenUrl?: string
+  /**
+   * The authorization server's issuer identifier: its token endpoint is
+   * discovered (RFC 8414, then OpenID Connect Discovery; spec 2025-11-25
+   * basic/authorization "Authorization Server Metadata Discovery").
+   */
+  readonly issuer?: string
+  readonly clientId: string
+  readonly clientSecret: Redacted.Redacted<string>
+  /** Space-separated scopes to ask for (RFC 6749 §3.3); none by default. */
+  readonly scope?: string
+  /**
+   * The resource indicator sent with every token request (RFC 8707; spec
+   * 2025-11-25 basic/authorization "Resource Parameter Implementation"):
+   * the backend's canonical URI. Default: its URL.
+   */
+  readonly resource?: string
+  /** How the gateway authenticates at the token endpoint; default `client_secret_basic`. */
+  readonly authMethod?: "client_secret_basic" | "client_secret_post"
+}
 
 /** A backend. */
 export interface Backend {
@@ -50,6 +105,33 @@ export interface Backend {
    * tenant see and reach it. Undefined: shared with every tenant.
    */
   readonly tenant?: string
+  /** OAuth client credentials of the backend's own (HTTP; not with `bearer`). */
+  readonly credentials?: ClientCredentials
+  /**
+   * `shared` (default): every caller's requests go over one upstream session.
+   * `perPrincipal`: each authenticated caller (`Principal`: issuer, tenant
+   * and subject) gets an upstream session of its own, so nothing a backend
+   * keeps per session (state, log level, roots) is shared between callers;
+   * anonymous callers share the gateway's own session, which also lists the
+   * backend's capabilities. The backend's credentials are the same either way.
+   */
+  readonly sessions?: "shared" | "perPrincipal"
+  /** With `sessions: "perPrincipal"`: how long a caller's session stays open without requests; default 5 minutes. */
+  readonly sessionIdleTimeout?: Duration.DurationInput
+}
+
+/**
+ * Where a connection gets the backend's access token for each request; the
+ * gateway keeps one per backend, shared by its connections, refreshed in
+ * the background (see `tokenSource`).
+ */
+export interface TokenSource {
+  /** A token valid now (fetched when none is held). */
+  readonly token: Effect.Effect<string, BackendError>
+  /** The token held while it is valid, synchronously; undefined when `token` would have to fetch one. */
+  readonly current: () => string | undefined
+  /** The backend refused `token` (HTTP 401): get another one now. */
+  readonly refused: (token: string) => Effect.Effect<void>
 }
 
 /** The backend could not be reached or refused the connection. */
@@ -92,6 +174,66 @@ export const parse = (text: string): Either.Either<Backend, string> => {
   return Either.right({ name, endpoint: { _tag: "Stdio", command: command!, args } })
 }
 
+/** Why the backend's credentials or session options cannot work, or undefined. */
+export const invalidOptions = (backend: Backend): string | undefined => {
+  if (backend.sessions !== undefined && backend.sessions !== "shared" && backend.sessions !== "perPrincipal") {
+    return `backend "${backend.name}": sessions must be "shared" or "perPrincipal", not "${String(backend.sessions)}"`
+  }
+  const credentials = backend.credentials
+  if (credentials === undefined) return undefined
+  if (credentials._tag !== "ClientCredentials") return `backend "${backend.name}": unknown credentials "${String((credentials as { _tag?: unknown })._tag)}"`
+  if (backend.endpoint._tag !== "Http") return `backend "${backend.name}": client credentials are for HTTP backends only`
+  if (backend.bearer !== undefined) return `backend "${backend.name}": give a bearer token or client credentials, not both`
+  const problem = BackendCredentials.invalid(credentials)
+  return problem === undefined ? undefined : `backend "${backend.name}": ${problem}`
+}
+
+/**
+ * The access tokens of a backend with client credentials for the life of
+ * the scope (undefined for other backends): the first is fetched when first
+ * asked for, then each is replaced in the background before it expires.
+ * Fails when the credentials are invalid (see `invalidOptions`).
+ */
+export const tokenSource = (backend: Backend): Effect.Effect<TokenSource | undefined, BackendError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const credentials = backend.credentials
+    if (credentials === undefined) return undefined
+    const problem = invalidOptions(backend)
+    if (problem !== undefined) return yield* new BackendError({ backend: backend.name, message: problem })
+    const source = yield* BackendCredentials.make(credentials, { backendUrl: (backend.endpoint as { readonly url: string }).url })
+    return {
+      token: Effect.mapError(source.token, (error) => new BackendError({ backend: backend.name, message: `getting its access token: ${error.message}`, cause: error })),
+      current: source.current,
+      refused: source.refused
+    }
+  })
+
+/** `fetch` with the backend's current access token; a 401 gets a new token and is sent once more (it was refused unread). */
+const authorizedFetch = (base: typeof globalThis.fetch, tokens: TokenSource, runtime: Runtime.Runtime<never>): typeof globalThis.fetch => {
+  const run = Runtime.runPromiseExit(runtime)
+  const token = async (): Promise<string> => {
+    const exit = await run(tokens.token)
+    if (Exit.isSuccess(exit)) return exit.value
+    throw new Error(Option.match(Cause.failureOption(exit.cause), { onNone: () => "getting its access token was interrupted", onSome: (error) => error.message }))
+  }
+  const send = (input: string | URL | Request, init: RequestInit | undefined, value: string) => {
+    const headers = new Headers(init?.headers)
+    headers.set("authorization", `Bearer ${value}`)
+    return base(input, { ...init, headers })
+  }
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    const first = tokens.current() ?? await token()
+    const response = await send(input, init, first)
+    if (response.status !== 401) return response
+    // RFC 6750 §3.1 invalid_token: the backend read nothing of the request, so it goes again with a new token.
+    await run(tokens.refused(first))
+    const next = tokens.current()
+    if (next === undefined || next === first) return response
+    await response.body?.cancel().catch(() => {})
+    return send(input, init, next)
+  }) as typeof globalThis.fetch
+}
+
 /** Where a backend is, for messages (the URL, or the command). */
 export const describeEndpoint = (endpoint: Endpoint): string =>
   endpoint._tag === "Http" ? endpoint.url : [endpoint.command, ...(endpoint.args ?? [])].join(" ")
@@ -115,20 +257,30 @@ export interface ConnectOptions {
   readonly fetch?: typeof globalThis.fetch
   /** Each notification of the backend, in order, on the client's reader fiber (see `McpClient.Options.onNotification`). */
   readonly onNotification?: (notification: JsonRpc.Notification) => Effect.Effect<void>
+  /**
+   * The backend's access tokens, for a backend with client credentials.
+   * Default: a source of this connection's own (`tokenSource`); a gateway
+   * passes the one it keeps for the backend, so reconnecting needs no new token.
+   */
+  readonly tokens?: TokenSource
 }
 
 /**
  * Connects to `backend` for the life of the scope: starts the process or
  * opens the HTTP client, then the MCP handshake (`initialize`, or
- * `server/discover` under 2026-07-28).
+ * `server/discover` under 2026-07-28). With client credentials, a valid
+ * access token is got first (a failure names the token endpoint).
  */
 export const connect = (backend: Backend, options: ConnectOptions): Effect.Effect<McpClient.McpClient, BackendError, Scope.Scope> =>
   Effect.gen(function*() {
     const endpoint = backend.endpoint
+    const tokens = options.tokens ?? (yield* tokenSource(backend))
+    const baseFetch = options.fetch ?? NodeFetch.make()
+    if (tokens !== undefined) yield* tokens.token
     const transport = endpoint._tag === "Http"
       ? yield* HttpClientTransport.make({
         url: endpoint.url,
-        fetch: options.fetch ?? NodeFetch.make(),
+        fetch: tokens === undefined ? baseFetch : authorizedFetch(baseFetch, tokens, yield* Effect.runtime<never>()),
         headers: headersOf(backend)
       })
       : yield* StdioClientTransport.make({

@@ -23,6 +23,16 @@
  *   primitives withdrawn until it is back. A call to a backend that is down
  *   fails at once with an error naming it (a tool result with `isError`,
  *   spec server/tools "Error Handling").
+ * - **Sessions.** A request that loses its connection before its answer
+ *   (the connection drops, the process exits, the backend restarted and
+ *   answers 404 for the old session) and is safe to send again (reads,
+ *   prompt gets, completions, and calls of tools annotated `readOnlyHint`
+ *   or `idempotentHint`, spec 2025-11-25 schema `ToolAnnotations`) waits for
+ *   a new session, within the request timeout, and goes again once; other
+ *   calls fail naming the backend. A backend with `sessions: "perPrincipal"`
+ *   gets one upstream session per caller (`Principal`), released when idle.
+ *   With `probeInterval`, every connection is pinged; one that does not
+ *   answer is replaced and counts against the breaker.
  *
  * @example
  * import { McpServer } from "@emcee/core"
@@ -39,11 +49,31 @@
  */
 import { Elicitation, Health, type JsonRpc, Logging, McpClient, McpError, McpSchema, McpServer, type Middleware, type RequestContext, Roots, Sampling } from "@emcee/core"
 import { HttpHop } from "@emcee/transport"
-import { Clock, Context, Deferred, Duration, Effect, ExecutionStrategy, Exit, FiberRef, Layer, Option, PubSub, type Queue, Schedule, Scope, Stream } from "effect"
+import {
+  Clock,
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  Either,
+  ExecutionStrategy,
+  Exit,
+  FiberRef,
+  Layer,
+  Option,
+  PubSub,
+  type Queue,
+  RcMap,
+  Schedule,
+  Scope,
+  Stream,
+  SubscriptionRef
+} from "effect"
 import * as Backend from "./Backend.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
 import * as GatewayMetrics from "./internal/gatewayMetrics.js"
 import * as Proxy from "./internal/proxy.js"
+import * as Sessions from "./internal/sessions.js"
 import * as Names from "./Names.js"
 
 /** Options of `layer`. */
@@ -70,6 +100,18 @@ export interface Options {
    * within a minute, for 30 s (growing on repeated openings).
    */
   readonly breaker?: Omit<CircuitBreaker.Options<McpClient.McpClientError>, "backend" | "instance" | "isFailure">
+  /**
+   * How often every connection to a backend (the shared one and each
+   * caller's) is sent a `ping` (spec basic/utilities/ping; `server/discover`
+   * under 2026-07-28). A ping that fails or gets no answer within
+   * `probeTimeout` marks the connection broken (it is opened again, spec
+   * basic/utilities/ping "Behavior Requirements") and counts as a failure
+   * of the backend's circuit breaker; an answer counts as a success. Off by
+   * default.
+   */
+  readonly probeInterval?: Duration.DurationInput
+  /** How long a probe waits for its answer; default 5 s. */
+  readonly probeTimeout?: Duration.DurationInput
   /**
    * The middleware of each primitive served for a backend, given the backend
    * and the primitive (its kind and the backend's own name, URI or URI
@@ -144,26 +186,39 @@ interface Snapshot {
   readonly capabilities: McpSchema.ServerCapabilities
 }
 
-interface Connection {
-  readonly client: McpClient.McpClient
-  /** The cheap path of forwarded requests: a 2026-07-28 backend over HTTP (see `Proxy.Upstream.hop`). */
-  readonly hop: HttpHop.HttpHop | undefined
-  /** Completed when the connection is found dead (a request failed with connection closed). */
-  readonly broken: Deferred.Deferred<void>
+interface Connection extends Proxy.Link {
+  /** Completed, with why, when the connection is found dead (a request lost, the client closed, a probe failed) or closed. */
+  readonly broken: Deferred.Deferred<string>
   /** The downstream requests being forwarded on it, for relaying the backend's own requests under 2025-11-25. */
   readonly inFlight: Set<Context.Context<RequestContext.RequestContext>>
 }
 
+/** The upstream sessions of callers of a `perPrincipal` backend, by principal key. */
+interface PrincipalSessions {
+  readonly map: RcMap.RcMap<string, Connection, Backend.BackendError>
+  /** The connection each key holds now (a broken one is dropped only if it is still the one held). */
+  readonly current: Map<string, Connection>
+}
+
 interface State {
+  /** Tells apart a backend from an earlier one of the same name (replaced by `add`). */
+  readonly id: number
   readonly backend: Backend.Backend
-  /** Unique to this `add`: a backend replaced under its name has every primitive built again on the new state. */
-  readonly generation: number
   readonly breaker: CircuitBreaker.CircuitBreaker<McpClient.McpClientError>
-  /** Closed when the backend is removed: its supervisor, breaker and connection. */
+  /** The backend's access tokens (client credentials), kept across its connections. */
+  readonly tokens: Backend.TokenSource | undefined
+  /** Closed when the backend is removed: its supervisor, breaker and connections. */
   readonly scope: Scope.CloseableScope
   state: BackendStatus["state"]
   since: number
+  /** The shared connection: listings, and the requests of callers without a session of their own. */
   connection: Connection | undefined
+  /** The shared connection just lost, until the first attempt to open another ends: requests wait for that attempt. */
+  lost: Connection | undefined
+  /** Bumped whenever `connection` or `lost` changes: what requests waiting for a connection watch. */
+  readonly changed: SubscriptionRef.SubscriptionRef<number>
+  /** With `sessions: "perPrincipal"`. */
+  readonly principals: PrincipalSessions | undefined
   snapshot: Snapshot | undefined
   lastError: string | undefined
   served: { tools: number; prompts: number; resources: number; resourceTemplates: number }
@@ -219,11 +274,13 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
     const reconnect = options.reconnect ??
       Schedule.exponential("200 millis", 2).pipe(Schedule.jittered, Schedule.either(Schedule.spaced("30 seconds")))
     const clientInfo = options.clientInfo ?? { name: "emcee-gateway", version }
+    const probeEvery = options.probeInterval === undefined ? undefined : Duration.decode(options.probeInterval)
+    const probeTimeoutMillis = Duration.toMillis(options.probeTimeout ?? "5 seconds")
+    let nextId = 0
 
     const gatewayScope = yield* Effect.scope
     // The backends, in the order added.
     const states = new Map<string, State>()
-    let generations = 0
     const all = () => [...states.values()]
 
     // What the gateway registered on the server, by kind: advertised name (or URI) -> fingerprint.
@@ -240,46 +297,159 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         refreshedAt: new Date()
       })
 
-    const notConnected = (state: State) => `not connected${state.lastError === undefined ? "" : ` (${state.lastError})`}`
+    const notConnected = (state: State) =>
+      new Proxy.Unavailable({ backend: state.backend.name, message: `not connected${state.lastError === undefined ? "" : ` (${state.lastError})`}` })
 
-    /** The upstream of a backend as proxies see it. */
-    const upstreamOf = (state: State, snapshot: Snapshot): Proxy.Upstream => ({
+    /**
+     * One attempt of a forwarded request on one connection: the breaker, in-flight tracking, metrics. A
+     * lost connection is marked broken, and counts once against the breaker however many requests it took
+     * with it (a backend restarted answers 404 to every request on its old session).
+     */
+    const attempt = <A>(
+      state: State,
+      connection: Connection,
+      send: (link: Proxy.Link) => Effect.Effect<A, McpClient.McpClientError>,
+      caller: Context.Context<RequestContext.RequestContext>
+    ): Effect.Effect<A, McpClient.McpClientError | Proxy.Unavailable> =>
+      Effect.suspend(() => {
+        connection.inFlight.add(caller)
+        const started = performance.now()
+        return state.breaker.run(send(connection)).pipe(
+          Effect.tapError((error) =>
+            error._tag === "McpClientError" && error.code === McpClient.ClientErrorCode.ConnectionClosed
+              ? Effect.flatMap(
+                Deferred.succeed(connection.broken, error.message),
+                (first) => (first && Sessions.isLost(error) ? state.breaker.recordFailure : Effect.void)
+              )
+              : Effect.void
+          ),
+          Effect.onExit((exit) =>
+            Effect.sync(() => {
+              connection.inFlight.delete(caller)
+              GatewayMetrics.recordCall(state.backend.name, exit, (performance.now() - started) / 1000)
+            })
+          ),
+          Effect.catchTag("CircuitOpenError", (error) =>
+            Effect.fail(
+              new Proxy.Unavailable({
+                backend: state.backend.name,
+                message: `its circuit breaker is open after repeated failures; retry in ${Math.max(1, Math.ceil(Duration.toSeconds(error.retryAfter)))} s`
+              })
+            ))
+        )
+      })
+
+    /** Forgets a caller's broken connection, if it is still the one held for the key (the next request opens another). */
+    const dropPrincipal = (principals: PrincipalSessions, key: string, connection: Connection) =>
+      Effect.suspend(() => (principals.current.get(key) === connection ? RcMap.invalidate(principals.map, key) : Effect.void))
+
+    /** Waits until `decide`, asked now and after each change of the shared connection, answers. */
+    const whenShared = <A, E>(state: State, decide: () => Option.Option<Either.Either<A, E>>): Effect.Effect<A, E> =>
+      state.changed.changes.pipe(
+        Stream.filterMap(decide),
+        Stream.runHead,
+        Effect.flatMap(Option.match({ onNone: () => Effect.never, onSome: (answer) => answer }))
+      )
+
+    /**
+     * The shared connection for a request. While it is being opened again right after it was lost (a
+     * backend restarting), the request waits for it, at most `waitMillis`; a backend that is down fails
+     * it at once.
+     */
+    const sharedConnection = (state: State, waitMillis: number): Effect.Effect<Connection, Proxy.Unavailable> => {
+      const connection = state.connection
+      if (connection !== undefined) return Effect.succeed(connection)
+      if (state.lost === undefined) return Effect.fail(notConnected(state))
+      return whenShared(state, () =>
+        state.connection !== undefined
+          ? Option.some(Either.right(state.connection))
+          : state.lost !== undefined
+          ? Option.none()
+          : Option.some(Either.left(notConnected(state)))).pipe(
+          Effect.timeoutFail({ duration: Duration.millis(waitMillis), onTimeout: () => notConnected(state) })
+        )
+    }
+
+    /** The caller's own connection (`perPrincipal`), opened on demand and held for the scope. */
+    const principalConnection = (state: State, principals: PrincipalSessions, key: string): Effect.Effect<Connection, Proxy.Unavailable, Scope.Scope> =>
+      RcMap.get(principals.map, key).pipe(
+        // A failed opening is not kept: the next request tries again.
+        Effect.tapError(() => Effect.suspend(() => (principals.current.has(key) ? Effect.void : RcMap.invalidate(principals.map, key)))),
+        Effect.mapError((error) => new Proxy.Unavailable({ backend: state.backend.name, message: `opening a session for the caller failed: ${error.message}` }))
+      )
+
+    /**
+     * A forwarded request on `connection`; when that is lost before the answer
+     * and the request is safe to replay, once more on `next(lost)`, waited
+     * for within what is left of the request timeout since `started`.
+     */
+    const withReplay = <A, R>(
+      state: State,
+      replaySafe: boolean,
+      send: (link: Proxy.Link) => Effect.Effect<A, McpClient.McpClientError>,
+      caller: Context.Context<RequestContext.RequestContext>,
+      started: number,
+      connection: Connection,
+      next: (lost: Connection) => Effect.Effect<Connection, unknown, R>
+    ): Effect.Effect<A, McpClient.McpClientError | Proxy.Unavailable, R> =>
+      attempt(state, connection, send, caller).pipe(
+        Effect.catchIf(
+          (error): error is McpClient.McpClientError => error._tag === "McpClientError" && Sessions.isLost(error),
+          (error) =>
+            !replaySafe ? Effect.fail(Sessions.notReplayed(error)) : Effect.gen(function*() {
+              const waited = (yield* Clock.currentTimeMillis) - started
+              const again = yield* next(connection).pipe(Effect.timeout(Duration.millis(Math.max(0, timeoutMillis - waited))), Effect.option)
+              if (Option.isNone(again)) return yield* Effect.fail(Sessions.notBack(error, (yield* Clock.currentTimeMillis) - started))
+              yield* Effect.logDebug(`gateway: a request to backend "${state.backend.name}" lost its connection; sending it again on a new session`)
+              return yield* attempt(state, again.value, send, caller)
+            })
+        )
+      )
+
+    /**
+     * Runs a forwarded request (see `Proxy.Upstream.run`) on the caller's own
+     * connection (`perPrincipal`) or the shared one; when that is lost before
+     * the answer and the request is safe to replay, once more on the next
+     * connection: the next shared one the supervisor opens, or a new one of
+     * the caller's (tried until it opens).
+     */
+    const runOn = (state: State, replaySafe: boolean): Proxy.Upstream["run"] => (send, caller) =>
+      Effect.flatMap(Clock.currentTimeMillis, (started) => {
+        const principals = state.principals
+        const key = principals === undefined ? undefined : Sessions.principalKey(caller)
+        if (principals === undefined || key === undefined) {
+          return sharedConnection(state, timeoutMillis).pipe(
+            Effect.tapError(() => Effect.sync(() => GatewayMetrics.recordUnavailable(state.backend.name))),
+            Effect.flatMap((connection) =>
+              withReplay(state, replaySafe, send, caller, started, connection, (lost) =>
+                whenShared(state, () =>
+                  state.connection !== undefined && state.connection !== lost ? Option.some(Either.right(state.connection)) : Option.none()))
+            )
+          )
+        }
+        return principalConnection(state, principals, key).pipe(
+          Effect.timeoutFail({ duration: Duration.millis(timeoutMillis), onTimeout: () => notConnected(state) }),
+          Effect.tapError(() => Effect.sync(() => GatewayMetrics.recordUnavailable(state.backend.name))),
+          Effect.flatMap((connection) =>
+            withReplay(state, replaySafe, send, caller, started, connection, (lost) =>
+              Effect.zipRight(
+                dropPrincipal(principals, key, lost),
+                Effect.retry(principalConnection(state, principals, key), Schedule.spaced("250 millis"))
+              ))
+          ),
+          Effect.scoped
+        )
+      })
+
+    /** The upstream of a backend as proxies see it; `replaySafe`: whether its requests may be sent again after a lost connection. */
+    const upstreamOf = (state: State, snapshot: Snapshot, replaySafe = true): Proxy.Upstream => ({
       backend: state.backend.name,
       timeoutMillis,
       completions: snapshot.capabilities.completions !== undefined,
-      client: () => state.connection?.client ?? notConnected(state),
-      hop: () => state.connection?.hop,
+      // While it is being opened again, requests wait for it in `run` (see `connectionFor`).
+      client: () => state.connection?.client ?? state.lost?.client ?? notConnected(state).message,
       clientInfo,
-      run: <A>(effect: Effect.Effect<A, McpClient.McpClientError>, caller: Context.Context<RequestContext.RequestContext>) =>
-        Effect.suspend((): Effect.Effect<A, McpClient.McpClientError | Proxy.Unavailable> => {
-          const connection = state.connection
-          if (connection === undefined) {
-            GatewayMetrics.recordUnavailable(state.backend.name)
-            return Effect.fail(new Proxy.Unavailable({ backend: state.backend.name, message: notConnected(state) }))
-          }
-          connection.inFlight.add(caller)
-          const started = performance.now()
-          return state.breaker.run(effect).pipe(
-            Effect.tapError((error) =>
-              error._tag === "McpClientError" && error.code === McpClient.ClientErrorCode.ConnectionClosed
-                ? Deferred.succeed(connection.broken, undefined)
-                : Effect.void
-            ),
-            Effect.onExit((exit) =>
-              Effect.sync(() => {
-                connection.inFlight.delete(caller)
-                GatewayMetrics.recordCall(state.backend.name, exit, (performance.now() - started) / 1000)
-              })
-            ),
-            Effect.catchTag("CircuitOpenError", (error) =>
-              Effect.fail(
-                new Proxy.Unavailable({
-                  backend: state.backend.name,
-                  message: `its circuit breaker is open after repeated failures; retry in ${Math.max(1, Math.ceil(Duration.toSeconds(error.retryAfter)))} s`
-                })
-              ))
-          )
-        })
+      run: runOn(state, replaySafe)
     })
 
     /** Brings the server's primitives in step with the backends that are served (up, or down for less than `withdrawAfter`). */
@@ -317,12 +487,15 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         const middleware = (kind: ProxiedPrimitive["kind"], original: string) => options.middleware?.(state.backend, { kind, name: original }) ?? []
         // Each fingerprint names the backend's state (a replaced backend's primitives are built again on the new one),
         // its tenant (a backend moved to another tenant gets its new policy) and whether it completes.
-        const owner = `${name}\u0000${state.generation}\u0000${state.backend.tenant ?? ""}\u0000${upstream.completions}\u0000`
+        const owner = `${name}\u0000${state.id}\u0000${state.backend.tenant ?? ""}\u0000${upstream.completions}\u0000`
         for (const tool of snapshot.tools) {
           const advertised = toolTable.advertised(name, tool.name)
           if (advertised === undefined) continue
           state.served.tools++
-          nextTools.set(advertised, [`${owner}${JSON.stringify(tool)}`, () => server.addTool({ value: Proxy.tool(upstream, tool, advertised, middleware("tool", tool.name)), context })])
+          nextTools.set(advertised, [
+            `${owner}${JSON.stringify(tool)}`,
+            () => server.addTool({ value: Proxy.tool(upstreamOf(state, snapshot, Sessions.isReplaySafe(tool)), tool, advertised, middleware("tool", tool.name)), context })
+          ])
         }
         for (const prompt of snapshot.prompts) {
           const advertised = promptTable.advertised(name, prompt.name)
@@ -370,11 +543,11 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
       tables = { tools: toolTable, prompts: promptTable, resources: resourceTable }
     }))
 
-    /** The caller a backend's own request belongs to (see `Proxy.currentCaller`). */
-    const callerOf = (state: State) =>
+    /** The caller a backend's own request belongs to (see `Proxy.currentCaller`), else the only request in flight on its connection. */
+    const callerOf = (inFlightOnConnection: ReadonlySet<Context.Context<RequestContext.RequestContext>>) =>
       Effect.flatMap(FiberRef.get(Proxy.currentCaller), (caller) => {
         if (Option.isSome(caller)) return Effect.succeed(caller.value)
-        const inFlight = [...(state.connection?.inFlight ?? [])]
+        const inFlight = [...inFlightOnConnection]
         return inFlight.length === 1
           ? Effect.succeed(inFlight[0]!)
           : Effect.fail(
@@ -387,23 +560,23 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           )
       })
 
-    const relay = <A>(state: State, ask: Effect.Effect<A, unknown, RequestContext.RequestContext>) =>
-      Effect.flatMap(callerOf(state), (caller) => ask.pipe(Effect.provide(caller), Effect.mapError(relayError)))
+    const relay = <A>(inFlight: ReadonlySet<Context.Context<RequestContext.RequestContext>>, ask: Effect.Effect<A, unknown, RequestContext.RequestContext>) =>
+      Effect.flatMap(callerOf(inFlight), (caller) => ask.pipe(Effect.provide(caller), Effect.mapError(relayError)))
 
     const keyed = (request: McpClient.HandlerRequest | undefined) => request?.inputKey === undefined ? undefined : { inputKey: request.inputKey }
 
     /** The backend's own requests, answered by the caller of the request that caused them. */
-    const handlers = (state: State): McpClient.Handlers => ({
+    const handlers = (inFlight: ReadonlySet<Context.Context<RequestContext.RequestContext>>): McpClient.Handlers => ({
       // Under 2026-07-28 the caller is asked under the backend's own input key (spec 2026-07-28 basic/patterns/mrtr).
-      sampling: (params, request) => relay(state, Sampling.createMessage(params, keyed(request))),
+      sampling: (params, request) => relay(inFlight, Sampling.createMessage(params, keyed(request))),
       elicitation: (params, request) =>
         relay(
-          state,
+          inFlight,
           params.mode === "url"
             ? Elicitation.url({ message: params.message, url: params.url, elicitationId: params.elicitationId }, keyed(request))
             : Elicitation.form(params.message, (params as McpSchema.ElicitRequestFormParams).requestedSchema, keyed(request))
         ),
-      roots: (request) => relay(state, Roots.list(keyed(request)))
+      roots: (request) => relay(inFlight, Roots.list(keyed(request)))
     })
 
     const setState = (state: State, next: BackendStatus["state"], error?: string) =>
@@ -427,36 +600,131 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         )
       })
 
-    /** One connection's life: connect, list, serve, follow `list_changed`; returns when the connection ends. */
-    const session = (state: State) =>
+    const setConnection = (state: State, connection: Connection | undefined, lost: Connection | undefined = undefined) =>
+      Effect.suspend(() => {
+        state.connection = connection
+        state.lost = lost
+        return SubscriptionRef.update(state.changed, (n) => n + 1)
+      })
+
+    /**
+     * A probe of `connection` every `probeInterval` (spec basic/utilities/ping): a ping that fails or
+     * times out marks it broken and counts against the breaker; an answer counts for it.
+     */
+    const probe = (state: State, connection: Connection, every: Duration.Duration) =>
+      connection.client.ping({ timeoutMillis: probeTimeoutMillis }).pipe(
+        // A backend that does not answer may not take the cancellation either: the probe does not wait for it.
+        Effect.disconnect,
+        Effect.timeoutFail({
+          duration: Duration.millis(probeTimeoutMillis),
+          onTimeout: () => new McpClient.McpClientError({ code: McpClient.ClientErrorCode.RequestTimeout, message: "no answer to ping" })
+        }),
+        Effect.matchEffect({
+          onSuccess: () => state.breaker.recordSuccess,
+          onFailure: (error) =>
+            Effect.all([
+              state.breaker.recordFailure,
+              Effect.logWarning(`gateway: a health probe of backend "${state.backend.name}" failed: ${error.message}`),
+              Deferred.succeed(connection.broken, `a health probe failed: ${error.message}`)
+            ], { discard: true })
+        }),
+        Effect.delay(every),
+        Effect.repeat({ until: () => Deferred.isDone(connection.broken) })
+      )
+
+    /**
+     * The cheap path of a connection's forwarded requests, for a 2026-07-28
+     * backend over HTTP, whose requests stand alone (spec 2026-07-28
+     * basic/transports/streamable-http): they go out as they came, without
+     * the client's per-request machinery. With client credentials each
+     * carries the backend's current token, and a 401 gets a new one and goes
+     * once more (RFC 6750 §3.1: the backend read nothing of it).
+     */
+    const hopOf = (state: State, client: McpClient.McpClient): Effect.Effect<HttpHop.HttpHop | undefined, never, Scope.Scope> =>
       Effect.gen(function*() {
+        const endpoint = state.backend.endpoint
+        if (endpoint._tag !== "Http" || client.protocolVersion !== McpSchema.STATELESS_PROTOCOL_VERSION) return undefined
+        const hop = yield* HttpHop.make({ url: endpoint.url, headers: Backend.headersOf(state.backend) })
+        const tokens = state.tokens
+        if (tokens === undefined) return hop
+        const token = Effect.suspend(() => {
+          const current = tokens.current()
+          return current !== undefined ? Effect.succeed(current) : Effect.mapError(tokens.token, (error) => new McpClient.McpClientError({ code: McpClient.ClientErrorCode.ConnectionClosed, message: error.message }))
+        })
+        const send = (request: HttpHop.Request, value: string) => hop.send({ ...request, headers: { ...request.headers, authorization: `Bearer ${value}` } })
+        return {
+          send: (request) =>
+            Effect.flatMap(token, (first) =>
+              send(request, first).pipe(
+                Effect.catchIf(
+                  (error) => (error.data as { readonly httpStatus?: unknown } | undefined)?.httpStatus === 401,
+                  (error) =>
+                    Effect.flatMap(Effect.zipRight(tokens.refused(first), token), (next) => (next === first ? Effect.fail(error) : send(request, next)))
+                )
+              ))
+        } satisfies HttpHop.HttpHop
+      })
+
+    /**
+     * Opens a connection to the backend for the life of the scope: its own
+     * relay of the backend's requests and log messages, marked broken when
+     * the client closes (the process exited, the transport failed), probed
+     * when `probeInterval` is set.
+     */
+    const openConnection = (state: State): Effect.Effect<Connection, Backend.BackendError, Scope.Scope> =>
+      Effect.gen(function*() {
+        const inFlight = new Set<Context.Context<RequestContext.RequestContext>>()
         const client = yield* Backend.connect(state.backend, {
           clientInfo,
-          handlers: handlers(state),
+          handlers: handlers(inFlight),
           requestTimeoutMillis: timeoutMillis,
+          ...(state.tokens === undefined ? {} : { tokens: state.tokens }),
           // A log message of the backend goes to the caller it belongs to, at that caller's level (spec
           // server/utilities/logging). It arrives before the response it precedes, while the request is
           // still in flight; while several are in flight it cannot be told apart, and is not passed on.
           onNotification: (notification) => {
-            const callers = [...(state.connection?.inFlight ?? [])]
-            if (notification.method !== "notifications/message" || callers.length !== 1) return Effect.void
+            if (notification.method !== "notifications/message" || inFlight.size !== 1) return Effect.void
             const params = (notification.params ?? {}) as { readonly level?: unknown; readonly data?: unknown; readonly logger?: unknown }
             if (!Logging.isLevel(params.level)) return Effect.void
-            return Logging.log(params.level, params.data, typeof params.logger === "string" ? params.logger : undefined).pipe(Effect.provide(callers[0]!))
+            const [caller] = inFlight
+            return Logging.log(params.level, params.data, typeof params.logger === "string" ? params.logger : undefined).pipe(Effect.provide(caller!))
           }
         })
+        const broken = yield* Deferred.make<string>()
+        const connection: Connection = { client, hop: yield* hopOf(state, client), broken, inFlight }
+        // The client's notifications end when it closes; closing the scope ends them too.
+        yield* client.notifications.pipe(Stream.runDrain, Effect.ensuring(Deferred.succeed(broken, "the connection closed")), Effect.forkScoped)
+        if (probeEvery !== undefined) yield* Effect.forkScoped(probe(state, connection, probeEvery))
+        return connection
+      })
+
+    /** A caller's own connection (`perPrincipal`), held in the backend's `RcMap` while used and `sessionIdleTimeout` after. */
+    const openPrincipalConnection = (state: State, principals: () => PrincipalSessions, key: string) =>
+      Effect.gen(function*() {
+        const connection = yield* openConnection(state)
+        const sessions = principals()
+        sessions.current.set(key, connection)
+        yield* Effect.addFinalizer(() =>
+          Effect.suspend(() => {
+            if (sessions.current.get(key) === connection) sessions.current.delete(key)
+            return Deferred.succeed(connection.broken, "closed")
+          })
+        )
+        // Found broken while held: dropped, so the next request of the caller opens another (forked outside
+        // the connection's own scope, which dropping it closes).
+        yield* Deferred.await(connection.broken).pipe(Effect.zipRight(dropPrincipal(sessions, key, connection)), Effect.forkIn(state.scope))
+        return connection
+      })
+
+    /** The shared connection's life: connect, list, serve, follow `list_changed`; returns when the connection ends. */
+    const session = (state: State) =>
+      Effect.gen(function*() {
+        const connection = yield* openConnection(state)
+        const { broken, client } = connection
         const snapshot = yield* list(client).pipe(
           Effect.mapError((error) => new Backend.BackendError({ backend: state.backend.name, message: `listing its capabilities failed: ${error.message}`, cause: error }))
         )
-        const broken = yield* Deferred.make<void>()
-        const endpoint = state.backend.endpoint
-        // Requests of a 2026-07-28 backend over HTTP stand alone (spec 2026-07-28 basic/transports/streamable-http):
-        // forwarded ones go out as they came, without the client's per-request machinery.
-        const hop = endpoint._tag === "Http" && client.protocolVersion === McpSchema.STATELESS_PROTOCOL_VERSION
-          ? yield* HttpHop.make({ url: endpoint.url, headers: Backend.headersOf(state.backend) })
-          : undefined
-        const connection: Connection = { client, hop, broken, inFlight: new Set() }
-        state.connection = connection
+        yield* setConnection(state, connection)
         state.snapshot = snapshot
         state.lastError = undefined
         yield* setState(state, "up")
@@ -482,18 +750,21 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
             ),
             Effect.exit,
             // The stream ends (2025-11-25) or fails (2026-07-28) when the connection is lost.
-            Effect.zipRight(Deferred.succeed(broken, undefined)),
+            Effect.zipRight(Deferred.succeed(broken, "the connection closed")),
             Effect.forkScoped
           )
         }
         yield* refreshOne(state).pipe(Effect.repeat(Schedule.spaced(refreshEvery)), Effect.delay(refreshEvery), Effect.forkScoped)
-        yield* Deferred.await(broken)
+        // Down as soon as it is found broken: requests stop going to it and wait for the next one (see
+        // `connectionFor`) while it closes, which can take a while for a backend that stopped answering.
+        yield* down(state, yield* Deferred.await(broken), connection)
       }).pipe(Effect.scoped)
 
-    const down = (state: State, reason: string) =>
+    /** The backend is down: it failed to connect, or `lost` its connection (opened again at once). */
+    const down = (state: State, reason: string, lost?: Connection) =>
       Effect.gen(function*() {
         const wasUp = state.state === "up"
-        state.connection = undefined
+        yield* setConnection(state, undefined, lost)
         yield* setState(state, "down", reason)
         if (wasUp) yield* Effect.logWarning(`gateway: backend "${state.backend.name}" is down: ${reason}`)
         // Its primitives stay served for `withdrawAfter`, then go unless it is back.
@@ -504,7 +775,6 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
       session(state).pipe(
         Effect.tapError((error) => down(state, error.message)),
         Effect.retry(reconnect),
-        Effect.zipRight(Effect.suspend(() => down(state, "the connection closed"))),
         Effect.zipRight(Effect.sleep("200 millis")),
         Effect.forever
       )
@@ -512,27 +782,44 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
     /** Starts serving a backend (replacing one of the same name). */
     const add = (backend: Backend.Backend): Effect.Effect<void, Backend.BackendError> =>
       Effect.gen(function*() {
-        const problem = Backend.invalidName(backend.name)
+        const problem = Backend.invalidName(backend.name) ?? Backend.invalidOptions(backend)
         if (problem !== undefined) return yield* new Backend.BackendError({ backend: backend.name, message: problem })
         yield* remove(backend.name, false)
         const scope = yield* Scope.fork(gatewayScope, ExecutionStrategy.sequential)
+        const tokens = yield* Backend.tokenSource(backend).pipe(Scope.extend(scope))
         const breaker = yield* CircuitBreaker.make<McpClient.McpClientError>({
           ...options.breaker,
           backend: backend.name,
-          // Only failures of the hop count; a JSON-RPC error of the backend is an answer.
-          isFailure: (error) => error.code === McpClient.ClientErrorCode.ConnectionClosed || error.code === McpClient.ClientErrorCode.RequestTimeout
+          // Only failures of the hop count; a JSON-RPC error of the backend is an answer. A lost connection
+          // counts once, not once per request it took with it (see `attempt`).
+          isFailure: (error) =>
+            error.code === McpClient.ClientErrorCode.RequestTimeout ||
+            (error.code === McpClient.ClientErrorCode.ConnectionClosed && !Sessions.isLost(error))
         }).pipe(
           Scope.extend(scope),
           Effect.mapError((error) => new Backend.BackendError({ backend: backend.name, message: `invalid breaker options: ${error.reason}` }))
         )
+        let principals: PrincipalSessions | undefined
+        if (backend.sessions === "perPrincipal") {
+          const current = new Map<string, Connection>()
+          const map = yield* RcMap.make({
+            lookup: (key: string) => openPrincipalConnection(state, () => principals!, key),
+            idleTimeToLive: backend.sessionIdleTimeout ?? "5 minutes"
+          }).pipe(Scope.extend(scope))
+          principals = { map, current }
+        }
         const state: State = {
+          id: nextId++,
           backend,
-          generation: ++generations,
           breaker,
+          tokens,
           scope,
           state: "connecting",
           since: yield* Clock.currentTimeMillis,
           connection: undefined,
+          lost: undefined,
+          changed: yield* SubscriptionRef.make(0),
+          principals,
           snapshot: undefined,
           lastError: undefined,
           served: { tools: 0, prompts: 0, resources: 0, resourceTemplates: 0 }

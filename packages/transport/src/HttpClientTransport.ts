@@ -185,8 +185,10 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         ended ??= new McpClient.TransportError({ message: "The transport is closed" })
         if (id === undefined) return Effect.void
         // 405: the server does not let clients end sessions (allowed by the spec); nothing else to do either way.
+        // Interruptible, or the timeout could not stop it inside this finalizer (a server that stopped answering).
         return request("DELETE", headers({}), undefined).pipe(
           Effect.flatMap((response) => Effect.promise(() => response.body?.cancel() ?? Promise.resolve())),
+          Effect.interruptible,
           Effect.timeout(5_000),
           Effect.ignore
         )

@@ -28,22 +28,34 @@ import {
 import type { HttpHop } from "@emcee/transport"
 import { Context, Effect, FiberRef, Option, Schema, Tracer } from "effect"
 
+/** A connection to the backend, as a forwarded request goes over it. */
+export interface Link {
+  readonly client: McpClient.McpClient
+  /**
+   * The cheap path of a 2026-07-28 backend over HTTP (see `HttpHop`): a
+   * request goes out as one POST, its result comes back undecoded. What it
+   * cannot carry (an `input_required` round, `x-mcp-header` parameters) goes
+   * through `client`.
+   */
+  readonly hop: HttpHop.HttpHop | undefined
+}
+
 /** What a proxy needs of its backend at call time. */
 export interface Upstream {
   readonly backend: string
   /** The connected client, or why there is none. */
   readonly client: () => McpClient.McpClient | string
-  /**
-   * The cheap path of a 2026-07-28 backend over HTTP (see `HttpHop`), when
-   * connected to one: a request goes out as one POST, its result comes back
-   * undecoded. What it cannot carry (an `input_required` round, `x-mcp-header`
-   * parameters) goes through `client`.
-   */
-  readonly hop: () => HttpHop.HttpHop | undefined
-  /** The gateway's `clientInfo`, stamped on requests sent by `hop`. */
+  /** The gateway's `clientInfo`, stamped on requests sent by a `Link`'s hop. */
   readonly clientInfo: McpSchema.Implementation
-  /** Runs a forwarded request: the circuit breaker, in-flight tracking, the relay of server requests. */
-  readonly run: <A>(effect: Effect.Effect<A, McpClient.McpClientError>, caller: Context.Context<RequestContext.RequestContext>) => Effect.Effect<A, McpClient.McpClientError | Unavailable>
+  /**
+   * Runs a forwarded request, `send` on the connection it goes over (the
+   * caller's session; a new one when that is lost and the request may be
+   * sent again): the circuit breaker, in-flight tracking, the relay of server requests.
+   */
+  readonly run: <A>(
+    send: (link: Link) => Effect.Effect<A, McpClient.McpClientError>,
+    caller: Context.Context<RequestContext.RequestContext>
+  ) => Effect.Effect<A, McpClient.McpClientError | Unavailable>
   readonly timeoutMillis: number | undefined
   /** Whether the backend offers completion (spec server/utilities/completion). */
   readonly completions: boolean
@@ -156,9 +168,9 @@ const forward = <A extends object>(
           }).pipe(Effect.provide(caller))
       })
     }
-    const full = Effect.locally(Effect.map(forwarded.send(client, options), ownResult), currentCaller, Option.some(caller))
-    const hop = forwarded.hoppable ? upstream.hop() : undefined
-    if (hop === undefined) return upstream.run(full, caller)
+    const full = (connected: McpClient.McpClient) =>
+      Effect.locally(Effect.map(forwarded.send(connected, options), ownResult), currentCaller, Option.some(caller))
+    if (!forwarded.hoppable) return upstream.run((link) => full(link.client), caller)
     const id = ++nextHopId
     const progressToken = request.progressToken === undefined ? undefined : `gateway-${id}`
     const message: JsonRpc.Request = {
@@ -179,15 +191,16 @@ const forward = <A extends object>(
         }
       }
     }
-    const hopped = hop.send({ message, timeoutMillis: upstream.timeoutMillis, onNotification: passOn(caller, progressToken) }).pipe(
-      Effect.flatMap((result) =>
-        // An input round (spec 2026-07-28 basic/patterns/mrtr) is the client's to hold: the request goes again through it.
-        result.resultType === "input_required" ? full : Effect.succeed(ownResult(result) as unknown as A)
-      ),
-      // A tool whose headers the backend refused is listed again by the client, then retried (spec 2026-07-28
-      // basic/transports/streamable-http "Client Behavior").
-      Effect.catchIf((error) => error.code === JsonRpc.ErrorCode.HeaderMismatch, () => full)
-    )
+    const hopped = (link: Link) =>
+      link.hop === undefined ? full(link.client) : link.hop.send({ message, timeoutMillis: upstream.timeoutMillis, onNotification: passOn(caller, progressToken) }).pipe(
+        Effect.flatMap((result) =>
+          // An input round (spec 2026-07-28 basic/patterns/mrtr) is the client's to hold: the request goes again through it.
+          result.resultType === "input_required" ? full(link.client) : Effect.succeed(ownResult(result) as unknown as A)
+        ),
+        // A tool whose headers the backend refused is listed again by the client, then retried (spec 2026-07-28
+        // basic/transports/streamable-http "Client Behavior").
+        Effect.catchIf((error) => error.code === JsonRpc.ErrorCode.HeaderMismatch, () => full(link.client))
+      )
     return upstream.run(hopped, caller)
   })
 

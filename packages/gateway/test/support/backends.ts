@@ -1,7 +1,9 @@
 /**
- * Real backends for gateway tests: the everything example over Streamable
- * HTTP as a child process on a free loopback port (stdio backends are
- * started by the gateway itself). Needs `npm run build`.
+ * Real backends for gateway tests, as child processes on a free loopback
+ * port (stdio backends are started by the gateway itself): the everything
+ * example over Streamable HTTP, and the session tests' backend
+ * (`sessionBackend.mjs`: tools that report their process and session, slow
+ * read-only and slow non-idempotent calls). Both need `npm run build`.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync } from "node:fs"
@@ -11,6 +13,9 @@ import { fileURLToPath } from "node:url"
 export const repoRoot = fileURLToPath(new URL("../../../..", import.meta.url))
 export const everythingMain = `${repoRoot}examples/everything/dist/main.js`
 export const built = existsSync(everythingMain)
+export const sessionBackendMain = fileURLToPath(new URL("./sessionBackend.mjs", import.meta.url))
+/** Whether the packages `sessionBackend.mjs` imports are built. */
+export const sessionBackendBuilt = existsSync(`${repoRoot}packages/core/dist/index.js`) && existsSync(`${repoRoot}packages/transport/dist/index.js`)
 
 export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -23,7 +28,7 @@ export const freePort = (): Promise<number> =>
     })
   })
 
-/** A running everything example over HTTP. */
+/** A backend process serving Streamable HTTP. */
 export interface HttpBackend {
   readonly url: string
   readonly port: number
@@ -33,9 +38,15 @@ export interface HttpBackend {
 }
 
 /** Starts the everything example with `--http` on `port` (a free one by default) and waits until it listens. */
-export const startEverythingHttp = async (port?: number): Promise<HttpBackend> => {
+export const startEverythingHttp = (port?: number): Promise<HttpBackend> => startHttpChild(everythingMain, ["--http"], port)
+
+/** Starts `sessionBackend.mjs` on `port` (a free one by default) and waits until it listens. */
+export const startSessionBackend = (port?: number): Promise<HttpBackend> => startHttpChild(sessionBackendMain, [], port)
+
+/** Starts `node main ...args --port PORT` and waits until it writes "listening on" to stderr. */
+const startHttpChild = async (main: string, args: ReadonlyArray<string>, port?: number): Promise<HttpBackend> => {
   const chosen = port ?? await freePort()
-  const child = spawn(process.execPath, [everythingMain, "--http", "--port", String(chosen)], {
+  const child = spawn(process.execPath, [main, ...args, "--port", String(chosen)], {
     cwd: repoRoot,
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, NODE_OPTIONS: "" }
@@ -44,7 +55,7 @@ export const startEverythingHttp = async (port?: number): Promise<HttpBackend> =
   child.stderr!.setEncoding("utf8")
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the everything example did not start:\n${stderr}`)), 30_000)
+    const timer = setTimeout(() => reject(new Error(`${main} did not start:\n${stderr}`)), 30_000)
     child.stderr!.on("data", (chunk: string) => {
       stderr += chunk
       if (stderr.includes("listening on")) {
@@ -54,7 +65,7 @@ export const startEverythingHttp = async (port?: number): Promise<HttpBackend> =
     })
     child.once("exit", () => {
       clearTimeout(timer)
-      reject(new Error(`the everything example exited:\n${stderr}`))
+      reject(new Error(`${main} exited:\n${stderr}`))
     })
   })
   return {
