@@ -162,7 +162,9 @@ describe("Gateway backends with OAuth client credentials (spec 2025-11-25 basic/
     }
   })
 
-  it("a token the backend refuses (HTTP 401) is replaced at once and the call goes through; tokenUrl instead of discovery", async () => {
+  // 2026-07-28: forwarded over the HttpHop, which carries the token itself; 2025-11-25: through McpClient.
+  for (const protocolVersion of ["2026-07-28", "2025-11-25"] as const) {
+  it(`a token the backend refuses (HTTP 401) is replaced at once and the call goes through; tokenUrl instead of discovery (${protocolVersion})`, async () => {
     const outcome = await Effect.runPromise(Effect.gen(function*() {
       const backend = yield* startProtectedBackend(op.issuer)
       return yield* withGateway(
@@ -179,7 +181,7 @@ describe("Gateway backends with OAuth client credentials (spec 2025-11-25 basic/
               scope: "mcp:tools",
               authMethod: "client_secret_post"
             },
-            protocolVersion: "2025-11-25"
+            protocolVersion
           }]
         },
         Effect.gen(function*() {
@@ -201,6 +203,7 @@ describe("Gateway backends with OAuth client credentials (spec 2025-11-25 basic/
     expect(outcome.after[0]).toMatchObject({ token: outcome.used, ok: false })
     expect(outcome.after.slice(1).every((v) => v.ok && v.token !== outcome.used)).toBe(true)
   })
+  }
 
   it("a wrong client secret leaves the backend down with a message naming the token request; calls fail naming the backend", async () => {
     const outcome = await Effect.runPromise(Effect.gen(function*() {
