@@ -37,6 +37,7 @@ import { type JsonRpc, McpClient, type McpSchema } from "@emcee/core"
 import { HttpClientTransport, StdioClientTransport } from "@emcee/transport"
 import { Cause, Data, type Duration, Effect, Either, Exit, Option, Redacted, Runtime, type Scope } from "effect"
 import * as BackendCredentials from "./internal/backendCredentials.js"
+import * as Balancer from "./Balancer.js"
 import * as NodeFetch from "./internal/nodeFetch.js"
 
 /** How to reach a backend. */
@@ -105,6 +106,16 @@ export interface Backend {
    * tenant see and reach it. Undefined: shared with every tenant.
    */
   readonly tenant?: string
+  /**
+   * Instances of one logical backend (replicas of one server): each has a
+   * connection, a circuit breaker and a supervisor of its own, and every
+   * forwarded request goes to one of those that are up and whose breaker is
+   * not open, as `balancing` picks. The capabilities served are those of
+   * the first instance that is up. When given, `endpoint` is not used.
+   */
+  readonly instances?: ReadonlyArray<Instance>
+  /** How requests are spread over `instances`; default round-robin without affinity. */
+  readonly balancing?: Balancing
   /** OAuth client credentials of the backend's own (HTTP; not with `bearer`). */
   readonly credentials?: ClientCredentials
   /**
@@ -132,6 +143,28 @@ export interface TokenSource {
   readonly current: () => string | undefined
   /** The backend refused `token` (HTTP 401): get another one now. */
   readonly refused: (token: string) => Effect.Effect<void>
+}
+
+/** One instance of a backend (see `Backend.instances`). */
+export interface Instance {
+  /** Unique among the backend's instances (letters, digits, `_`, `-`, `.`). */
+  readonly id: string
+  readonly endpoint: Endpoint
+  /** Its share of new requests under `weighted`, `least-connections`, `random` and `consistent-hash`; default 1, 0 drains it. */
+  readonly weight?: number
+}
+
+/** How requests are spread over a backend's instances (see `Balancer`). */
+export interface Balancing {
+  /** Default `round-robin`. */
+  readonly strategy?: Balancer.Strategy | undefined
+  /** The key of `consistent-hash`: the caller's principal, or the value of one argument of a tool call; default the principal. */
+  readonly hashKey?: "principal" | { readonly argument: string } | undefined
+  /**
+   * Keep each client session on the instance it first reached (for
+   * stateful backends); stateless backends need none. Default false.
+   */
+  readonly affinity?: boolean | undefined
 }
 
 /** The backend could not be reached or refused the connection. */
@@ -178,6 +211,23 @@ export const parse = (text: string): Either.Either<Backend, string> => {
 export const invalidOptions = (backend: Backend): string | undefined => {
   if (backend.sessions !== undefined && backend.sessions !== "shared" && backend.sessions !== "perPrincipal") {
     return `backend "${backend.name}": sessions must be "shared" or "perPrincipal", not "${String(backend.sessions)}"`
+  }
+  const instances = backend.instances
+  if (instances !== undefined) {
+    if (instances.length === 0) return `backend "${backend.name}": instances is empty; give at least one, or an endpoint`
+    const ids = new Set<string>()
+    for (const instance of instances) {
+      if (!namePattern.test(instance.id)) return `backend "${backend.name}": instance id "${instance.id}" is not valid: use 1 to 64 letters, digits, _, - or .`
+      if (ids.has(instance.id)) return `backend "${backend.name}": two instances have the id "${instance.id}"`
+      ids.add(instance.id)
+      if (instance.weight !== undefined && !(Number.isFinite(instance.weight) && instance.weight >= 0)) {
+        return `backend "${backend.name}": instance "${instance.id}" has weight ${instance.weight}; a weight is a finite number ≥ 0`
+      }
+    }
+  }
+  const strategy = backend.balancing?.strategy
+  if (strategy !== undefined && !Balancer.strategies.includes(strategy)) {
+    return `backend "${backend.name}": unknown balancing strategy "${strategy}" (one of ${Balancer.strategies.join(", ")})`
   }
   const credentials = backend.credentials
   if (credentials === undefined) return undefined

@@ -47,7 +47,7 @@
  *
  * @since 0.4.0
  */
-import { Elicitation, Health, type JsonRpc, Logging, McpClient, McpError, McpSchema, McpServer, type Middleware, type RequestContext, Roots, Sampling } from "@emcee/core"
+import { Elicitation, Health, type JsonRpc, Logging, McpClient, McpError, McpSchema, McpServer, type Middleware, RequestContext, Roots, Sampling } from "@emcee/core"
 import { HttpHop } from "@emcee/transport"
 import {
   Clock,
@@ -70,6 +70,7 @@ import {
   SubscriptionRef
 } from "effect"
 import * as Backend from "./Backend.js"
+import * as Balancer from "./Balancer.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
 import * as GatewayMetrics from "./internal/gatewayMetrics.js"
 import * as Proxy from "./internal/proxy.js"
@@ -130,6 +131,8 @@ export interface ProxiedPrimitive {
 /** How a backend is doing. */
 export interface BackendStatus {
   readonly name: string
+  /** The instance, for a backend with `instances` (each is listed). */
+  readonly instance: string | undefined
   /** The URL, or the command. */
   readonly endpoint: string
   readonly state: "connecting" | "up" | "down"
@@ -200,10 +203,29 @@ interface PrincipalSessions {
   readonly current: Map<string, Connection>
 }
 
+/** A backend as served: its states, and how requests are spread over them. */
+interface Group {
+  /** Tells apart a backend from an earlier one of the same name: its primitives are built again when it changes. */
+  readonly id: number
+  readonly backend: Backend.Backend
+  /** One state, or one per instance. */
+  readonly members: ReadonlyArray<State>
+  /** With two or more instances. */
+  readonly balancer: Balancer.Balancer<Member> | undefined
+}
+
+/** An instance as its balancer sees it. */
+interface Member extends Balancer.Instance {
+  readonly state: State
+}
+
 interface State {
   /** Tells apart a backend from an earlier one of the same name (replaced by `add`). */
   readonly id: number
+  /** Its backend; for an instance, with the instance's endpoint. */
   readonly backend: Backend.Backend
+  /** The instance it is, for a backend with `instances`. */
+  readonly instance: string | undefined
   readonly breaker: CircuitBreaker.CircuitBreaker<McpClient.McpClientError>
   /** The backend's access tokens (client credentials), kept across its connections. */
   readonly tokens: Backend.TokenSource | undefined
@@ -238,6 +260,19 @@ const list = (client: McpClient.McpClient): Effect.Effect<Snapshot, McpClient.Mc
     resourceTemplates: capabilities.resources === undefined ? Effect.succeed([]) : client.listAllResourceTemplates({ bypassCache: true }),
     capabilities: Effect.succeed(capabilities)
   }, { concurrency: "unbounded" })
+}
+
+/** A backend or one of its instances, for messages. */
+const label = (state: { readonly backend: Backend.Backend; readonly instance: string | undefined }) =>
+  state.instance === undefined ? `backend "${state.backend.name}"` : `backend "${state.backend.name}" (instance "${state.instance}")`
+
+/** The `consistent-hash` key of a request: the caller's principal, or the value of a tool call's argument. */
+const hashKeyOf = (balancing: Backend.Balancing | undefined, caller: Context.Context<RequestContext.RequestContext>): string | undefined => {
+  const key = balancing?.hashKey ?? "principal"
+  if (key === "principal") return Sessions.principalKey(caller)
+  const args = Context.get(caller, RequestContext.RequestContext).params.arguments
+  const value = typeof args === "object" && args !== null && !Array.isArray(args) ? (args as Record<string, unknown>)[key.argument] : undefined
+  return value === undefined ? undefined : typeof value === "string" ? value : JSON.stringify(value)
 }
 
 /** A relayed request failed downstream: answer the backend with the same error. */
@@ -280,8 +315,9 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
 
     const gatewayScope = yield* Effect.scope
     // The backends, in the order added.
-    const states = new Map<string, State>()
-    const all = () => [...states.values()]
+    // The backends, in the order added: each one's states (one, or one per instance).
+    const groups = new Map<string, Group>()
+    const all = () => [...groups.values()].flatMap((group) => group.members)
 
     // What the gateway registered on the server, by kind: advertised name (or URI) -> fingerprint.
     const registered = { tools: new Map<string, string>(), prompts: new Map<string, string>(), resources: new Map<string, string>(), templates: new Map<string, string>() }
@@ -400,7 +436,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
               const waited = (yield* Clock.currentTimeMillis) - started
               const again = yield* next(connection).pipe(Effect.timeout(Duration.millis(Math.max(0, timeoutMillis - waited))), Effect.option)
               if (Option.isNone(again)) return yield* Effect.fail(Sessions.notBack(error, (yield* Clock.currentTimeMillis) - started))
-              yield* Effect.logDebug(`gateway: a request to backend "${state.backend.name}" lost its connection; sending it again on a new session`)
+              yield* Effect.logDebug(`gateway: a request to ${label(state)} lost its connection; sending it again on a new session`)
               return yield* attempt(state, again.value, send, caller)
             })
         )
@@ -442,22 +478,66 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
       })
 
     /** The upstream of a backend as proxies see it; `replaySafe`: whether its requests may be sent again after a lost connection. */
-    const upstreamOf = (state: State, snapshot: Snapshot, replaySafe = true): Proxy.Upstream => ({
-      backend: state.backend.name,
-      timeoutMillis,
-      completions: snapshot.capabilities.completions !== undefined,
-      // While it is being opened again, requests wait for it in `run` (see `connectionFor`).
-      client: () => state.connection?.client ?? state.lost?.client ?? notConnected(state).message,
-      clientInfo,
-      run: runOn(state, replaySafe)
-    })
+    const upstreamOf = (state: State, snapshot: Snapshot, replaySafe = true): Proxy.Upstream => {
+      const group = groups.get(state.backend.name)
+      const balancer = group?.members.includes(state) === true ? group.balancer : undefined
+      return {
+        backend: state.backend.name,
+        timeoutMillis,
+        completions: snapshot.capabilities.completions !== undefined,
+        // While it is being opened again, requests wait for it in `run` (see `connectionFor`).
+        client: balancer === undefined
+          ? () => state.connection?.client ?? state.lost?.client ?? notConnected(state).message
+          : () => group!.members.find((member) => member.connection !== undefined)?.connection?.client ?? notConnected(state).message,
+        clientInfo,
+        run: balancer === undefined ? runOn(state, replaySafe) : spread(group!, balancer, replaySafe)
+      }
+    }
+
+    /**
+     * Runs each forwarded request of a backend with instances on one of them
+     * (spec-neutral: each instance is a server of its own): one that is up and
+     * whose breaker is not open, as the balancer picks; counted in flight
+     * while it runs (`least-connections`), keyed by the caller's principal or
+     * an argument (`consistent-hash`), kept on the instance a client session
+     * first reached (`affinity`).
+     */
+    const spread = (group: Group, balancer: Balancer.Balancer<Member>, replaySafe: boolean): Proxy.Upstream["run"] => {
+      const runs = new Map(group.members.map((member) => [member, runOn(member, replaySafe)] as const))
+      const balancing = group.backend.balancing
+      const hashed = balancer.strategy === "consistent-hash"
+      const byId = new Map(group.members.map((member) => [member.instance!, member] as const))
+      const eligible = (id: string) => {
+        const member = byId.get(id)
+        return member !== undefined && member.state === "up" && member.breaker.unsafeState() !== "open"
+      }
+      return (send, caller) =>
+        Effect.scoped(Effect.flatMap(
+          balancer.acquire({
+            eligible,
+            ...(hashed ? { key: hashKeyOf(balancing, caller) } : {}),
+            ...(balancing?.affinity === true ? { affinity: Context.get(caller, RequestContext.RequestContext).session.sessionId } : {})
+          }),
+          Option.match({
+            onNone: () => {
+              GatewayMetrics.recordUnavailable(group.backend.name)
+              return Effect.fail(
+                new Proxy.Unavailable({ backend: group.backend.name, message: `none of its ${group.members.length} instances is up with its circuit breaker closed` })
+              )
+            },
+            onSome: (member) => runs.get(member.state)!(send, caller)
+          })
+        ))
+    }
 
     /** Brings the server's primitives in step with the backends that are served (up, or down for less than `withdrawAfter`). */
     const apply = applying.withPermits(1)(Effect.gen(function*() {
       const at = yield* Clock.currentTimeMillis
-      const served = all().filter((state) =>
-        state.snapshot !== undefined && (state.state === "up" || at - state.since < withdrawAfter)
-      )
+      // Of a backend with instances, the first served one stands for it (its capabilities are listed).
+      const served = [...groups.values()].flatMap((group) => {
+        const first = group.members.find((state) => state.snapshot !== undefined && (state.state === "up" || at - state.since < withdrawAfter))
+        return first === undefined ? [] : [first]
+      })
       const prefixOf = (state: State) => state.backend.prefix ?? state.backend.name
       const toolTable = Names.table(
         served.map((state) => ({ backend: state.backend.name, prefix: prefixOf(state), items: state.snapshot!.tools.map((tool) => tool.name) })),
@@ -485,9 +565,10 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         const upstream = upstreamOf(state, snapshot)
         const name = state.backend.name
         const middleware = (kind: ProxiedPrimitive["kind"], original: string) => options.middleware?.(state.backend, { kind, name: original }) ?? []
-        // Each fingerprint names the backend's state (a replaced backend's primitives are built again on the new one),
-        // its tenant (a backend moved to another tenant gets its new policy) and whether it completes.
-        const owner = `${name}\u0000${state.id}\u0000${state.backend.tenant ?? ""}\u0000${upstream.completions}\u0000`
+        // Each fingerprint names the backend (a replaced backend's primitives are built again on the new one; an
+        // instance standing in for another is the same backend), its tenant (a backend moved to another tenant gets
+        // its new policy) and whether it completes.
+        const owner = `${name}\u0000${groups.get(name)?.id ?? state.id}\u0000${state.backend.tenant ?? ""}\u0000${upstream.completions}\u0000`
         for (const tool of snapshot.tools) {
           const advertised = toolTable.advertised(name, tool.name)
           if (advertised === undefined) continue
@@ -596,7 +677,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           Effect.tap((snapshot) => Effect.sync(() => void (state.snapshot = snapshot))),
           Effect.flatMap((snapshot) => publish(state, connection.client, snapshot)),
           Effect.zipRight(apply),
-          Effect.catchAll((error) => Effect.logWarning(`gateway: listing backend "${state.backend.name}" failed: ${error.message}`))
+          Effect.catchAll((error) => Effect.logWarning(`gateway: listing ${label(state)} failed: ${error.message}`))
         )
       })
 
@@ -624,7 +705,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           onFailure: (error) =>
             Effect.all([
               state.breaker.recordFailure,
-              Effect.logWarning(`gateway: a health probe of backend "${state.backend.name}" failed: ${error.message}`),
+              Effect.logWarning(`gateway: a health probe of ${label(state)} failed: ${error.message}`),
               Deferred.succeed(connection.broken, `a health probe failed: ${error.message}`)
             ], { discard: true })
         }),
@@ -729,7 +810,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         state.lastError = undefined
         yield* setState(state, "up")
         yield* publish(state, client, snapshot)
-        yield* Effect.logInfo(`gateway: backend "${state.backend.name}" is up (${client.protocolVersion}, ${snapshot.tools.length} tools)`)
+        yield* Effect.logInfo(`gateway: ${label(state)} is up (${client.protocolVersion}, ${snapshot.tools.length} tools)`)
         yield* apply
         const capabilities = client.serverCapabilities
         const filter: McpClient.SubscriptionFilter = {
@@ -766,7 +847,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         const wasUp = state.state === "up"
         yield* setConnection(state, undefined, lost)
         yield* setState(state, "down", reason)
-        if (wasUp) yield* Effect.logWarning(`gateway: backend "${state.backend.name}" is down: ${reason}`)
+        if (wasUp) yield* Effect.logWarning(`gateway: ${label(state)} is down: ${reason}`)
         // Its primitives stay served for `withdrawAfter`, then go unless it is back.
         yield* Effect.sleep(Duration.millis(withdrawAfter)).pipe(Effect.zipRight(apply), Effect.forkIn(gatewayScope))
       })
@@ -780,16 +861,15 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
       )
 
     /** Starts serving a backend (replacing one of the same name). */
-    const add = (backend: Backend.Backend): Effect.Effect<void, Backend.BackendError> =>
+    /** Starts one state of a backend (an instance, or the backend itself) in a scope of its own. */
+    const start = (backend: Backend.Backend, instance: string | undefined): Effect.Effect<State, Backend.BackendError> =>
       Effect.gen(function*() {
-        const problem = Backend.invalidName(backend.name) ?? Backend.invalidOptions(backend)
-        if (problem !== undefined) return yield* new Backend.BackendError({ backend: backend.name, message: problem })
-        yield* remove(backend.name, false)
         const scope = yield* Scope.fork(gatewayScope, ExecutionStrategy.sequential)
         const tokens = yield* Backend.tokenSource(backend).pipe(Scope.extend(scope))
         const breaker = yield* CircuitBreaker.make<McpClient.McpClientError>({
           ...options.breaker,
           backend: backend.name,
+          ...(instance === undefined ? {} : { instance }),
           // Only failures of the hop count; a JSON-RPC error of the backend is an answer. A lost connection
           // counts once, not once per request it took with it (see `attempt`).
           isFailure: (error) =>
@@ -811,6 +891,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         const state: State = {
           id: nextId++,
           backend,
+          instance,
           breaker,
           tokens,
           scope,
@@ -824,38 +905,65 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           lastError: undefined,
           served: { tools: 0, prompts: 0, resources: 0, resourceTemplates: 0 }
         }
-        states.set(backend.name, state)
         yield* Effect.forkIn(supervise(state), scope)
         yield* breaker.states.pipe(
           Stream.runForEach((position) =>
             Effect.zipRight(
               Effect.sync(() => GatewayMetrics.recordBreaker(backend.name, position)),
-              position === "open" ? Effect.logWarning(`gateway: the circuit breaker of backend "${backend.name}" opened`) : Effect.void
+              position === "open" ? Effect.logWarning(`gateway: the circuit breaker of ${label({ backend, instance })} opened`) : Effect.void
             )
           ),
           Effect.forkIn(scope)
         )
+        return state
+      })
+
+    /** Starts serving a backend (replacing one of the same name): one state, or one per instance. */
+    const add = (backend: Backend.Backend): Effect.Effect<void, Backend.BackendError> =>
+      Effect.gen(function*() {
+        const problem = Backend.invalidName(backend.name) ?? Backend.invalidOptions(backend)
+        if (problem !== undefined) return yield* new Backend.BackendError({ backend: backend.name, message: problem })
+        yield* remove(backend.name, false)
+        const instances = backend.instances
+        if (instances === undefined) {
+          groups.set(backend.name, { id: nextId++, backend, members: [yield* start(backend, undefined)], balancer: undefined })
+          return
+        }
+        const members: Array<Member> = []
+        for (const instance of instances) {
+          const { balancing: _balancing, instances: _instances, ...own } = backend
+          const state = yield* start({ ...own, endpoint: instance.endpoint }, instance.id).pipe(
+            Effect.tapError(() => Effect.forEach(members, (member) => Scope.close(member.state.scope, Exit.void)))
+          )
+          members.push({ id: instance.id, weight: instance.weight, state })
+        }
+        const balancer = members.length < 2 ? undefined : yield* Balancer.make<Member>(backend.balancing?.strategy ?? "round-robin", { instances: members }).pipe(
+          Effect.tapError(() => Effect.forEach(members, (member) => Scope.close(member.state.scope, Exit.void))),
+          Effect.mapError((error) => new Backend.BackendError({ backend: backend.name, message: error.message }))
+        )
+        groups.set(backend.name, { id: nextId++, backend, members: members.map((member) => member.state), balancer })
       })
 
     /** Stops serving a backend: its connection closes and its primitives go at once. */
     const remove = (name: string, update = true): Effect.Effect<boolean> =>
       Effect.gen(function*() {
-        const state = states.get(name)
-        if (state === undefined) return false
-        states.delete(name)
-        yield* Scope.close(state.scope, Exit.void)
+        const group = groups.get(name)
+        if (group === undefined) return false
+        groups.delete(name)
+        for (const state of group.members) yield* Scope.close(state.scope, Exit.void)
         GatewayMetrics.recordUp(name, false)
         if (update) yield* apply
         return true
       })
 
     for (const backend of options.backends) {
-      if (states.has(backend.name)) return yield* Effect.dieMessage(`Gateway: two backends are named "${backend.name}"`)
+      if (groups.has(backend.name)) return yield* Effect.dieMessage(`Gateway: two backends are named "${backend.name}"`)
       yield* add(backend).pipe(Effect.catchAll((error) => Effect.dieMessage(`Gateway: ${error.message}`)))
     }
 
     const status = (state: State): BackendStatus => ({
       name: state.backend.name,
+      instance: state.instance,
       endpoint: Backend.describeEndpoint(state.backend.endpoint),
       state: state.state,
       protocolVersion: state.connection?.client.protocolVersion,
@@ -874,8 +982,8 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         name === undefined
           ? Effect.forEach(all(), refreshOne, { discard: true })
           : Effect.suspend(() => {
-            const state = states.get(name)
-            return state === undefined ? Effect.void : refreshOne(state)
+            const group = groups.get(name)
+            return group === undefined ? Effect.void : Effect.forEach(group.members, refreshOne, { discard: true })
           }),
       listings: PubSub.subscribe(listed),
       routes: Effect.sync(() => tables)

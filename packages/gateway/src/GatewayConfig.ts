@@ -11,6 +11,8 @@
  * requestTimeout: 60s         # longest a forwarded request may take
  * withdrawAfter: 10s          # how long a backend may be down before its tools go
  * refreshInterval: 5m         # how often capabilities are listed again
+ * probeInterval: 15s          # ping every backend connection this often (default: off)
+ * probeTimeout: 5s            # a probe not answered within this marks the connection broken
  * breaker: { failureThreshold: 5, window: 1m, openFor: 30s }
  * backends:
  *   files:                    # the backend's name
@@ -25,6 +27,20 @@
  *     bearerEnv: SEARCH_TOKEN            # its own token, read from this variable
  *     protocolVersion: auto              # auto, 2025-11-25 or 2026-07-28
  *     tenant: acme                       # only acme's callers see it (default: shared)
+ *     sessions: perPrincipal             # an upstream session per caller (default: shared)
+ *     sessionIdleTimeout: 5m             # closed after this long unused
+ *   inventory:
+ *     clientCredentials:                 # OAuth client credentials of its own (RFC 6749 §4.4)
+ *       issuer: https://auth.internal/   # or tokenUrl: https://auth.internal/token
+ *       clientId: gateway
+ *       clientSecretEnv: INVENTORY_SECRET
+ *       scope: mcp:tools
+ *     instances:                         # replicas of one server; the gateway balances them
+ *       - { id: east, url: https://east.internal/mcp, weight: 2 }
+ *       - { id: west, url: https://west.internal/mcp }
+ *     balancing: { strategy: weighted }  # round-robin (default), weighted, least-connections,
+ *                                        # random, consistent-hash (hashKey: principal or
+ *                                        # { argument: NAME }); affinity: true keeps sessions
  * auth:                       # authenticate every call (the keys of `emcee serve`'s auth)
  *   resource: https://gw.example.com/mcp   # canonical URI, for the RFC 9728 metadata
  *   tokenVariable: MCP_TOKEN  # over stdio, the variable holding the caller's credential
@@ -59,6 +75,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import * as YAML from "yaml"
 import * as Backend from "./Backend.js"
+import * as Balancer from "./Balancer.js"
 import type * as Gateway from "./Gateway.js"
 import type * as Policy from "./Policy.js"
 
@@ -71,6 +88,33 @@ const DurationText = Schema.Union(Schema.String, Schema.Number).pipe(
 
 const StringMap = Schema.Record({ key: Schema.String, value: Schema.String })
 
+const Instance = Schema.Struct({
+  id: Schema.NonEmptyString,
+  url: Schema.optional(Schema.String.pipe(Schema.filter((url) => /^https?:\/\//i.test(url) && URL.canParse(url) || `expected an http(s) URL, got "${url}"`))),
+  command: Schema.optional(Schema.NonEmptyString),
+  args: Schema.optional(Schema.Array(Schema.String)),
+  weight: Schema.optional(Schema.Number.pipe(Schema.finite(), Schema.nonNegative()))
+}).pipe(Schema.filter((instance) =>
+  (instance.command === undefined) === (instance.url === undefined) ? "give exactly one of command (stdio) and url (Streamable HTTP)" : undefined
+))
+
+const Balancing = Schema.Struct({
+  strategy: Schema.optional(Schema.Literal(...Balancer.strategies)),
+  hashKey: Schema.optional(Schema.Union(Schema.Literal("principal"), Schema.Struct({ argument: Schema.NonEmptyString }))),
+  affinity: Schema.optional(Schema.Boolean)
+})
+
+const ClientCredentials = Schema.Struct({
+  issuer: Schema.optional(Schema.NonEmptyString),
+  tokenUrl: Schema.optional(Schema.NonEmptyString),
+  clientId: Schema.NonEmptyString,
+  clientSecretEnv: Schema.NonEmptyString,
+  scope: Schema.optional(Schema.String),
+  resource: Schema.optional(Schema.NonEmptyString)
+}).pipe(Schema.filter((credentials) =>
+  (credentials.issuer === undefined) === (credentials.tokenUrl === undefined) ? "give exactly one of issuer and tokenUrl" : undefined
+))
+
 const BackendEntry = Schema.Struct({
   command: Schema.optional(Schema.NonEmptyString),
   args: Schema.optional(Schema.Array(Schema.String)),
@@ -81,9 +125,18 @@ const BackendEntry = Schema.Struct({
   bearerEnv: Schema.optional(Schema.NonEmptyString),
   prefix: Schema.optional(Schema.String),
   protocolVersion: Schema.optional(Schema.Literal("auto", "2025-11-25", "2026-07-28")),
-  tenant: Schema.optional(Schema.NonEmptyString)
+  tenant: Schema.optional(Schema.NonEmptyString),
+  sessions: Schema.optional(Schema.Literal("shared", "perPrincipal")),
+  sessionIdleTimeout: Schema.optional(DurationText),
+  clientCredentials: Schema.optional(ClientCredentials),
+  instances: Schema.optional(Schema.Array(Instance)),
+  balancing: Schema.optional(Balancing)
 }).pipe(Schema.filter((entry) =>
-  (entry.command === undefined) === (entry.url === undefined) ? "give exactly one of command (stdio) and url (Streamable HTTP)" : undefined
+  entry.instances !== undefined
+    ? entry.command !== undefined || entry.url !== undefined ? "give instances or one of command and url, not both" : undefined
+    : (entry.command === undefined) === (entry.url === undefined)
+    ? "give exactly one of command (stdio) and url (Streamable HTTP), or instances"
+    : undefined
 ))
 
 const HttpUrl = Schema.String.pipe(Schema.filter((url) => /^https?:\/\//i.test(url) && URL.canParse(url) || `expected an http(s) URL, got "${url}"`))
@@ -132,6 +185,8 @@ export const File = Schema.Struct({
   requestTimeout: Schema.optional(DurationText),
   withdrawAfter: Schema.optional(DurationText),
   refreshInterval: Schema.optional(DurationText),
+  probeInterval: Schema.optional(DurationText),
+  probeTimeout: Schema.optional(DurationText),
   breaker: Schema.optional(Schema.Struct({
     failureThreshold: Schema.optional(Schema.Int.pipe(Schema.positive())),
     window: Schema.optional(DurationText),
@@ -259,22 +314,58 @@ export const parse = (
       }
       bearer = Redacted.make(value)
     }
-    backends.push({
-      name,
-      endpoint: entry.url !== undefined
-        ? { _tag: "Http", url: entry.url, ...(entry.headers === undefined ? {} : { headers: entry.headers }) }
+    const cc = entry.clientCredentials
+    let clientSecret: Redacted.Redacted<string> | undefined
+    if (cc !== undefined) {
+      const value = env[cc.clientSecretEnv]
+      if (value === undefined || value === "") {
+        return Either.left(
+          new GatewayConfigError({ message: `${file}: backends.${name}.clientCredentials.clientSecretEnv: the variable ${cc.clientSecretEnv} is not set; set it to the client secret` })
+        )
+      }
+      clientSecret = Redacted.make(value)
+    }
+    const endpointOf = (where: { readonly url?: string | undefined; readonly command?: string | undefined; readonly args?: ReadonlyArray<string> | undefined }): Backend.Endpoint =>
+      where.url !== undefined
+        ? { _tag: "Http", url: where.url, ...(entry.headers === undefined ? {} : { headers: entry.headers }) }
         : {
           _tag: "Stdio",
-          command: entry.command!,
-          args: entry.args ?? [],
+          command: where.command!,
+          args: where.args ?? [],
           ...(entry.env === undefined ? {} : { env: entry.env }),
           ...(entry.cwd === undefined ? {} : { cwd: path.resolve(path.dirname(file), entry.cwd) })
-        },
+        }
+    const instances = entry.instances?.map((instance) => ({
+      id: instance.id,
+      endpoint: endpointOf(instance),
+      ...(instance.weight === undefined ? {} : { weight: instance.weight })
+    }))
+    const sessionIdleTimeout = duration(entry.sessionIdleTimeout)
+    const backend: Backend.Backend = {
+      name,
+      endpoint: instances?.[0]?.endpoint ?? endpointOf(entry),
+      ...(instances === undefined ? {} : { instances }),
+      ...(entry.balancing === undefined ? {} : { balancing: entry.balancing }),
+      ...(entry.sessions === undefined ? {} : { sessions: entry.sessions }),
+      ...(sessionIdleTimeout === undefined ? {} : { sessionIdleTimeout }),
+      ...(cc === undefined ? {} : {
+        credentials: {
+          _tag: "ClientCredentials",
+          ...(cc.issuer === undefined ? { tokenUrl: cc.tokenUrl! } : { issuer: cc.issuer }),
+          clientId: cc.clientId,
+          clientSecret: clientSecret!,
+          ...(cc.scope === undefined ? {} : { scope: cc.scope }),
+          ...(cc.resource === undefined ? {} : { resource: cc.resource })
+        } as Backend.ClientCredentials
+      }),
       ...(entry.prefix === undefined ? {} : { prefix: entry.prefix }),
       ...(entry.protocolVersion === undefined ? {} : { protocolVersion: entry.protocolVersion }),
       ...(bearer === undefined ? {} : { bearer }),
       ...(entry.tenant === undefined ? {} : { tenant: entry.tenant })
-    })
+    }
+    const invalid = instances === undefined && cc === undefined ? undefined : Backend.invalidOptions(backend)
+    if (invalid !== undefined) return Either.left(new GatewayConfigError({ message: `${file}: backends.${name}: ${invalid}` }))
+    backends.push(backend)
   }
   if (config.rbac !== undefined && config.auth === undefined) {
     return Either.left(new GatewayConfigError({ message: `${file}: rbac: needs auth (an RBAC policy grants roles of authenticated callers); configure auth.jwt or auth.apiKeys` }))
@@ -291,6 +382,8 @@ export const parse = (
   const requestTimeout = duration(config.requestTimeout)
   const withdrawAfter = duration(config.withdrawAfter)
   const refreshInterval = duration(config.refreshInterval)
+  const probeInterval = duration(config.probeInterval)
+  const probeTimeout = duration(config.probeTimeout)
   return Either.right({
     name: config.name ?? "emcee-gateway",
     version: config.version ?? "0.4.0",
@@ -330,6 +423,8 @@ export const parse = (
       ...(requestTimeout === undefined ? {} : { requestTimeout }),
       ...(withdrawAfter === undefined ? {} : { withdrawAfter }),
       ...(refreshInterval === undefined ? {} : { refreshInterval }),
+      ...(probeInterval === undefined ? {} : { probeInterval }),
+      ...(probeTimeout === undefined ? {} : { probeTimeout }),
       ...(breaker === undefined ? {} : {
         breaker: {
           ...(breaker.failureThreshold === undefined ? {} : { failureThreshold: breaker.failureThreshold }),

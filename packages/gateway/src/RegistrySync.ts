@@ -20,11 +20,8 @@ import * as Registry from "./Registry.js"
  * revision, static bearer credentials and tenant.
  */
 export const toBackend = (record: Registry.Backend): Backend.Backend => {
-  const endpoint = record.instances?.[0]?.endpoint ?? record.endpoint
-  const bearer = record.credentials?.kind === "bearer" ? Redacted.make(record.credentials.token) : undefined
-  return {
-    name: record.name,
-    endpoint: "url" in endpoint
+  const endpointOf = (endpoint: Registry.Backend["endpoint"]): Backend.Endpoint =>
+    "url" in endpoint
       ? { _tag: "Http", url: endpoint.url }
       : {
         _tag: "Stdio",
@@ -32,10 +29,31 @@ export const toBackend = (record: Registry.Backend): Backend.Backend => {
         args: endpoint.args,
         ...(Object.keys(endpoint.env).length === 0 ? {} : { env: endpoint.env }),
         ...(endpoint.cwd === undefined ? {} : { cwd: endpoint.cwd })
-      },
+      }
+  const credentials = record.credentials
+  const instances = record.instances ?? []
+  return {
+    name: record.name,
+    endpoint: endpointOf(instances[0]?.endpoint ?? record.endpoint),
+    // Several instances are balanced (round-robin, by weight when weights differ); one is the endpoint.
+    ...(instances.length < 2 ? {} : {
+      instances: instances.map((instance) => ({ id: instance.id, endpoint: endpointOf(instance.endpoint), weight: instance.weight })),
+      balancing: { strategy: instances.some((instance) => instance.weight !== instances[0]!.weight) ? "weighted" : "round-robin" }
+    }),
     ...(record.prefix === undefined ? {} : { prefix: record.prefix }),
     ...(record.protocolVersion === undefined ? {} : { protocolVersion: record.protocolVersion }),
-    ...(bearer === undefined ? {} : { bearer }),
+    ...(credentials?.kind === "bearer" ? { bearer: Redacted.make(credentials.token) } : {}),
+    ...(credentials?.kind === "client_credentials"
+      ? {
+        credentials: {
+          _tag: "ClientCredentials",
+          tokenUrl: credentials.tokenUrl,
+          clientId: credentials.clientId,
+          clientSecret: Redacted.make(credentials.clientSecret),
+          ...(credentials.scope === undefined ? {} : { scope: credentials.scope })
+        }
+      }
+      : {}),
     // A registered backend of a tenant is that tenant's alone under a `Policy`; `null` is shared.
     ...(record.tenant === null ? {} : { tenant: record.tenant })
   }
