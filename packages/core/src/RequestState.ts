@@ -13,6 +13,10 @@
  * keep secrets out). Under 2025-11-25 the asks are server-to-client requests
  * inside one run, `once` just runs its effect and `round` is 1.
  *
+ * A relay of another server's requests (a gateway) passes that server's
+ * rounds on as they are with `relay`, and sends the client's answers on
+ * from `relayed` (see `relay`).
+ *
  * @example
  * import { Effect, Schema } from "effect"
  * import { Elicitation, RequestState } from "@emcee/core"

@@ -174,46 +174,44 @@ const converse = (
   send: (method: string, params: JsonRpc.JsonObject, primary: boolean) => Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError | Unavailable>,
   method: string,
   params: JsonRpc.JsonObject,
-  asTask: boolean
-): Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError | Unavailable, RequestContext.RequestContext> =>
-  Effect.gen(function*() {
-    const retry = yield* RequestState.relayed
-    let attempt = params
-    if (Option.isSome(retry)) {
-      const carried = Option.getOrUndefined(decodeCarried(retry.value.carried))
-      attempt = retried(params, retry.value.inputResponses, carried?.requestState)
-    }
-    for (let round = 0;; round++) {
-      const result = yield* send(method, attempt, true)
+  asTask: boolean,
+  retrying: boolean
+): Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError | Unavailable, RequestContext.RequestContext> => {
+  const invalid = (message: string) => new McpClient.McpClientError({ code: McpClient.ClientErrorCode.InvalidResult, message: `Invalid ${method} result: ${message}` })
+  const step = (attempt: JsonRpc.JsonObject, round: number): Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError | Unavailable, RequestContext.RequestContext> =>
+    Effect.flatMap(send(method, attempt, true), (result) => {
       const resultType = result.resultType
-      if (resultType === undefined || resultType === "complete") return ownResult(result)
+      // The plain case: one exchange.
+      if (resultType === undefined || resultType === "complete") return Effect.succeed(ownResult(result))
       if (resultType === "task" && asTask) {
         // spec 2026-07-28 tasks "Task Creation": the backend made a task of the call; the gateway's task is created
         // now (the caller gets its CreateTaskResult) and follows the backend's to its end.
-        yield* Task.escalate
-        return ownResult(yield* Tasks.follow(backend, (next, nextParams) => send(next, nextParams, false), result))
+        return Effect.zipRight(Task.escalate, Effect.map(Tasks.follow(backend, (next, nextParams) => send(next, nextParams, false), result), ownResult))
       }
-      if (resultType !== "input_required") {
-        return yield* new McpClient.McpClientError({ code: McpClient.ClientErrorCode.InvalidResult, message: `Invalid ${method} result: unknown resultType ${JSON.stringify(resultType)}` })
-      }
+      if (resultType !== "input_required") return Effect.fail(invalid(`unknown resultType ${JSON.stringify(resultType)}`))
       const requests = Tasks.inputRequestsOf(result.inputRequests)
-      if (typeof requests === "string") return yield* new McpClient.McpClientError({ code: McpClient.ClientErrorCode.InvalidResult, message: `Invalid ${method} result: ${requests}` })
+      if (typeof requests === "string") return Effect.fail(invalid(requests))
       const requestState = typeof result.requestState === "string" ? result.requestState : undefined
       if (round >= maxInputRounds) {
-        return yield* new McpClient.McpClientError({
-          code: McpClient.ClientErrorCode.TooManyInputRounds,
-          message: `${method} still asked for input after ${maxInputRounds} rounds; giving up`
-        })
+        return Effect.fail(
+          new McpClient.McpClientError({ code: McpClient.ClientErrorCode.TooManyInputRounds, message: `${method} still asked for input after ${maxInputRounds} rounds; giving up` })
+        )
       }
       // spec mrtr "Client Requirements" 1.: with no inputRequests the request may be retried at once.
-      if (Object.keys(requests).length === 0) {
-        attempt = retried(params, undefined, requestState)
-        continue
-      }
-      if (yield* RequestState.relaying) return yield* RequestState.relay(requests, requestState === undefined ? {} : { requestState })
-      attempt = retried(params, yield* Tasks.answerAll(requests), requestState)
-    }
+      if (Object.keys(requests).length === 0) return step(retried(params, undefined, requestState), round + 1)
+      return Effect.flatMap(RequestState.relaying, (relaying) =>
+        relaying
+          ? RequestState.relay(requests, requestState === undefined ? {} : { requestState })
+          : Effect.flatMap(Tasks.answerAll(requests), (answers) => step(retried(params, answers, requestState), round + 1)))
+    })
+  if (!retrying) return step(params, 0)
+  // The caller's retry of a round passed on: its answers and the backend's requestState go on.
+  return Effect.flatMap(RequestState.relayed, (retry) => {
+    if (Option.isNone(retry)) return step(params, 0)
+    const carried = Option.getOrUndefined(decodeCarried(retry.value.carried))
+    return step(retried(params, retry.value.inputResponses, carried?.requestState), 0)
   })
+}
 
 /**
  * Forwards one request with the caller's progress token and the relay
@@ -294,7 +292,9 @@ const forward = <A extends object>(
       )
       return upstream.run(hopped, caller)
     }
-    return Effect.map(converse(upstream.backend, send, forwarded.method, forwarded.params, asTask !== undefined), (result) => result as unknown as A)
+    // Only a retry carries a requestState (a round the gateway passed on has its own sealed in it).
+    const retrying = request.params.requestState !== undefined
+    return Effect.map(converse(upstream.backend, send, forwarded.method, forwarded.params, asTask !== undefined, retrying), (result) => result as unknown as A)
   })
 
 /**
