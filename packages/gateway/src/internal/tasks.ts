@@ -247,6 +247,3 @@ export const legacy = <E>(
       Effect.onInterrupt(() => Effect.ignore(Effect.timeout(send("tasks/cancel", { taskId }), "10 seconds")))
     )
   })
-
-/** Whether a backend's result is a 2026-07-28 `CreateTaskResult` (spec 2026-07-28 tasks "Task Creation"). */
-export const isTaskResult = (result: JsonObject): boolean => result.resultType === "task"
