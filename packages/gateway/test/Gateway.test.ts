@@ -76,8 +76,11 @@ describe.runIf(built)("Gateway in front of the everything example", { timeout: 9
       expect(names).toContain("local_test_simple_text")
       expect(names).toContain("test_simple_text")
       for (const name of names) expect(name).toMatch(/^[A-Za-z0-9_.-]{1,64}$/)
-      // Tools run as tasks upstream are offered as plain calls through the gateway.
-      for (const tool of seen.tools) expect((tool as { execution?: unknown }).execution).toBeUndefined()
+      // A tool's task support is the backend's (spec 2025-11-25 basic/utilities/tasks "Tool-Level Negotiation"; see Tasks.test.ts).
+      const execution = (name: string) => (seen.tools.find((tool) => tool.name === name) as { execution?: unknown } | undefined)?.execution
+      expect(execution("slow_compute")).toEqual({ taskSupport: "optional" })
+      expect(execution("local_failing_job")).toEqual({ taskSupport: "required" })
+      expect(execution("echo")).toBeUndefined()
       expect(seen.local.content).toEqual([{ type: "text", text: "Echo: via stdio" }])
       expect(seen.remote.content).toEqual([{ type: "text", text: "Echo: via http" }])
       expect(seen.prompts.map((p) => p.name)).toEqual(expect.arrayContaining(["local_test_simple_prompt", "test_simple_prompt"]))

@@ -130,6 +130,9 @@ export const missingCapability = (capability: string): JsonRpc.ErrorObject => {
   return McpError.toJsonRpc(new McpError.MissingRequiredClientCapability({ requiredCapabilities: required }))
 }
 
+/** The key of `carried` under which `relay` keeps what a relay carries to the retry. */
+export const RELAYED = "@emcee/relayed"
+
 /** How an attempt ended early. */
 export type Outcome =
   | { readonly _tag: "InputRequired" }
@@ -203,6 +206,26 @@ export class Rounds {
         return Effect.succeed(answer)
       }
       this.pending[k] = { method, params }
+      return this.end({ _tag: "InputRequired" })
+    })
+  }
+
+  /** Whether `relay` ends this attempt (a task's rounds relay only before the task exists). */
+  get relays(): boolean {
+    return true
+  }
+
+  /**
+   * Ends the attempt with another server's input requests exactly as it
+   * asked them (every one in this round, keys unchanged, whatever this
+   * attempt's answers hold), carrying `carry` in the `requestState` under
+   * `RELAYED` for the retry: what a relay such as a gateway passes on (see
+   * `RequestState.relay`; spec 2026-07-28 basic/patterns/mrtr).
+   */
+  relay(inputRequests: { readonly [key: string]: { readonly method: string; readonly params: JsonObject } }, carry: unknown): Effect.Effect<never> {
+    return Effect.suspend(() => {
+      for (const key of Object.keys(inputRequests)) this.pending[key] = inputRequests[key]!
+      this.carried[RELAYED] = carry
       return this.end({ _tag: "InputRequired" })
     })
   }

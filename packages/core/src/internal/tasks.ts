@@ -174,6 +174,15 @@ class TaskRounds extends Rounds.Rounds {
     return this.synchronous ? this.inner!.ask(method, params, key) : Effect.orDie(this.task.ask(method, params, key))
   }
 
+  override get relays(): boolean {
+    return this.synchronous
+  }
+
+  override relay(inputRequests: { readonly [key: string]: { readonly method: string; readonly params: JsonObject } }, carry: unknown): Effect.Effect<never> {
+    // Once the task exists its asks wait on the task (`relays` is false): a relay asks them one by one.
+    return this.synchronous ? this.inner!.relay(inputRequests, carry) : Effect.dieMessage("RequestState.relay: the request is a task now; ask the client instead")
+  }
+
   override missing(capability: string): Effect.Effect<never> {
     return this.synchronous ? this.inner!.missing(capability) : this.task.fail(Rounds.missingCapability(capability))
   }

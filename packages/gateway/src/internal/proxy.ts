@@ -21,12 +21,15 @@ import {
   Progress,
   type Prompt,
   RequestContext,
+  RequestState,
   type Resource,
   ResourceTemplate,
+  Task,
   Tool
 } from "@emcee/core"
 import type { HttpHop } from "@emcee/transport"
 import { Context, Effect, FiberRef, Option, Schema, Tracer } from "effect"
+import * as Tasks from "./tasks.js"
 
 /** A connection to the backend, as a forwarded request goes over it. */
 export interface Link {
@@ -94,7 +97,8 @@ const toProtocolError = (backend: string, error: McpClient.McpClientError | Unav
 export const ownResult = <A extends object>(result: A): A => {
   const { resultType: _resultType, _meta, ...rest } = result as A & { readonly resultType?: unknown; readonly _meta?: Record<string, unknown> }
   if (_meta === undefined) return rest as A
-  const { "io.modelcontextprotocol/serverInfo": _serverInfo, ...meta } = _meta
+  // A 2025-11-25 backend's `tasks/result` relates its result to its own task (spec 2025-11-25 "Related Task Metadata").
+  const { "io.modelcontextprotocol/serverInfo": _serverInfo, "io.modelcontextprotocol/related-task": _related, ...meta } = _meta
   return (Object.keys(meta).length === 0 ? rest : { ...rest, _meta: meta }) as A
 }
 
@@ -136,7 +140,7 @@ const passOn = (caller: Context.Context<RequestContext.RequestContext>, progress
   return Effect.void
 }
 
-/** What `forward` sends: the backend's method and params, and the same through `McpClient`. */
+/** What `forward` sends: the backend's method and params, and the same through `McpClient` (a 2025-11-25 backend). */
 interface Forwarded<A> {
   readonly method: string
   readonly params: JsonRpc.JsonObject
@@ -145,21 +149,104 @@ interface Forwarded<A> {
   readonly send: (client: McpClient.McpClient, options: McpClient.RequestOptions) => Effect.Effect<A, McpClient.McpClientError>
 }
 
-/** Forwards one request with the caller's progress token and the relay context. */
+/** A call the gateway's server runs as a task (see `Tasks`): the backend tool's task support. */
+interface AsTask {
+  readonly support: "optional" | "required"
+}
+
+/** Rounds of one request a backend may ask for before the gateway gives up (as `McpClient`'s `maxInputRounds`). */
+const maxInputRounds = 10
+
+/** What a relayed round carries to its retry (see `RequestState.relay`): the backend's own `requestState`. */
+const Carried = Schema.Struct({ requestState: Schema.optional(Schema.String) })
+const decodeCarried = Schema.decodeUnknownOption(Carried)
+
+/** The params of a retry: the original ones, the answers and exactly the `requestState` given (spec mrtr "Client Requirements" 1.-3.). */
+const retried = (params: JsonRpc.JsonObject, inputResponses: JsonRpc.JsonObject | undefined, requestState: string | undefined): JsonRpc.JsonObject => ({
+  ...params,
+  ...(inputResponses === undefined ? {} : { inputResponses }),
+  ...(requestState === undefined ? {} : { requestState })
+})
+
+/**
+ * A request to a 2026-07-28 backend to its end. An `input_required` round
+ * (spec 2026-07-28 basic/patterns/mrtr) goes to the caller: under
+ * 2026-07-28 passed on whole, every input request in one round under the
+ * backend's keys, the backend's `requestState` carried inside the gateway's
+ * own (`RequestState.relay`), so the caller's retry is sent on with the
+ * caller's `inputResponses` and the backend's `requestState`; where the
+ * caller has no rounds (2025-11-25, a task) the gateway asks each input of
+ * the caller at once and retries itself (the translation between
+ * revisions). A task the backend creates for a call the gateway runs as a
+ * task (`asTask`) becomes the gateway's task, followed to its end (see
+ * `Tasks.follow`).
+ */
+const converse = (
+  backend: string,
+  send: (method: string, params: JsonRpc.JsonObject, primary: boolean) => Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError | Unavailable>,
+  method: string,
+  params: JsonRpc.JsonObject,
+  asTask: boolean,
+  retrying: boolean
+): Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError | Unavailable, RequestContext.RequestContext> => {
+  const invalid = (message: string) => new McpClient.McpClientError({ code: McpClient.ClientErrorCode.InvalidResult, message: `Invalid ${method} result: ${message}` })
+  const step = (attempt: JsonRpc.JsonObject, round: number): Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError | Unavailable, RequestContext.RequestContext> =>
+    Effect.flatMap(send(method, attempt, true), (result) => {
+      const resultType = result.resultType
+      // The plain case: one exchange.
+      if (resultType === undefined || resultType === "complete") return Effect.succeed(ownResult(result))
+      if (resultType === "task" && asTask) {
+        // spec 2026-07-28 tasks "Task Creation": the backend made a task of the call; the gateway's task is created
+        // now (the caller gets its CreateTaskResult) and follows the backend's to its end.
+        return Effect.zipRight(Task.escalate, Effect.map(Tasks.follow(backend, (next, nextParams) => send(next, nextParams, false), result), ownResult))
+      }
+      if (resultType !== "input_required") return Effect.fail(invalid(`unknown resultType ${JSON.stringify(resultType)}`))
+      const requests = Tasks.inputRequestsOf(result.inputRequests)
+      if (typeof requests === "string") return Effect.fail(invalid(requests))
+      const requestState = typeof result.requestState === "string" ? result.requestState : undefined
+      if (round >= maxInputRounds) {
+        return Effect.fail(
+          new McpClient.McpClientError({ code: McpClient.ClientErrorCode.TooManyInputRounds, message: `${method} still asked for input after ${maxInputRounds} rounds; giving up` })
+        )
+      }
+      // spec mrtr "Client Requirements" 1.: with no inputRequests the request may be retried at once.
+      if (Object.keys(requests).length === 0) return step(retried(params, undefined, requestState), round + 1)
+      return Effect.flatMap(RequestState.relaying, (relaying) =>
+        relaying
+          ? RequestState.relay(requests, requestState === undefined ? {} : { requestState })
+          : Effect.flatMap(Tasks.answerAll(requests), (answers) => step(retried(params, answers, requestState), round + 1)))
+    })
+  if (!retrying) return step(params, 0)
+  // The caller's retry of a round passed on: its answers and the backend's requestState go on.
+  return Effect.flatMap(RequestState.relayed, (retry) => {
+    if (Option.isNone(retry)) return step(params, 0)
+    const carried = Option.getOrUndefined(decodeCarried(retry.value.carried))
+    return step(retried(params, retry.value.inputResponses, carried?.requestState), 0)
+  })
+}
+
+/**
+ * Forwards one request with the caller's progress token and the relay
+ * context: to a 2026-07-28 backend as it came (the hop when it can carry it,
+ * see `converse`), to a 2025-11-25 backend through `McpClient`.
+ */
 const forward = <A extends object>(
   upstream: Upstream,
-  forwarded: Forwarded<A>
+  forwarded: Forwarded<A>,
+  asTask?: AsTask
 ): Effect.Effect<A, McpClient.McpClientError | Unavailable, RequestContext.RequestContext> =>
   Effect.flatMap(Effect.context<RequestContext.RequestContext>(), (caller) => {
     const client = upstream.client()
     if (typeof client === "string") return Effect.fail(new Unavailable({ backend: upstream.backend, message: client }))
     const request = Context.get(caller, RequestContext.RequestContext)
     const trace = traceContext(caller, request.params)
+    // The backend asks only for what the caller can answer (spec 2026-07-28 basic/patterns/mrtr "Server Requirements"),
+    // and makes a task only of a call the gateway runs as one (spec 2026-07-28 tasks "Capability Negotiation").
+    const capabilities = asTask === undefined ? Tasks.withoutTasks(request.session.clientCapabilities) : Tasks.withTasks(request.session.clientCapabilities)
     const options: McpClient.RequestOptions = {
       ...(trace === undefined ? {} : { meta: trace }),
       ...(upstream.timeoutMillis === undefined ? {} : { timeoutMillis: upstream.timeoutMillis }),
-      // The backend asks only for what the caller can answer (spec 2026-07-28 basic/patterns/mrtr "Server Requirements").
-      clientCapabilities: request.session.clientCapabilities,
+      ...(capabilities === undefined ? {} : { clientCapabilities: capabilities }),
       ...(request.progressToken === undefined ? {} : {
         onProgress: (progress: McpSchema.ProgressNotificationParams) =>
           Progress.report(progress.progress, {
@@ -168,40 +255,58 @@ const forward = <A extends object>(
           }).pipe(Effect.provide(caller))
       })
     }
-    const full = (connected: McpClient.McpClient) =>
-      Effect.locally(Effect.map(forwarded.send(connected, options), ownResult), currentCaller, Option.some(caller))
-    if (!forwarded.hoppable) return upstream.run((link) => full(link.client), caller)
-    const id = ++nextHopId
-    const progressToken = request.progressToken === undefined ? undefined : `gateway-${id}`
-    const message: JsonRpc.Request = {
-      jsonrpc: "2.0",
-      id,
-      method: forwarded.method,
-      params: {
-        ...forwarded.params,
-        // spec 2026-07-28 basic/index "Request Metadata", as `McpClient` stamps it.
-        _meta: {
-          ...trace,
-          ...(progressToken === undefined ? {} : { progressToken }),
-          [McpSchema.MetaKey.protocolVersion]: McpSchema.STATELESS_PROTOCOL_VERSION,
-          [McpSchema.MetaKey.clientInfo]: upstream.clientInfo as unknown as JsonRpc.JsonObject,
-          [McpSchema.MetaKey.clientCapabilities]: (request.session.clientCapabilities ?? {}) as JsonRpc.JsonObject,
-          // Every level: the caller's own level filters (spec server/utilities/logging).
-          [McpSchema.MetaKey.logLevel]: "debug"
+    const viaClient = <B>(effect: Effect.Effect<B, McpClient.McpClientError>) => Effect.locally(effect, currentCaller, Option.some(caller))
+    if (!McpSchema.isStateless(client.protocolVersion)) {
+      // A 2025-11-25 backend: its own requests (sampling, elicitation, roots) come as server-to-client requests,
+      // relayed to the caller by the gateway's handlers.
+      const full = upstream.run((link) => viaClient(Effect.map(forwarded.send(link.client, options), ownResult)), caller)
+      if (asTask === undefined) return full
+      // spec 2025-11-25 basic/utilities/tasks: the gateway's task exists at once; a tool that must run as a task
+      // runs as one upstream too ("Tool-Level Negotiation"), any other is a plain call the task waits on.
+      if (asTask.support === "optional") return Effect.zipRight(Task.escalate, full)
+      const legacySend = (method: string, params: JsonRpc.JsonObject, timeoutMillis?: number) =>
+        upstream.run((link) => viaClient(link.client.request(method, params, timeoutMillis === undefined ? options : { ...options, timeoutMillis })), caller)
+      return Effect.zipRight(Task.escalate, Effect.map(Tasks.legacy(legacySend, forwarded.params), (result) => ownResult(result) as unknown as A))
+    }
+    const send = (method: string, params: JsonRpc.JsonObject, primary: boolean): Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError | Unavailable> =>
+      upstream.run((link) => {
+      // The result as it came: `converse` reads its `resultType`.
+      const full = viaClient(link.client.request(method, params, primary ? { ...options, returnInputRequired: true } : {
+        ...(upstream.timeoutMillis === undefined ? {} : { timeoutMillis: upstream.timeoutMillis }),
+        ...(capabilities === undefined ? {} : { clientCapabilities: capabilities }),
+        returnInputRequired: true
+      }))
+      const hop = link.hop
+      if (hop === undefined || (primary && !forwarded.hoppable)) return full
+      const id = ++nextHopId
+      const progressToken = primary && request.progressToken !== undefined ? `gateway-${id}` : undefined
+      const message: JsonRpc.Request = {
+        jsonrpc: "2.0",
+        id,
+        method,
+        params: {
+          ...params,
+          // spec 2026-07-28 basic/index "Request Metadata", as `McpClient` stamps it.
+          _meta: {
+            ...(primary ? trace : undefined),
+            ...(progressToken === undefined ? {} : { progressToken }),
+            [McpSchema.MetaKey.protocolVersion]: McpSchema.STATELESS_PROTOCOL_VERSION,
+            [McpSchema.MetaKey.clientInfo]: upstream.clientInfo as unknown as JsonRpc.JsonObject,
+            [McpSchema.MetaKey.clientCapabilities]: (capabilities ?? {}) as JsonRpc.JsonObject,
+            // Every level: the caller's own level filters (spec server/utilities/logging).
+            [McpSchema.MetaKey.logLevel]: "debug"
+          }
         }
       }
-    }
-    const hopped = (link: Link) =>
-      link.hop === undefined ? full(link.client) : link.hop.send({ message, timeoutMillis: upstream.timeoutMillis, onNotification: passOn(caller, progressToken) }).pipe(
-        Effect.flatMap((result) =>
-          // An input round (spec 2026-07-28 basic/patterns/mrtr) is the client's to hold: the request goes again through it.
-          result.resultType === "input_required" ? full(link.client) : Effect.succeed(ownResult(result) as unknown as A)
-        ),
+      return hop.send({ message, timeoutMillis: upstream.timeoutMillis, onNotification: passOn(caller, progressToken) }).pipe(
         // A tool whose headers the backend refused is listed again by the client, then retried (spec 2026-07-28
         // basic/transports/streamable-http "Client Behavior").
-        Effect.catchIf((error) => error.code === JsonRpc.ErrorCode.HeaderMismatch, () => full(link.client))
+        Effect.catchIf((error) => error.code === JsonRpc.ErrorCode.HeaderMismatch, () => full)
       )
-    return upstream.run(hopped, caller)
+    }, caller)
+    // Only a retry carries a requestState (a round the gateway passed on has its own sealed in it).
+    const retrying = request.params.requestState !== undefined
+    return Effect.map(converse(upstream.backend, send, forwarded.method, forwarded.params, asTask !== undefined, retrying), (result) => result as unknown as A)
   })
 
 /**
@@ -214,31 +319,42 @@ const guarded = (completer: Completion.Completer, middleware: ReadonlyArray<Midd
     Effect.flatMap(Effect.context<never>(), (context) =>
       middleware.every((m) => m.visible === undefined || m.visible(context)) ? completer(input) : Effect.fail(unknown()))
 
-/** The backend's tool under `advertised`. Its `execution` (tasks) is not passed on: the gateway forwards plain calls. */
+/**
+ * The backend's tool under `advertised`, its `execution` kept: a tool that
+ * may run as a task upstream may run as one through the gateway (see
+ * `Tasks`). The gateway's server decides as for any tool of its own (spec
+ * 2025-11-25 basic/utilities/tasks "Tool-Level Negotiation", 2026-07-28
+ * tasks "Capability Negotiation"); its task is created when the backend's
+ * is (`creation: "escalate"`), so a call the backend answers at once, or
+ * after input rounds, is answered the same way.
+ */
 export const tool = (upstream: Upstream, original: McpSchema.Tool, advertised: string, middleware: ReadonlyArray<Middleware.Any> = []): Tool.Any => {
-  const { execution: _execution, ...definition } = original as McpSchema.Tool & { readonly execution?: unknown }
   const hoppable = Tool.headerParameters(original).length === 0
+  const taskSupport = original.execution?.taskSupport
+  const support = taskSupport === "optional" || taskSupport === "required" ? taskSupport : undefined
   return {
     _tag: "Tool",
     name: advertised,
-    definition: { ...definition, name: advertised } as McpSchema.Tool,
+    definition: { ...original, name: advertised },
     middleware,
+    ...(support === undefined ? {} : { task: { support, creation: "escalate" } }),
     call: (args) =>
-      forward(upstream, {
-        method: "tools/call",
-        params: { name: original.name, arguments: (args ?? {}) as JsonRpc.JsonObject },
-        hoppable,
-        send: (client, options) => client.callTool(original.name, (args ?? {}) as JsonRpc.JsonObject, options)
-      }).pipe(
-        Effect.catchAll((error) =>
-          // spec server/tools "Error Handling": an unreachable backend is a tool execution error the model can act on.
-          error._tag === "Unavailable"
-            ? Effect.succeed({ content: [{ type: "text", text: unavailableText(error) }], isError: true } as McpSchema.CallToolResult)
-            : error.code === McpClient.ClientErrorCode.ConnectionClosed || error.code === McpClient.ClientErrorCode.RequestTimeout
-            ? Effect.succeed({ content: [{ type: "text", text: `The backend "${upstream.backend}" failed: ${error.message}` }], isError: true } as McpSchema.CallToolResult)
-            : Effect.fail(toProtocolError(upstream.backend, error))
+      Effect.flatMap(Effect.serviceOption(Task.Current), (current) =>
+        forward(upstream, {
+          method: "tools/call",
+          params: { name: original.name, arguments: (args ?? {}) as JsonRpc.JsonObject },
+          hoppable,
+          send: (client, options) => client.callTool(original.name, (args ?? {}) as JsonRpc.JsonObject, options)
+        }, support !== undefined && Option.isSome(current) ? { support } : undefined)).pipe(
+          Effect.catchAll((error) =>
+            // spec server/tools "Error Handling": an unreachable backend is a tool execution error the model can act on.
+            error._tag === "Unavailable"
+              ? Effect.succeed({ content: [{ type: "text", text: unavailableText(error) }], isError: true } as McpSchema.CallToolResult)
+              : error.code === McpClient.ClientErrorCode.ConnectionClosed || error.code === McpClient.ClientErrorCode.RequestTimeout
+              ? Effect.succeed({ content: [{ type: "text", text: `The backend "${upstream.backend}" failed: ${error.message}` }], isError: true } as McpSchema.CallToolResult)
+              : Effect.fail(toProtocolError(upstream.backend, error))
+          )
         )
-      )
   }
 }
 
