@@ -137,6 +137,13 @@ describe.runIf(built)("emcee gateway (built binary)", { timeout: 120_000 }, () =
     }
   })
 
+  it("reports the version of @emcee/gateway's package.json as its serverInfo when the configuration gives none (spec basic/lifecycle \"Initialization\")", async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, "packages/gateway/package.json"), "utf8")) as { version: string }
+    const { code, stdout, stderr } = await run(["inspect", "--json", "--", process.execPath, bin, "gateway", "--stdio", "--backend", `a=${process.execPath} ${everything}`])
+    expect(code, stderr).toBe(0)
+    expect((JSON.parse(stdout) as { serverInfo: { name: string; version: string } }).serverInfo).toMatchObject({ name: "emcee-gateway", version: pkg.version })
+  })
+
   it("serves over stdio: emcee call starts the gateway as its server", async () => {
     const { code, stdout, stderr } = await run([
       "call",

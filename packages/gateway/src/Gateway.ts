@@ -42,6 +42,7 @@ import { Clock, Context, Deferred, Duration, Effect, ExecutionStrategy, Exit, Fi
 import * as Backend from "./Backend.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
 import * as GatewayMetrics from "./internal/gatewayMetrics.js"
+import { version } from "./internal/version.js"
 import * as Proxy from "./internal/proxy.js"
 import * as Names from "./Names.js"
 
@@ -150,8 +151,6 @@ interface State {
   lastError: string | undefined
   served: { tools: number; prompts: number; resources: number; resourceTemplates: number }
 }
-
-const version = "0.4.0"
 
 const empty = (kind: string) => Names.table([], { kind })
 

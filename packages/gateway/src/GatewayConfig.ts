@@ -37,7 +37,11 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import * as YAML from "yaml"
 import * as Backend from "./Backend.js"
+import { version as packageVersion } from "./internal/version.js"
 import type * as Gateway from "./Gateway.js"
+
+/** The `serverInfo.version` of a gateway whose file gives none: the version of @emcee/gateway (its package.json). */
+export const defaultVersion: string = packageVersion
 
 /** The file is missing, unreadable or invalid; `message` is one line. */
 export class GatewayConfigError extends Data.TaggedError("GatewayConfigError")<{ readonly message: string }> {}
@@ -159,7 +163,7 @@ export const parse = (
   const refreshInterval = duration(config.refreshInterval)
   return Either.right({
     name: config.name ?? "emcee-gateway",
-    version: config.version ?? "0.4.0",
+    version: config.version ?? defaultVersion,
     host: config.host,
     port: config.port,
     path: config.path,
