@@ -23,7 +23,7 @@ describe("AuditTrail", { timeout: 60_000 }, () => {
       const app = yield* Layer.build(
         AuditTrail.layer.pipe(
           Layer.provideMerge(Gateway.layer({ backends: [{ name: "pb", endpoint: { _tag: "Http", url: http.url }, protocolVersion: "2025-11-25" }] })),
-          Layer.provideMerge(McpServer.layer({ name: "gateway", version: "1.0.0", capabilities: { tools: { listChanged: true } } } as McpServer.Options)),
+          Layer.provideMerge(McpServer.layer({ name: "gateway", version: "1.0.0", capabilities: { tools: true } })),
           Layer.provideMerge(AuditLog.memory({ flushInterval: "20 millis" }))
         )
       )

@@ -132,6 +132,7 @@ const connect = async (replica: Replica, scope: Scope.Scope): Promise<Client> =>
 }
 
 interface AuditEntry {
+  readonly id: string
   readonly backend: string | null
   readonly method: string
   readonly name: string | null

@@ -28,7 +28,7 @@ describe("the gateway's version is its package.json's", { timeout: 60_000 }, () 
       const http = yield* HttpTransport.make({ port: 0 }).pipe(Effect.provide(backend))
       const gateway = yield* Layer.build(
         Gateway.layer({ backends: [{ name: "b", endpoint: { _tag: "Http", url: http.url }, protocolVersion: "2025-11-25" }] }).pipe(
-          Layer.provideMerge(McpServer.layer({ name: "gateway", version: "1.0.0", capabilities: { tools: { listChanged: true } } } as McpServer.Options))
+          Layer.provideMerge(McpServer.layer({ name: "gateway", version: "1.0.0", capabilities: { tools: true } }))
         )
       )
       yield* Gateway.awaitSettled().pipe(Effect.provide(gateway))

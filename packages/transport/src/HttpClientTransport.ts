@@ -15,6 +15,14 @@
  *   after the server's `retry` ("Resumability and Redelivery");
  * - closing the scope DELETEs the session ("Session Management" 5.).
  *
+ * What a server sends is bounded (`maxMessageBytes`, default 16 MiB): a JSON
+ * response body, and each SSE event. A request whose answer is larger fails
+ * with an error naming the limit (code `McpClient.ClientErrorCode.InvalidResult`,
+ * `data.maxMessageBytes`), and the response is cancelled, which closes its
+ * connection, instead of the client buffering without end; the session
+ * stays usable. An oversized event on the GET stream is skipped: the stream
+ * is opened again without `Last-Event-ID`.
+ *
  * A request whose `_meta` carries `io.modelcontextprotocol/protocolVersion`
  * 2026-07-28 is sent as that revision's Streamable HTTP says (spec
  * 2026-07-28 basic/transports/streamable-http), whatever came before:
@@ -52,7 +60,7 @@
  * @since 0.1.0
  */
 import { JsonRpc, McpClient, McpSchema, Tool } from "@emcee/core"
-import { Effect, FiberMap, FiberSet, Mailbox, type Scope, Stream } from "effect"
+import { Data, Effect, FiberMap, FiberSet, Mailbox, type Scope, Stream } from "effect"
 import * as SseParser from "./internal/sseParser.js"
 import * as RequestHeaders from "./internal/requestHeaders.js"
 
@@ -77,7 +85,31 @@ export interface Options {
   /** Open the GET stream after initialization. Default true. */
   readonly openGetStream?: boolean
   readonly reconnect?: ReconnectOptions
+  /**
+   * The largest JSON response body, and the largest SSE event, in bytes;
+   * default `DEFAULT_MAX_MESSAGE_BYTES` (16 MiB). Larger ones fail their
+   * request (see the module's documentation).
+   */
+  readonly maxMessageBytes?: number
 }
+
+/** The default of `Options.maxMessageBytes`: 16 MiB. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+/**
+ * A response body or SSE event over the limit. The transport answers the
+ * request with it (as a JSON-RPC error); a `fetch` given in `Options` that
+ * reads bodies whole itself may reject with one, and it is handled the same.
+ */
+export class MessageTooLarge extends Data.TaggedError("MessageTooLarge")<{
+  /** The limit, in bytes. */
+  readonly limit: number
+  readonly message: string
+}> {}
+
+const isTooLarge = (error: unknown): error is MessageTooLarge =>
+  error instanceof MessageTooLarge || (typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "MessageTooLarge" &&
+    typeof (error as { limit?: unknown }).limit === "number")
 
 /** A Streamable HTTP client transport. */
 export interface HttpClientTransport extends McpClient.ClientTransport {
@@ -105,20 +137,67 @@ const statelessVersion = (message: JsonRpc.Message): string | undefined => {
   return typeof version === "string" && McpSchema.isStateless(version) ? version : undefined
 }
 
-/** A response body parsed as JSON; an unreadable body counts as not JSON. */
-const jsonBody = (response: Response): Effect.Effect<{ readonly ok: true; readonly value: unknown } | { readonly ok: false }> =>
-  Effect.promise(() =>
-    response.text().then(
-      (text) => {
-        try {
-          return { ok: true as const, value: JSON.parse(text) as unknown }
-        } catch {
-          return { ok: false as const }
+/** A body read up to a limit: its text, or over the limit (the body then cancelled, closing its connection), or unreadable. */
+type Read = { readonly _tag: "Text"; readonly text: string } | { readonly _tag: "TooLarge" } | { readonly _tag: "Unreadable" }
+
+/**
+ * Reads a response body as UTF-8 text, at most `limit` bytes: a declared
+ * `Content-Length` over it is refused before reading; past it while reading,
+ * the body is cancelled. Interrupting the read cancels the body too.
+ */
+const readBody = (response: Response, limit: number): Effect.Effect<Read> =>
+  Effect.promise(async (signal): Promise<Read> => {
+    const body = response.body
+    if (body === null) return { _tag: "Text", text: "" }
+    const declared = Number(response.headers.get("content-length") ?? "")
+    if (Number.isFinite(declared) && declared > limit) {
+      await body.cancel().catch(() => {})
+      return { _tag: "TooLarge" }
+    }
+    const reader = body.getReader()
+    const cancel = () => void reader.cancel().catch(() => {})
+    signal.addEventListener("abort", cancel, { once: true })
+    const decoder = new TextDecoder()
+    let text = ""
+    let size = 0
+    try {
+      while (true) {
+        const { done, value } = await reader.read()
+        if (done) break
+        size += value.byteLength
+        if (size > limit) {
+          cancel()
+          return { _tag: "TooLarge" }
         }
-      },
-      () => ({ ok: false as const })
-    )
-  )
+        text += decoder.decode(value, { stream: true })
+      }
+      return { _tag: "Text", text: text + decoder.decode() }
+    } catch {
+      return { _tag: "Unreadable" }
+    } finally {
+      signal.removeEventListener("abort", cancel)
+    }
+  })
+
+/** The most of an error body kept for a message. */
+const ERROR_BODY_BYTES = 64 * 1024
+
+/** A response body parsed as JSON: its value, not JSON (or unreadable), or over the limit. */
+const jsonBody = (response: Response, limit: number): Effect.Effect<
+  { readonly _tag: "Json"; readonly value: unknown } | { readonly _tag: "NotJson" } | { readonly _tag: "TooLarge" }
+> =>
+  Effect.map(readBody(response, limit), (read) => {
+    if (read._tag !== "Text") return read._tag === "TooLarge" ? read : { _tag: "NotJson" as const }
+    try {
+      return { _tag: "Json" as const, value: JSON.parse(read.text) as unknown }
+    } catch {
+      return { _tag: "NotJson" as const }
+    }
+  })
+
+/** The text of an error response, for a message (at most `ERROR_BODY_BYTES` read; "" when longer or unreadable). */
+const errorText = (response: Response): Effect.Effect<string> =>
+  Effect.map(readBody(response, ERROR_BODY_BYTES), (read) => (read._tag === "Text" ? read.text : ""))
 
 /**
  * The `Mcp-Param-{Name}` headers of a `tools/call` (spec 2026-07-28
@@ -162,6 +241,8 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
     const initialDelay = options.reconnect?.initialDelayMillis ?? 1000
     const maxDelay = options.reconnect?.maxDelayMillis ?? 30_000
     const maxRetries = options.reconnect?.maxRetries ?? 5
+    const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
+    if (!(maxBytes > 0)) return yield* Effect.dieMessage(`HttpClientTransport: maxMessageBytes is a positive number of bytes, got ${maxBytes}`)
 
     let sessionId: string | undefined
     let protocolVersion: string | undefined
@@ -207,8 +288,21 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
     const request = (method: string, init: Record<string, string>, body: string | undefined) =>
       Effect.tryPromise({
         try: (signal) => fetchImpl(url, body === undefined ? { method, headers: init, signal } : { method, headers: init, body, signal }),
-        catch: (error) => new McpClient.TransportError({ message: `${method} ${url.href} failed: ${describe(error)}` })
+        catch: (error): McpClient.TransportError | MessageTooLarge =>
+          isTooLarge(error)
+            ? new MessageTooLarge({ limit: error.limit, message: `${method} ${url.href}: ${error.message}` })
+            : new McpClient.TransportError({ message: `${method} ${url.href} failed: ${describe(error)}` })
       })
+
+    const tooLarge = (what: string) =>
+      new MessageTooLarge({
+        limit: maxBytes,
+        message: `POST ${url.href}: ${what} is larger than maxMessageBytes (${maxBytes} bytes); it was not read and its connection was closed`
+      })
+
+    /** Answers a request whose answer was over the limit (the session stays usable: not a transport failure). */
+    const answerTooLarge = (id: JsonRpc.RequestId, error: MessageTooLarge) =>
+      deliver(JsonRpc.failure(id, McpClient.ClientErrorCode.InvalidResult, error.message, { maxMessageBytes: error.limit }))
 
     const expire = (status: number) =>
       Effect.suspend(() => {
@@ -251,10 +345,14 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
     const delay = (state: StreamState, attempt: number) =>
       Effect.sleep(state.retry ?? Math.min(maxDelay, initialDelay * 2 ** attempt))
 
-    /** Reads one SSE response until it ends or drops; never fails. */
-    const consume = (response: Response, state: StreamState): Effect.Effect<void> => {
+    /**
+     * Reads one SSE response until it ends or drops (`"ended"`), or until an
+     * event grows past `maxMessageBytes` (`"too-large"`: the body is
+     * cancelled, which closes its connection); never fails.
+     */
+    const consume = (response: Response, state: StreamState): Effect.Effect<"ended" | "too-large"> => {
       const body = response.body
-      if (body === null) return Effect.void
+      if (body === null) return Effect.succeed("ended")
       const parser = SseParser.make()
       const onEvents = (events: ReadonlyArray<SseParser.Event>) =>
         Effect.forEach(events, (event) => {
@@ -279,11 +377,19 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
             })
           )
         )
-      return Stream.fromReadableStream({ evaluate: () => body, onError: (error) => error }).pipe(
-        Stream.runForEach((chunk) => onEvents(parser.push(chunk))),
+      const overLimit = Symbol("overLimit")
+      return Stream.fromReadableStream({ evaluate: () => body, onError: (error): unknown => error }).pipe(
+        Stream.runForEach((chunk) =>
+          Effect.zipRight(
+            onEvents(parser.push(chunk)),
+            // Failing the stream cancels the reader (the body), which closes the connection.
+            Effect.suspend(() => (parser.pendingBytes() > maxBytes ? Effect.fail(overLimit) : Effect.void))
+          )
+        ),
         Effect.zipRight(Effect.suspend(() => onEvents(parser.end()))),
+        Effect.as("ended" as const),
         // A dropped connection is the normal way a stream ends early; the caller decides whether to resume.
-        Effect.ignore
+        Effect.catchAll((error) => Effect.succeed(error === overLimit ? "too-large" as const : "ended" as const))
       )
     }
 
@@ -301,7 +407,7 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
     const followPost = (response: Response, requestId: JsonRpc.RequestId) =>
       Effect.gen(function*() {
         const state: StreamState = { lastEventId: "", retry: undefined, requestId, responded: false }
-        yield* consume(response, state)
+        if ((yield* consume(response, state)) === "too-large") return yield* answerTooLarge(requestId, tooLarge("an SSE event of the response"))
         let attempt = 0
         while (!state.responded && ended === undefined) {
           if (state.lastEventId === "") {
@@ -322,7 +428,7 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
             return yield* failRequest(requestId, `The response stream could not be resumed: HTTP ${r.status}`)
           }
           attempt = 0
-          yield* consume(r, state)
+          if ((yield* consume(r, state)) === "too-large") return yield* answerTooLarge(requestId, tooLarge("an SSE event of the response"))
         }
       })
 
@@ -342,8 +448,16 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
           }
           if (r.ok && (r.headers.get("content-type") ?? "").includes("text/event-stream")) {
             attempt = 0
-            yield* consume(r, state)
+            const outcome = yield* consume(r, state)
             if (ended !== undefined) return
+            if (outcome === "too-large") {
+              // Resuming would replay it: skip it, opening a fresh stream; a server that keeps doing it runs out of attempts.
+              yield* Effect.logWarning(`HttpClientTransport: skipped an SSE event of the GET stream larger than maxMessageBytes (${maxBytes} bytes)`)
+              state.lastEventId = ""
+              attempt = 1
+              yield* delay(state, attempt)
+              continue
+            }
             yield* delay(state, 0)
             continue
           }
@@ -361,10 +475,7 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
     })
 
     const readError = (response: Response) =>
-      Effect.map(
-        Effect.promise(() => response.text().catch(() => "")),
-        (text) => `HTTP ${response.status}${text === "" ? "" : `: ${text.slice(0, 500)}`}`
-      )
+      Effect.map(errorText(response), (text) => `HTTP ${response.status}${text === "" ? "" : `: ${text.slice(0, 500)}`}`)
 
     /** POSTs one message and handles what answers it. */
     const post = (message: JsonRpc.Message) =>
@@ -399,8 +510,9 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         }
         if (contentType.includes("text/event-stream")) return yield* followPost(response, message.id)
         if (contentType.includes("application/json")) {
-          const body = yield* jsonBody(response)
-          if (!body.ok) return yield* Effect.fail(new McpClient.TransportError({ message: `POST ${url.href}: the response is not JSON` }))
+          const body = yield* jsonBody(response, maxBytes)
+          if (body._tag === "TooLarge") return yield* answerTooLarge(message.id, tooLarge("the response body"))
+          if (body._tag === "NotJson") return yield* Effect.fail(new McpClient.TransportError({ message: `POST ${url.href}: the response is not JSON` }))
           return yield* deliver(body.value)
         }
         yield* discard(response)
@@ -463,7 +575,7 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         const response = yield* request("POST", statelessHeaders(message, version), JSON.stringify(message))
         const contentType = response.headers.get("content-type") ?? ""
         if (!response.ok) {
-          const text = yield* Effect.promise(() => response.text().catch(() => ""))
+          const text = yield* errorText(response)
           // spec 2026-07-28 streamable-http "Backward Compatibility": a JSON-RPC error body (400 for -32022,
           // -32021, -32020, -32602; 404 for -32601) is the server's answer. Anything else is the transport's
           // failure, with the status: so is a code of the legacy range -32000..-32019, which carries no meaning
@@ -490,21 +602,24 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         }
         if (contentType.includes("text/event-stream")) {
           const state: StreamState = { lastEventId: "", retry: undefined, requestId: message.id, responded: false }
-          yield* consume(response, state)
+          if ((yield* consume(response, state)) === "too-large") return yield* answerTooLarge(message.id, tooLarge("an SSE event of the response"))
           if (!state.responded && ended === undefined) {
             yield* failRequest(message.id, "The response stream ended before the response (2026-07-28 streams are not resumed)")
           }
           return
         }
         if (contentType.includes("application/json")) {
-          const body = yield* jsonBody(response)
-          if (!body.ok) return yield* failRequest(message.id, `POST ${url.href}: the response is not JSON`)
+          const body = yield* jsonBody(response, maxBytes)
+          if (body._tag === "TooLarge") return yield* answerTooLarge(message.id, tooLarge("the response body"))
+          if (body._tag === "NotJson") return yield* failRequest(message.id, `POST ${url.href}: the response is not JSON`)
           return yield* deliver(body.value)
         }
         yield* discard(response)
         return yield* failRequest(message.id, `POST ${url.href}: unexpected content type "${contentType}"`)
       }).pipe(
-        Effect.catchAll((error) => (ended === undefined ? failRequest(message.id, error.message) : Effect.void)),
+        Effect.catchAll((error) =>
+          error._tag === "MessageTooLarge" ? answerTooLarge(message.id, error) : ended === undefined ? failRequest(message.id, error.message) : Effect.void
+        ),
         Effect.ensuring(Effect.sync(() => transforms.delete(message.id)))
       )
 
@@ -522,13 +637,16 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
           const stateless = message as JsonRpc.Request
           return Effect.asVoid(FiberMap.run(statelessRuns, stateless.id, postStateless(stateless, version)))
         }
-        if (!("method" in message && "id" in message)) return post(message)
+        if (!("method" in message && "id" in message)) {
+          return Effect.mapError(post(message), (error) => (error._tag === "MessageTooLarge" ? new McpClient.TransportError({ message: error.message }) : error))
+        }
         // A request's POST stays open until its response (a JSON body or an SSE stream), which can take as long as
         // the request runs: it goes on its own fiber so the client's timeouts and cancellation keep working.
         const id = message.id
         return Effect.asVoid(FiberSet.run(
           fibers,
-          Effect.catchAll(post(message), (error) => (ended === undefined ? failRequest(id, error.message) : Effect.void))
+          Effect.catchAll(post(message), (error) =>
+            error._tag === "MessageTooLarge" ? answerTooLarge(id, error) : ended === undefined ? failRequest(id, error.message) : Effect.void)
         ))
       })
 
