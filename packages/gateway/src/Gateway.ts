@@ -42,6 +42,7 @@ import { Clock, Context, Deferred, Duration, Effect, ExecutionStrategy, Exit, Fi
 import * as Backend from "./Backend.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
 import * as GatewayMetrics from "./internal/gatewayMetrics.js"
+import * as HopFailure from "./internal/hopFailure.js"
 import { version } from "./internal/version.js"
 import * as Proxy from "./internal/proxy.js"
 import * as Names from "./Names.js"
@@ -237,7 +238,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           const started = performance.now()
           return state.breaker.run(effect).pipe(
             Effect.tapError((error) =>
-              error._tag === "McpClientError" && error.code === McpClient.ClientErrorCode.ConnectionClosed
+              error._tag === "McpClientError" && HopFailure.connectionLost(error)
                 ? Deferred.succeed(connection.broken, undefined)
                 : Effect.void
             ),
@@ -486,7 +487,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           ...options.breaker,
           backend: backend.name,
           // Only failures of the hop count; a JSON-RPC error of the backend is an answer.
-          isFailure: (error) => error.code === McpClient.ClientErrorCode.ConnectionClosed || error.code === McpClient.ClientErrorCode.RequestTimeout
+          isFailure: HopFailure.isHopFailure
         }).pipe(
           Scope.extend(scope),
           Effect.mapError((error) => new Backend.BackendError({ backend: backend.name, message: `invalid breaker options: ${error.reason}` }))

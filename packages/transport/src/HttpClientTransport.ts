@@ -13,7 +13,16 @@
  *   Messages from the Server"; a 405 means the server has none);
  * - a dropped SSE stream is resumed with a GET carrying `Last-Event-ID`,
  *   after the server's `retry` ("Resumability and Redelivery");
- * - closing the scope DELETEs the session ("Session Management" 5.).
+ * - closing the scope DELETEs the session ("Session Management" 5.);
+ * - an HTTP error answering a request's POST (413 for a body over the
+ *   server's limit, 401, 403...) fails that request only, with -32000 and
+ *   `data.httpStatus`; so does a server closing the connection while the
+ *   request is being sent (EPIPE), as servers do with a body over their
+ *   limit, with `data.closedWhileSending`; the session goes on;
+ * - a cancelled request (`notifications/cancelled`, spec basic/utilities/cancellation)
+ *   has its POST closed once the notification is on its way, and the
+ *   notification's own POST is not waited for: a server that never answers
+ *   holds up neither the caller nor a socket.
  *
  * What a server sends is bounded (`maxMessageBytes`, default 16 MiB): a JSON
  * response body, and each SSE event. A request whose answer is larger fails
@@ -107,6 +116,23 @@ export class MessageTooLarge extends Data.TaggedError("MessageTooLarge")<{
   readonly message: string
 }> {}
 
+/**
+ * The server closed the connection while the request was still being sent
+ * (EPIPE: a write to a closed connection). A server closes rather than reads
+ * a body it will not take (over its limit), so this is that request's
+ * refusal, as an HTTP 413 would be when it arrives first: answered to that
+ * request alone, with -32000 and `data.closedWhileSending`.
+ */
+class ClosedWhileSending extends Data.TaggedError("ClosedWhileSending")<{ readonly message: string }> {}
+
+/** Whether a fetch failure is a write to a connection the server closed (the error's code, or its cause's as undici gives it). */
+const isBrokenPipe = (error: unknown): boolean => {
+  for (let at: unknown = error, depth = 0; typeof at === "object" && at !== null && depth < 4; at = (at as { cause?: unknown }).cause, depth++) {
+    if ((at as { code?: unknown }).code === "EPIPE") return true
+  }
+  return false
+}
+
 const isTooLarge = (error: unknown): error is MessageTooLarge =>
   error instanceof MessageTooLarge || (typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "MessageTooLarge" &&
     typeof (error as { limit?: unknown }).limit === "number")
@@ -121,6 +147,9 @@ export interface HttpClientTransport extends McpClient.ClientTransport {
    */
   readonly protocolVersion: () => string | undefined
 }
+
+/** The longest the POST of a `notifications/cancelled` may take, in the background. */
+const CANCEL_POST_MILLIS = 10_000
 
 /** The transport's own error code for a request it could not deliver (as the SDK's "connection closed"). */
 const TRANSPORT_ERROR = -32000
@@ -178,6 +207,22 @@ const readBody = (response: Response, limit: number): Effect.Effect<Read> =>
       signal.removeEventListener("abort", cancel)
     }
   })
+
+/**
+ * The message as JSON, or why it cannot be: `JSON.stringify` recurses, so
+ * params nested thousands of levels deep exhaust the stack (JSON.parse does
+ * not, so such a message can arrive from elsewhere and be forwarded).
+ */
+const serialize = (message: JsonRpc.Message): { readonly json: string } | { readonly problem: string } => {
+  try {
+    return { json: JSON.stringify(message) }
+  } catch (error) {
+    return { problem: `the message cannot be serialized as JSON (${describe(error)}): are its params nested too deeply?` }
+  }
+}
+
+/** JSON-RPC "Invalid params": the code of a request this transport cannot send as it is. */
+const INVALID_PARAMS = -32602
 
 /** The most of an error body kept for a message. */
 const ERROR_BODY_BYTES = 64 * 1024
@@ -276,6 +321,8 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
     const fibers = yield* FiberSet.make()
     /** 2026-07-28 requests in flight: interrupting one closes its response stream, which cancels it. */
     const statelessRuns = yield* FiberMap.make<JsonRpc.RequestId>()
+    /** 2025-11-25 requests whose POST is open (until its response): closed once the request is cancelled. */
+    const requestRuns = yield* FiberMap.make<JsonRpc.RequestId>()
 
     const headers = (extra: Record<string, string>): Record<string, string> => {
       const all: Record<string, string> = { ...options.headers, ...extra }
@@ -288,9 +335,14 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
     const request = (method: string, init: Record<string, string>, body: string | undefined) =>
       Effect.tryPromise({
         try: (signal) => fetchImpl(url, body === undefined ? { method, headers: init, signal } : { method, headers: init, body, signal }),
-        catch: (error): McpClient.TransportError | MessageTooLarge =>
+        catch: (error): McpClient.TransportError | MessageTooLarge | ClosedWhileSending =>
           isTooLarge(error)
             ? new MessageTooLarge({ limit: error.limit, message: `${method} ${url.href}: ${error.message}` })
+            : isBrokenPipe(error) && body !== undefined
+            ? new ClosedWhileSending({
+              message: `${method} ${url.href}: the server closed the connection while the request (${body.length} characters) was being sent (${describe(error)}); ` +
+                "it may be larger than the server accepts"
+            })
             : new McpClient.TransportError({ message: `${method} ${url.href} failed: ${describe(error)}` })
       })
 
@@ -299,6 +351,10 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         limit: maxBytes,
         message: `POST ${url.href}: ${what} is larger than maxMessageBytes (${maxBytes} bytes); it was not read and its connection was closed`
       })
+
+    /** Answers a request the server closed the connection on while it was being sent (see `ClosedWhileSending`). */
+    const answerClosedWhileSending = (id: JsonRpc.RequestId, error: ClosedWhileSending) =>
+      deliver(JsonRpc.failure(id, TRANSPORT_ERROR, error.message, { closedWhileSending: true }))
 
     /** Answers a request whose answer was over the limit (the session stays usable: not a transport failure). */
     const answerTooLarge = (id: JsonRpc.RequestId, error: MessageTooLarge) =>
@@ -483,11 +539,16 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         const isRequest = "method" in message && "id" in message
         const isInitialize = isRequest && message.method === "initialize"
         if (isInitialize) initializeId = message.id
+        const serialized = serialize(message)
+        if ("problem" in serialized) {
+          if (isRequest) return yield* deliver(JsonRpc.failure(message.id, INVALID_PARAMS, `POST ${url.href}: ${serialized.problem}`))
+          return yield* Effect.fail(new McpClient.TransportError({ message: `POST ${url.href}: ${serialized.problem}` }))
+        }
         // spec "Sending Messages to the Server" 1.-2.
         const response = yield* request(
           "POST",
           headers({ accept: "application/json, text/event-stream", "content-type": "application/json" }),
-          JSON.stringify(message)
+          serialized.json
         )
         if (response.status === 404 && sessionId !== undefined && !isInitialize) {
           yield* discard(response)
@@ -495,7 +556,11 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
           return yield* Effect.fail(new McpClient.TransportError({ message: "The session expired (HTTP 404)" }))
         }
         if (!response.ok) {
-          return yield* Effect.fail(new McpClient.TransportError({ message: `POST ${url.href} failed: ${yield* readError(response)}` }))
+          const failure = `POST ${url.href} failed: ${yield* readError(response)}`
+          // The server answered this request with an HTTP error (413 for a body over its limit, 401, 403...): it is
+          // that request's answer, with its status, as under 2026-07-28; the session is not lost.
+          if (isRequest) return yield* failRequest(message.id, failure, response.status)
+          return yield* Effect.fail(new McpClient.TransportError({ message: failure }))
         }
         // spec "Session Management" 1.-2.: the id comes with the InitializeResult and goes on every later request.
         if (isInitialize) sessionId = response.headers.get("mcp-session-id") ?? undefined
@@ -572,7 +637,9 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
       Effect.gen(function*() {
         statelessProtocolVersion = version
         if (message.method === "tools/list") transforms.set(message.id, learnTools)
-        const response = yield* request("POST", statelessHeaders(message, version), JSON.stringify(message))
+        const serialized = serialize(message)
+        if ("problem" in serialized) return yield* deliver(JsonRpc.failure(message.id, INVALID_PARAMS, `POST ${url.href}: ${serialized.problem}`))
+        const response = yield* request("POST", statelessHeaders(message, version), serialized.json)
         const contentType = response.headers.get("content-type") ?? ""
         if (!response.ok) {
           const text = yield* errorText(response)
@@ -618,7 +685,13 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         return yield* failRequest(message.id, `POST ${url.href}: unexpected content type "${contentType}"`)
       }).pipe(
         Effect.catchAll((error) =>
-          error._tag === "MessageTooLarge" ? answerTooLarge(message.id, error) : ended === undefined ? failRequest(message.id, error.message) : Effect.void
+          error._tag === "MessageTooLarge"
+            ? answerTooLarge(message.id, error)
+            : error._tag === "ClosedWhileSending"
+            ? answerClosedWhileSending(message.id, error)
+            : ended === undefined
+            ? failRequest(message.id, error.message)
+            : Effect.void
         ),
         Effect.ensuring(Effect.sync(() => transforms.delete(message.id)))
       )
@@ -631,6 +704,14 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         if ("method" in message && !("id" in message) && message.method === "notifications/cancelled") {
           const id = message.params?.requestId
           if ((typeof id === "string" || typeof id === "number") && FiberMap.unsafeHas(statelessRuns, id)) return FiberMap.remove(statelessRuns, id)
+          // spec 2025-11-25 basic/utilities/cancellation: the notification is sent, without waiting for the server's
+          // answer to its POST (a server that hangs must not hold up the caller that gave up), and the request's own
+          // POST is closed: its response is no longer wanted, and a server that never answers keeps no socket open.
+          // Interruptible even when the client cancels from an uninterruptible region, so the timeout and closing the transport end it.
+          return FiberSet.run(fibers, Effect.interruptible(Effect.ignore(Effect.timeout(post(message), CANCEL_POST_MILLIS)))).pipe(
+            Effect.zipRight(typeof id === "string" || typeof id === "number" ? FiberMap.remove(requestRuns, id) : Effect.void),
+            Effect.asVoid
+          )
         }
         const version = statelessVersion(message)
         if (version !== undefined) {
@@ -638,15 +719,22 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
           return Effect.asVoid(FiberMap.run(statelessRuns, stateless.id, postStateless(stateless, version)))
         }
         if (!("method" in message && "id" in message)) {
-          return Effect.mapError(post(message), (error) => (error._tag === "MessageTooLarge" ? new McpClient.TransportError({ message: error.message }) : error))
+          return Effect.mapError(post(message), (error) => (error._tag === "TransportError" ? error : new McpClient.TransportError({ message: error.message })))
         }
         // A request's POST stays open until its response (a JSON body or an SSE stream), which can take as long as
         // the request runs: it goes on its own fiber so the client's timeouts and cancellation keep working.
         const id = message.id
-        return Effect.asVoid(FiberSet.run(
-          fibers,
+        return Effect.asVoid(FiberMap.run(
+          requestRuns,
+          id,
           Effect.catchAll(post(message), (error) =>
-            error._tag === "MessageTooLarge" ? answerTooLarge(id, error) : ended === undefined ? failRequest(id, error.message) : Effect.void)
+            error._tag === "MessageTooLarge"
+              ? answerTooLarge(id, error)
+              : error._tag === "ClosedWhileSending"
+              ? answerClosedWhileSending(id, error)
+              : ended === undefined
+              ? failRequest(id, error.message)
+              : Effect.void)
         ))
       })
 

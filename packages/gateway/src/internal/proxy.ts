@@ -24,6 +24,7 @@ import {
   type Tool
 } from "@emcee/core"
 import { Context, Effect, FiberRef, Option, Schema, Tracer } from "effect"
+import * as JsonDepth from "./jsonDepth.js"
 
 /** What a proxy needs of its backend at call time. */
 export interface Upstream {
@@ -100,6 +101,7 @@ const forward = <A extends object>(
     const client = upstream.client()
     if (typeof client === "string") return Effect.fail(new Unavailable({ backend: upstream.backend, message: client }))
     const request = Context.get(caller, RequestContext.RequestContext)
+    if (JsonDepth.deeperThan(request.params, JsonDepth.MAX_DEPTH)) return Effect.fail(JsonDepth.tooDeep(upstream.backend))
     const trace = traceContext(caller, request.params)
     const options: McpClient.RequestOptions = {
       ...(trace === undefined ? {} : { meta: trace }),
