@@ -6,10 +6,13 @@
  * of buffering without end; the session stays usable. The server is a raw
  * `node:http` one that never stops writing, so a client that kept reading
  * would never finish, and one that did not close the connection would leave
- * the server writing.
+ * the server writing. And it bounds what it waits for: a request the
+ * server never answers ends at its timeout even when the server does not
+ * answer the `notifications/cancelled` either (spec 2025-11-25
+ * basic/utilities/cancellation), and the request's connection is closed.
  */
 import { McpClient } from "@emcee/core"
-import { Effect } from "effect"
+import { Effect, Option, Schedule } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterEach, describe, expect, it } from "vitest"
@@ -20,6 +23,8 @@ interface Hostile {
   readonly url: string
   /** Resolves, for each endless response, when its connection closed (the client gave up on it). */
   readonly closed: Array<Promise<number>>
+  /** Resolves, for each request left unanswered, when its connection closed. */
+  readonly hung: Array<Promise<string>>
   readonly close: () => Promise<void>
 }
 
@@ -35,6 +40,7 @@ const chunk = Buffer.alloc(64 * 1024, "x")
 const startHostile = (): Promise<Hostile> =>
   new Promise((resolve) => {
     const closed: Array<Promise<number>> = []
+    const hung: Array<Promise<string>> = []
     const endless = (res: http.ServerResponse, status: number, contentType: string, head: string) => {
       res.writeHead(status, { "content-type": contentType })
       res.write(head)
@@ -55,6 +61,9 @@ const startHostile = (): Promise<Hostile> =>
       req.on("data", (text: string) => (body += text))
       req.on("end", () => {
         const message = JSON.parse(body) as { id?: number | string; method: string; params?: { name?: string } }
+        const hang = () => void hung.push(new Promise((done) => req.socket.once("close", () => done(message.method))))
+        // Never answered: a cancellation, and a call of `hang`.
+        if (message.method === "notifications/cancelled" || message.params?.name === "hang") return hang()
         if (message.id === undefined) return void res.writeHead(202).end()
         const json = (result: object) => {
           res.writeHead(200, { "content-type": "application/json" })
@@ -76,6 +85,7 @@ const startHostile = (): Promise<Hostile> =>
       resolve({
         url: `http://127.0.0.1:${port}/mcp`,
         closed,
+        hung,
         close: () =>
           new Promise((done) => {
             server.closeAllConnections()
@@ -156,6 +166,36 @@ describe("HttpClientTransport bounds what it reads (maxMessageBytes)", { timeout
     const { outcomes, pinged } = await callEach(base, ["json"], { fetch: refusing })
     expect(outcomes).toEqual([{ code: McpClient.ClientErrorCode.InvalidResult, message: `POST ${base}: the response body is larger than 10 bytes`, data: { maxMessageBytes: 10 } }])
     expect(pinged).toBe(true)
+  })
+})
+
+describe("HttpClientTransport and a server that never answers", { timeout: 60_000 }, () => {
+  it("a request times out at its timeout though the cancellation is not answered either; the request's connection is closed, the session goes on", async () => {
+    hostile = await startHostile()
+    const server = hostile
+    const started = Date.now()
+    const outcome = await Effect.runPromise(Effect.gen(function*() {
+      const transport = yield* HttpClientTransport.make({ url: server.url, openGetStream: false })
+      const client = yield* McpClient.make({ transport, clientInfo: { name: "limits-test", version: "1.0.0" }, protocolVersion: "2025-11-25" })
+      const timedOut = yield* Effect.flip(client.callTool("hang", {}, { timeoutMillis: 300 }))
+      const after = Date.now() - started
+      // Both the call and its cancellation reached the server; the call's connection is closed while the transport lives.
+      const closed = yield* Effect.promise(() => server.hung[0]!).pipe(Effect.timeout("10 seconds"), Effect.option)
+      const pinged = yield* Effect.either(client.request("ping", {}, { timeoutMillis: 5_000 }))
+      // The cancellation's POST, sent in the background, reaches the server too.
+      const cancelled = yield* Effect.sync(() => server.hung.length).pipe(
+        Effect.repeat({ until: (count) => count === 2, schedule: Schedule.spaced("20 millis") }),
+        Effect.timeout("5 seconds"),
+        Effect.option
+      )
+      return { timedOut, after, closed, pinged: pinged._tag === "Right", cancelled: Option.isSome(cancelled) }
+    }).pipe(Effect.scoped))
+    expect(outcome.timedOut.code).toBe(McpClient.ClientErrorCode.RequestTimeout)
+    // Not held up by the unanswered cancellation (a bound, with room for a loaded machine).
+    expect(outcome.after).toBeLessThan(10_000)
+    expect(outcome.closed).toEqual(Option.some("tools/call"))
+    expect(outcome.pinged).toBe(true)
+    expect(outcome.cancelled).toBe(true)
   })
 })
 
