@@ -60,6 +60,7 @@ export const middleware: Middleware.Middleware<never, never, McpServer.McpServer
           }
           const record: McpServer.AuditRecord = {
             at,
+            requestId: request.id,
             method: request.method,
             primitive: request.primitive,
             subject: caller?.subject,
@@ -91,6 +92,7 @@ export const log: Effect.Effect<void, never, McpServer.McpServer | Scope.Scope> 
     Stream.runForEach(stream, (record) =>
       Effect.logInfo("audit").pipe(
         Effect.annotateLogs({
+          requestId: String(record.requestId),
           method: record.method,
           primitive: record.primitive?.name ?? "",
           subject: record.subject ?? "",

@@ -65,6 +65,8 @@ describe("Audit (issue 9: audit events, metrics)", () => {
       ["write", "alice", "acme", "jwt", "denied"],
       ["read", undefined, undefined, undefined, "denied"]
     ])
+    // The JSON-RPC id each client gave its request (and the session: none on MemoryTransport).
+    expect(calls.map((r) => r.requestId)).toEqual([1, 2, 3])
     expect(calls[1]!.errorCode).toBe(-32000)
     expect(JSON.stringify(records)).not.toMatch(/token|secret/i)
   })

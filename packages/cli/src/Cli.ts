@@ -19,6 +19,7 @@ import * as Manifest from "./Manifest.js"
 import * as Prompt from "./Prompt.js"
 import * as Read from "./Read.js"
 import * as Serve from "./Serve.js"
+import { version } from "./internal/version.js"
 
 /** The root command with its subcommands. */
 export const command = Command.make("emcee").pipe(
@@ -54,4 +55,4 @@ export const command = Command.make("emcee").pipe(
 )
 
 /** Runs the CLI on an argv array. */
-export const run = Command.run(command, { name: "emcee", version: "0.3.0" })
+export const run = Command.run(command, { name: "emcee", version })

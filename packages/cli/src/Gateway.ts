@@ -214,7 +214,7 @@ export const run = (flags: Flags): Effect.Effect<void, CliError.CliError> =>
     const options = { ...resolved?.options, backends: [...backends.values()], middleware: policy.middleware }
     const bare = McpServer.layer({
       name: resolved?.name ?? "emcee-gateway",
-      version: resolved?.version ?? "0.4.0",
+      version: resolved?.version ?? GatewayConfig.defaultVersion,
       // Any kind may appear or go while clients are connected (spec basic/lifecycle "Capability Negotiation").
       capabilities: { tools: true, prompts: true, resources: true }
     } as McpServer.Options)

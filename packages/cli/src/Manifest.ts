@@ -26,12 +26,13 @@ import { type McpClient, McpSchema } from "@emcee/core"
 import { Clock, Console, Effect, Either, Option, ParseResult, Schema } from "effect"
 import * as CliError from "./CliError.js"
 import * as Source from "./internal/manifestSource.js"
+import { version } from "./internal/version.js"
 
 /** The version of the manifest format this module writes and reads. */
 export const MANIFEST_VERSION = 1 as const
 
 /** The version written as `generator.version`. */
-export const GENERATOR_VERSION = "0.3.0"
+export const GENERATOR_VERSION: string = version
 
 const Rest = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 

@@ -35,6 +35,7 @@ import { Config, Duration, Effect, Option, type Scope } from "effect"
 import { CliError, ExitCode } from "./CliError.js"
 import * as TargetArgs from "./internal/targetArgs.js"
 import * as TargetHandlers from "./internal/targetHandlers.js"
+import { version } from "./internal/version.js"
 
 /** A server to talk to. */
 export type Target =
@@ -254,7 +255,7 @@ export const toCliError = (
   return new CliError({ command, message: `${name} answered error ${error.code}: ${error.message}`, exitCode: ExitCode.protocol, cause: error })
 }
 
-const clientInfo = { name: "emcee-cli", version: "0.3.0" }
+const clientInfo = { name: "emcee-cli", version }
 
 /**
  * Starts or reaches the server and connects (spec basic/lifecycle

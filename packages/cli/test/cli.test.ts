@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process"
-import { existsSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 
@@ -44,6 +44,13 @@ describe.runIf(built)("the emcee binary", { timeout: 60_000 }, () => {
     const { code, stderr } = await run(["inspect"])
     expect(code).toBe(1)
     expect(stderr).toContain("give either --url")
+  })
+
+  it("--version prints the version of package.json (one source: src/internal/version.ts)", async () => {
+    const pkg = JSON.parse(readFileSync(`${root}packages/cli/package.json`, "utf8")) as { version: string }
+    const { code, stdout } = await run(["--version"])
+    expect(code).toBe(0)
+    expect(stdout.trim()).toBe(pkg.version)
   })
 
   it("serve names the file that does not exist and exits 1", async () => {

@@ -112,7 +112,7 @@ describe("emcee gateway: one-line errors", () => {
     expect((await emcee(typo)).stderr).toBe(`emcee gateway: ${typo}: backends.a.comand: is not a known key`)
 
     const both = file("gateway.yaml", "backends:\n  a:\n    command: node\n    url: http://127.0.0.1:1/mcp\n")
-    expect((await emcee(both)).stderr).toBe(`emcee gateway: ${both}: backends.a: give exactly one of command (stdio) and url (Streamable HTTP)`)
+    expect((await emcee(both)).stderr).toBe(`emcee gateway: ${both}: backends.a: give exactly one of command (stdio) and url (Streamable HTTP), or instances`)
 
     const duration = file("gateway.yaml", "requestTimeout: soon\nbackends:\n  a:\n    command: node\n")
     expect((await emcee(duration)).stderr).toBe(`emcee gateway: ${duration}: requestTimeout: expected a duration such as 30s, 500ms or 2m, got "soon"`)
@@ -193,6 +193,13 @@ describe.runIf(built)("emcee gateway (built binary)", { timeout: 120_000 }, () =
     } finally {
       child.kill("SIGTERM")
     }
+  })
+
+  it("reports the version of @emcee/gateway's package.json as its serverInfo when the configuration gives none (spec basic/lifecycle \"Initialization\")", async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, "packages/gateway/package.json"), "utf8")) as { version: string }
+    const { code, stdout, stderr } = await run(["inspect", "--json", "--", process.execPath, bin, "gateway", "--stdio", "--memory", "--backend", `a=${process.execPath} ${everything}`])
+    expect(code, stderr).toBe(0)
+    expect((JSON.parse(stdout) as { serverInfo: { name: string; version: string } }).serverInfo).toMatchObject({ name: "emcee-gateway", version: pkg.version })
   })
 
   it("serves over stdio: emcee call starts the gateway as its server", async () => {

@@ -151,12 +151,19 @@ export type Event =
 export interface AuditRecord {
   /** When the request arrived, epoch milliseconds. */
   readonly at: number
+  /**
+   * The JSON-RPC id the client gave the request (spec basic "Requests"):
+   * unique only among that client's requests in flight, so read it with
+   * `sessionId` when there is one.
+   */
+  readonly requestId: JsonRpc.RequestId
   readonly method: string
   readonly primitive: Middleware.Primitive | undefined
   readonly subject: string | undefined
   readonly tenant: string | undefined
   /** How the caller authenticated (`jwt`, `api-key`…), when they did. */
   readonly credential: string | undefined
+  /** The transport's session (`Mcp-Session-Id`), when it has one (not under 2026-07-28, which has no sessions). */
   readonly sessionId: string | undefined
   /** `denied`: refused by authorization or a policy (rate limit, concurrency) before the handler ran. */
   readonly outcome: "ok" | "tool_error" | "error" | "denied" | "cancelled"

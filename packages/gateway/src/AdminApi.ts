@@ -54,6 +54,7 @@ import type { HttpServerError } from "@effect/platform"
 import { Effect, Layer, Option, Redacted, type Scope } from "effect"
 import { createHash, timingSafeEqual } from "node:crypto"
 import * as AuditLog from "./AuditLog.js"
+import * as Backend from "./Backend.js"
 import * as Gateway from "./Gateway.js"
 import * as Definition from "./internal/adminApiDefinition.js"
 import * as Official from "./internal/officialRegistry.js"
@@ -270,11 +271,9 @@ export const app = (
           ))
         .handle("putBackend", ({ path, payload }) =>
           Effect.gen(function*() {
-            if (!/^[A-Za-z0-9_.-]{1,64}$/.test(path.name)) {
-              return yield* new Definition.BadRequest({
-                message: `name: ${JSON.stringify(path.name)} is not a backend name (1 to 64 characters among A-Z a-z 0-9 _ - .)`
-              })
-            }
+            // The gateway's own rule (`Backend.invalidName`): a name the registry takes is one the gateway serves.
+            const problem = Backend.invalidName(path.name)
+            if (problem !== undefined) return yield* new Definition.BadRequest({ message: `name: ${problem}` })
             if (payload.name !== undefined && payload.name !== path.name) {
               return yield* new Definition.BadRequest({
                 message: `name: the body's name ${JSON.stringify(payload.name)} differs from the path's ${JSON.stringify(path.name)}`

@@ -5,14 +5,16 @@
  * gateway's routing tables. Writing is batched in the background
  * (`AuditLog.record` never waits), so calls are not slowed.
  *
- * Arguments are not recorded: the audit event carries none.
+ * Each row's `requestId` is the JSON-RPC id the client gave the request
+ * (`McpServer.AuditRecord.requestId`, as a string), so a row can be matched
+ * with the client's own logs. Arguments are not recorded: the audit event
+ * carries none.
  *
  * @since 0.4.0
  */
 import { Audit } from "@emcee/auth"
 import { McpServer } from "@emcee/core"
 import { Effect, Layer, Stream } from "effect"
-import * as crypto from "node:crypto"
 import { AuditLog, type Outcome } from "./AuditLog.js"
 import { Gateway } from "./Gateway.js"
 
@@ -46,7 +48,7 @@ export const layer: Layer.Layer<never, never, McpServer.McpServer | Gateway | Au
             : routes.resources.resolve(primitive.name)
           return log.record({
             at: new Date(record.at),
-            requestId: crypto.randomUUID(),
+            requestId: String(record.requestId),
             principal: record.subject ?? null,
             tenant: record.tenant ?? null,
             backend: route?.backend ?? null,

@@ -174,7 +174,8 @@ export class BackendError extends Data.TaggedError("BackendError")<{
   readonly cause?: unknown
 }> {}
 
-const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
+/** A backend's name: 1 to 64 letters, digits, `_`, `-` or `.`, starting with a letter or digit (the registry's schema uses it too). */
+export const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 
 /** Why `name` cannot name a backend, or undefined. */
 export const invalidName = (name: string): string | undefined =>

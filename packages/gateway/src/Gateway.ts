@@ -73,6 +73,8 @@ import * as Backend from "./Backend.js"
 import * as Balancer from "./Balancer.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
 import * as GatewayMetrics from "./internal/gatewayMetrics.js"
+import * as HopFailure from "./internal/hopFailure.js"
+import { version } from "./internal/version.js"
 import * as Proxy from "./internal/proxy.js"
 import * as Sessions from "./internal/sessions.js"
 import * as Names from "./Names.js"
@@ -246,8 +248,6 @@ interface State {
   served: { tools: number; prompts: number; resources: number; resourceTemplates: number }
 }
 
-const version = "0.4.0"
-
 const empty = (kind: string) => Names.table([], { kind })
 
 /** Lists everything a backend offers that its capabilities declare. */
@@ -352,7 +352,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         const started = performance.now()
         return state.breaker.run(send(connection)).pipe(
           Effect.tapError((error) =>
-            error._tag === "McpClientError" && error.code === McpClient.ClientErrorCode.ConnectionClosed
+            error._tag === "McpClientError" && HopFailure.connectionLost(error)
               ? Effect.flatMap(
                 Deferred.succeed(connection.broken, error.message),
                 (first) => (first && Sessions.isLost(error) ? state.breaker.recordFailure : Effect.void)
@@ -870,11 +870,9 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           ...options.breaker,
           backend: backend.name,
           ...(instance === undefined ? {} : { instance }),
-          // Only failures of the hop count; a JSON-RPC error of the backend is an answer. A lost connection
-          // counts once, not once per request it took with it (see `attempt`).
-          isFailure: (error) =>
-            error.code === McpClient.ClientErrorCode.RequestTimeout ||
-            (error.code === McpClient.ClientErrorCode.ConnectionClosed && !Sessions.isLost(error))
+          // Only failures of the hop count (`HopFailure`); a JSON-RPC error of the backend, or its refusal of one
+          // request, is an answer. A lost connection counts once, not once per request it took with it (see `attempt`).
+          isFailure: (error) => HopFailure.isHopFailure(error) && !Sessions.isLost(error)
         }).pipe(
           Scope.extend(scope),
           Effect.mapError((error) => new Backend.BackendError({ backend: backend.name, message: `invalid breaker options: ${error.reason}` }))

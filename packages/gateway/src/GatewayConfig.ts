@@ -76,8 +76,12 @@ import * as path from "node:path"
 import * as YAML from "yaml"
 import * as Backend from "./Backend.js"
 import * as Balancer from "./Balancer.js"
+import { version as packageVersion } from "./internal/version.js"
 import type * as Gateway from "./Gateway.js"
 import type * as Policy from "./Policy.js"
+
+/** The `serverInfo.version` of a gateway whose file gives none: the version of @emcee/gateway (its package.json). */
+export const defaultVersion: string = packageVersion
 
 /** The file is missing, unreadable or invalid; `message` is one line. */
 export class GatewayConfigError extends Data.TaggedError("GatewayConfigError")<{ readonly message: string }> {}
@@ -386,7 +390,7 @@ export const parse = (
   const probeTimeout = duration(config.probeTimeout)
   return Either.right({
     name: config.name ?? "emcee-gateway",
-    version: config.version ?? "0.4.0",
+    version: config.version ?? defaultVersion,
     host: config.host,
     port: config.port,
     path: config.path,

@@ -189,6 +189,24 @@ describe("AdminApi: validation (400 naming the field)", () => {
       expect(badName.status).toBe(400)
       expect(badName.body.message).toMatch(/^name: /)
 
+      // One rule with the gateway's (`Backend.invalidName`): a name starting with `_`, `-` or `.` is never served, so it is refused.
+      for (const name of ["_x", "-x", ".x"]) {
+        const refused = yield* api.put(`/backends/${name}`, { transport: "http", endpoint: { url: "http://127.0.0.1:1/mcp" } })
+        expect(refused.status).toBe(400)
+        expect(refused.body).toEqual({
+          _tag: "BadRequest",
+          message: `name: "${name}" is not a valid backend name: use 1 to 64 letters, digits, _, - or . (starting with a letter or digit)`
+        })
+      }
+      const inBody = yield* api.put("/backends/a", { ...http("_x") })
+      expect(inBody.status).toBe(400)
+      expect(inBody.body.message).toContain(`"_x" is not a valid backend name`)
+      const registry = yield* Registry.Registry
+      const direct = yield* Effect.flip(registry.upsert(http("_x")))
+      expect(direct).toMatchObject({ reason: "invalid", message: expect.stringContaining("(starting with a letter or digit)") })
+      const instance = yield* Effect.flip(registry.upsert(http("a", { instances: [{ id: "_i", endpoint: { url: "http://127.0.0.1:1/mcp" } }] })))
+      expect(instance.message).toContain(`"_i" is not a valid backend name`)
+
       const notJson = yield* request(base, "PUT", "/admin/v1/backends/a", { headers: auth, body: "{not json" })
       expect(notJson.status).toBe(400)
 

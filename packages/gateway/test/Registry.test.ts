@@ -8,6 +8,7 @@ import { SqlClient } from "@effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Chunk, Context, Effect, Exit, Fiber, Layer, Option, Schema, type Scope, Stream } from "effect"
 import * as fc from "fast-check"
+import * as Backend from "../src/Backend.js"
 import * as Registry from "../src/Registry.js"
 import { clientLayer, type StartedPostgres, startPostgres } from "../../auth/test/support/postgres.js"
 
@@ -270,7 +271,9 @@ describe("BackendSpec", () => {
           const result = decode(input)
           if (result._tag === "Right") {
             expect(Schema.is(Registry.BackendSpec)(result.right)).toBe(true)
-            expect(result.right.name).toMatch(/^[A-Za-z0-9_.-]{1,64}$/)
+            // What the registry takes is a name the gateway serves (one rule: `Backend.namePattern`).
+            expect(result.right.name).toMatch(Backend.namePattern)
+            expect(Backend.invalidName(result.right.name)).toBeUndefined()
           }
         }
       ),

@@ -13,7 +13,24 @@
  *   Messages from the Server"; a 405 means the server has none);
  * - a dropped SSE stream is resumed with a GET carrying `Last-Event-ID`,
  *   after the server's `retry` ("Resumability and Redelivery");
- * - closing the scope DELETEs the session ("Session Management" 5.).
+ * - closing the scope DELETEs the session ("Session Management" 5.);
+ * - an HTTP error answering a request's POST (413 for a body over the
+ *   server's limit, 401, 403...) fails that request only, with -32000 and
+ *   `data.httpStatus`; so does a server closing the connection while the
+ *   request is being sent (EPIPE), as servers do with a body over their
+ *   limit, with `data.closedWhileSending`; the session goes on;
+ * - a cancelled request (`notifications/cancelled`, spec basic/utilities/cancellation)
+ *   has its POST closed once the notification is on its way, and the
+ *   notification's own POST is not waited for: a server that never answers
+ *   holds up neither the caller nor a socket.
+ *
+ * What a server sends is bounded (`maxMessageBytes`, default 16 MiB): a JSON
+ * response body, and each SSE event. A request whose answer is larger fails
+ * with an error naming the limit (code `McpClient.ClientErrorCode.InvalidResult`,
+ * `data.maxMessageBytes`), and the response is cancelled, which closes its
+ * connection, instead of the client buffering without end; the session
+ * stays usable. An oversized event on the GET stream is skipped: the stream
+ * is opened again without `Last-Event-ID`.
  *
  * A request whose `_meta` carries `io.modelcontextprotocol/protocolVersion`
  * 2026-07-28 is sent as that revision's Streamable HTTP says (spec
@@ -52,7 +69,7 @@
  * @since 0.1.0
  */
 import { JsonRpc, McpClient, McpSchema, Tool } from "@emcee/core"
-import { Effect, FiberMap, FiberSet, Mailbox, type Scope, Stream } from "effect"
+import { Data, Effect, FiberMap, FiberSet, Mailbox, type Scope, Stream } from "effect"
 import * as SseParser from "./internal/sseParser.js"
 import * as RequestHeaders from "./internal/requestHeaders.js"
 
@@ -77,7 +94,48 @@ export interface Options {
   /** Open the GET stream after initialization. Default true. */
   readonly openGetStream?: boolean
   readonly reconnect?: ReconnectOptions
+  /**
+   * The largest JSON response body, and the largest SSE event, in bytes;
+   * default `DEFAULT_MAX_MESSAGE_BYTES` (16 MiB). Larger ones fail their
+   * request (see the module's documentation).
+   */
+  readonly maxMessageBytes?: number
 }
+
+/** The default of `Options.maxMessageBytes`: 16 MiB. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+/**
+ * A response body or SSE event over the limit. The transport answers the
+ * request with it (as a JSON-RPC error); a `fetch` given in `Options` that
+ * reads bodies whole itself may reject with one, and it is handled the same.
+ */
+export class MessageTooLarge extends Data.TaggedError("MessageTooLarge")<{
+  /** The limit, in bytes. */
+  readonly limit: number
+  readonly message: string
+}> {}
+
+/**
+ * The server closed the connection while the request was still being sent
+ * (EPIPE: a write to a closed connection). A server closes rather than reads
+ * a body it will not take (over its limit), so this is that request's
+ * refusal, as an HTTP 413 would be when it arrives first: answered to that
+ * request alone, with -32000 and `data.closedWhileSending`.
+ */
+class ClosedWhileSending extends Data.TaggedError("ClosedWhileSending")<{ readonly message: string }> {}
+
+/** Whether a fetch failure is a write to a connection the server closed (the error's code, or its cause's as undici gives it). */
+const isBrokenPipe = (error: unknown): boolean => {
+  for (let at: unknown = error, depth = 0; typeof at === "object" && at !== null && depth < 4; at = (at as { cause?: unknown }).cause, depth++) {
+    if ((at as { code?: unknown }).code === "EPIPE") return true
+  }
+  return false
+}
+
+const isTooLarge = (error: unknown): error is MessageTooLarge =>
+  error instanceof MessageTooLarge || (typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "MessageTooLarge" &&
+    typeof (error as { limit?: unknown }).limit === "number")
 
 /** A Streamable HTTP client transport. */
 export interface HttpClientTransport extends McpClient.ClientTransport {
@@ -89,6 +147,9 @@ export interface HttpClientTransport extends McpClient.ClientTransport {
    */
   readonly protocolVersion: () => string | undefined
 }
+
+/** The longest the POST of a `notifications/cancelled` may take, in the background. */
+const CANCEL_POST_MILLIS = 10_000
 
 /** The transport's own error code for a request it could not deliver (as the SDK's "connection closed"). */
 const TRANSPORT_ERROR = -32000
@@ -105,20 +166,83 @@ const statelessVersion = (message: JsonRpc.Message): string | undefined => {
   return typeof version === "string" && McpSchema.isStateless(version) ? version : undefined
 }
 
-/** A response body parsed as JSON; an unreadable body counts as not JSON. */
-const jsonBody = (response: Response): Effect.Effect<{ readonly ok: true; readonly value: unknown } | { readonly ok: false }> =>
-  Effect.promise(() =>
-    response.text().then(
-      (text) => {
-        try {
-          return { ok: true as const, value: JSON.parse(text) as unknown }
-        } catch {
-          return { ok: false as const }
+/** A body read up to a limit: its text, or over the limit (the body then cancelled, closing its connection), or unreadable. */
+type Read = { readonly _tag: "Text"; readonly text: string } | { readonly _tag: "TooLarge" } | { readonly _tag: "Unreadable" }
+
+/**
+ * Reads a response body as UTF-8 text, at most `limit` bytes: a declared
+ * `Content-Length` over it is refused before reading; past it while reading,
+ * the body is cancelled. Interrupting the read cancels the body too.
+ */
+const readBody = (response: Response, limit: number): Effect.Effect<Read> =>
+  Effect.promise(async (signal): Promise<Read> => {
+    const body = response.body
+    if (body === null) return { _tag: "Text", text: "" }
+    const declared = Number(response.headers.get("content-length") ?? "")
+    if (Number.isFinite(declared) && declared > limit) {
+      await body.cancel().catch(() => {})
+      return { _tag: "TooLarge" }
+    }
+    const reader = body.getReader()
+    const cancel = () => void reader.cancel().catch(() => {})
+    signal.addEventListener("abort", cancel, { once: true })
+    const decoder = new TextDecoder()
+    let text = ""
+    let size = 0
+    try {
+      while (true) {
+        const { done, value } = await reader.read()
+        if (done) break
+        size += value.byteLength
+        if (size > limit) {
+          cancel()
+          return { _tag: "TooLarge" }
         }
-      },
-      () => ({ ok: false as const })
-    )
-  )
+        text += decoder.decode(value, { stream: true })
+      }
+      return { _tag: "Text", text: text + decoder.decode() }
+    } catch {
+      return { _tag: "Unreadable" }
+    } finally {
+      signal.removeEventListener("abort", cancel)
+    }
+  })
+
+/**
+ * The message as JSON, or why it cannot be: `JSON.stringify` recurses, so
+ * params nested thousands of levels deep exhaust the stack (JSON.parse does
+ * not, so such a message can arrive from elsewhere and be forwarded).
+ */
+const serialize = (message: JsonRpc.Message): { readonly json: string } | { readonly problem: string } => {
+  try {
+    return { json: JSON.stringify(message) }
+  } catch (error) {
+    return { problem: `the message cannot be serialized as JSON (${describe(error)}): are its params nested too deeply?` }
+  }
+}
+
+/** JSON-RPC "Invalid params": the code of a request this transport cannot send as it is. */
+const INVALID_PARAMS = -32602
+
+/** The most of an error body kept for a message. */
+const ERROR_BODY_BYTES = 64 * 1024
+
+/** A response body parsed as JSON: its value, not JSON (or unreadable), or over the limit. */
+const jsonBody = (response: Response, limit: number): Effect.Effect<
+  { readonly _tag: "Json"; readonly value: unknown } | { readonly _tag: "NotJson" } | { readonly _tag: "TooLarge" }
+> =>
+  Effect.map(readBody(response, limit), (read) => {
+    if (read._tag !== "Text") return read._tag === "TooLarge" ? read : { _tag: "NotJson" as const }
+    try {
+      return { _tag: "Json" as const, value: JSON.parse(read.text) as unknown }
+    } catch {
+      return { _tag: "NotJson" as const }
+    }
+  })
+
+/** The text of an error response, for a message (at most `ERROR_BODY_BYTES` read; "" when longer or unreadable). */
+const errorText = (response: Response): Effect.Effect<string> =>
+  Effect.map(readBody(response, ERROR_BODY_BYTES), (read) => (read._tag === "Text" ? read.text : ""))
 
 /**
  * The `Mcp-Param-{Name}` headers of a `tools/call` (spec 2026-07-28
@@ -162,6 +286,8 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
     const initialDelay = options.reconnect?.initialDelayMillis ?? 1000
     const maxDelay = options.reconnect?.maxDelayMillis ?? 30_000
     const maxRetries = options.reconnect?.maxRetries ?? 5
+    const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
+    if (!(maxBytes > 0)) return yield* Effect.dieMessage(`HttpClientTransport: maxMessageBytes is a positive number of bytes, got ${maxBytes}`)
 
     let sessionId: string | undefined
     let protocolVersion: string | undefined
@@ -197,6 +323,8 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
     const fibers = yield* FiberSet.make()
     /** 2026-07-28 requests in flight: interrupting one closes its response stream, which cancels it. */
     const statelessRuns = yield* FiberMap.make<JsonRpc.RequestId>()
+    /** 2025-11-25 requests whose POST is open (until its response): closed once the request is cancelled. */
+    const requestRuns = yield* FiberMap.make<JsonRpc.RequestId>()
 
     const headers = (extra: Record<string, string>): Record<string, string> => {
       const all: Record<string, string> = { ...options.headers, ...extra }
@@ -209,8 +337,30 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
     const request = (method: string, init: Record<string, string>, body: string | undefined) =>
       Effect.tryPromise({
         try: (signal) => fetchImpl(url, body === undefined ? { method, headers: init, signal } : { method, headers: init, body, signal }),
-        catch: (error) => new McpClient.TransportError({ message: `${method} ${url.href} failed: ${describe(error)}` })
+        catch: (error): McpClient.TransportError | MessageTooLarge | ClosedWhileSending =>
+          isTooLarge(error)
+            ? new MessageTooLarge({ limit: error.limit, message: `${method} ${url.href}: ${error.message}` })
+            : isBrokenPipe(error) && body !== undefined
+            ? new ClosedWhileSending({
+              message: `${method} ${url.href}: the server closed the connection while the request (${body.length} characters) was being sent (${describe(error)}); ` +
+                "it may be larger than the server accepts"
+            })
+            : new McpClient.TransportError({ message: `${method} ${url.href} failed: ${describe(error)}` })
       })
+
+    const tooLarge = (what: string) =>
+      new MessageTooLarge({
+        limit: maxBytes,
+        message: `POST ${url.href}: ${what} is larger than maxMessageBytes (${maxBytes} bytes); it was not read and its connection was closed`
+      })
+
+    /** Answers a request the server closed the connection on while it was being sent (see `ClosedWhileSending`). */
+    const answerClosedWhileSending = (id: JsonRpc.RequestId, error: ClosedWhileSending) =>
+      deliver(JsonRpc.failure(id, TRANSPORT_ERROR, error.message, { closedWhileSending: true }))
+
+    /** Answers a request whose answer was over the limit (the session stays usable: not a transport failure). */
+    const answerTooLarge = (id: JsonRpc.RequestId, error: MessageTooLarge) =>
+      deliver(JsonRpc.failure(id, McpClient.ClientErrorCode.InvalidResult, error.message, { maxMessageBytes: error.limit }))
 
     const expire = (status: number) =>
       Effect.suspend(() => {
@@ -253,10 +403,14 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
     const delay = (state: StreamState, attempt: number) =>
       Effect.sleep(state.retry ?? Math.min(maxDelay, initialDelay * 2 ** attempt))
 
-    /** Reads one SSE response until it ends or drops; never fails. */
-    const consume = (response: Response, state: StreamState): Effect.Effect<void> => {
+    /**
+     * Reads one SSE response until it ends or drops (`"ended"`), or until an
+     * event grows past `maxMessageBytes` (`"too-large"`: the body is
+     * cancelled, which closes its connection); never fails.
+     */
+    const consume = (response: Response, state: StreamState): Effect.Effect<"ended" | "too-large"> => {
       const body = response.body
-      if (body === null) return Effect.void
+      if (body === null) return Effect.succeed("ended")
       const parser = SseParser.make()
       const onEvents = (events: ReadonlyArray<SseParser.Event>) =>
         Effect.forEach(events, (event) => {
@@ -281,11 +435,19 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
             })
           )
         )
-      return Stream.fromReadableStream({ evaluate: () => body, onError: (error) => error }).pipe(
-        Stream.runForEach((chunk) => onEvents(parser.push(chunk))),
+      const overLimit = Symbol("overLimit")
+      return Stream.fromReadableStream({ evaluate: () => body, onError: (error): unknown => error }).pipe(
+        Stream.runForEach((chunk) =>
+          Effect.zipRight(
+            onEvents(parser.push(chunk)),
+            // Failing the stream cancels the reader (the body), which closes the connection.
+            Effect.suspend(() => (parser.pendingBytes() > maxBytes ? Effect.fail(overLimit) : Effect.void))
+          )
+        ),
         Effect.zipRight(Effect.suspend(() => onEvents(parser.end()))),
+        Effect.as("ended" as const),
         // A dropped connection is the normal way a stream ends early; the caller decides whether to resume.
-        Effect.ignore
+        Effect.catchAll((error) => Effect.succeed(error === overLimit ? "too-large" as const : "ended" as const))
       )
     }
 
@@ -303,7 +465,7 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
     const followPost = (response: Response, requestId: JsonRpc.RequestId) =>
       Effect.gen(function*() {
         const state: StreamState = { lastEventId: "", retry: undefined, requestId, responded: false }
-        yield* consume(response, state)
+        if ((yield* consume(response, state)) === "too-large") return yield* answerTooLarge(requestId, tooLarge("an SSE event of the response"))
         let attempt = 0
         while (!state.responded && ended === undefined) {
           if (state.lastEventId === "") {
@@ -324,7 +486,7 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
             return yield* failRequest(requestId, `The response stream could not be resumed: HTTP ${r.status}`)
           }
           attempt = 0
-          yield* consume(r, state)
+          if ((yield* consume(r, state)) === "too-large") return yield* answerTooLarge(requestId, tooLarge("an SSE event of the response"))
         }
       })
 
@@ -344,8 +506,16 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
           }
           if (r.ok && (r.headers.get("content-type") ?? "").includes("text/event-stream")) {
             attempt = 0
-            yield* consume(r, state)
+            const outcome = yield* consume(r, state)
             if (ended !== undefined) return
+            if (outcome === "too-large") {
+              // Resuming would replay it: skip it, opening a fresh stream; a server that keeps doing it runs out of attempts.
+              yield* Effect.logWarning(`HttpClientTransport: skipped an SSE event of the GET stream larger than maxMessageBytes (${maxBytes} bytes)`)
+              state.lastEventId = ""
+              attempt = 1
+              yield* delay(state, attempt)
+              continue
+            }
             yield* delay(state, 0)
             continue
           }
@@ -363,10 +533,7 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
     })
 
     const readError = (response: Response) =>
-      Effect.map(
-        Effect.promise(() => response.text().catch(() => "")),
-        (text) => `HTTP ${response.status}${text === "" ? "" : `: ${text.slice(0, 500)}`}`
-      )
+      Effect.map(errorText(response), (text) => `HTTP ${response.status}${text === "" ? "" : `: ${text.slice(0, 500)}`}`)
 
     /** POSTs one message and handles what answers it. */
     const post = (message: JsonRpc.Message) =>
@@ -374,11 +541,16 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         const isRequest = "method" in message && "id" in message
         const isInitialize = isRequest && message.method === "initialize"
         if (isInitialize) initializeId = message.id
+        const serialized = serialize(message)
+        if ("problem" in serialized) {
+          if (isRequest) return yield* deliver(JsonRpc.failure(message.id, INVALID_PARAMS, `POST ${url.href}: ${serialized.problem}`))
+          return yield* Effect.fail(new McpClient.TransportError({ message: `POST ${url.href}: ${serialized.problem}` }))
+        }
         // spec "Sending Messages to the Server" 1.-2.
         const response = yield* request(
           "POST",
           headers({ accept: "application/json, text/event-stream", "content-type": "application/json" }),
-          JSON.stringify(message)
+          serialized.json
         )
         if (response.status === 404 && sessionId !== undefined && !isInitialize) {
           yield* discard(response)
@@ -386,7 +558,11 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
           return yield* Effect.fail(new McpClient.TransportError({ message: "The session expired (HTTP 404)" }))
         }
         if (!response.ok) {
-          return yield* Effect.fail(new McpClient.TransportError({ message: `POST ${url.href} failed: ${yield* readError(response)}` }))
+          const failure = `POST ${url.href} failed: ${yield* readError(response)}`
+          // The server answered this request with an HTTP error (413 for a body over its limit, 401, 403...): it is
+          // that request's answer, with its status, as under 2026-07-28; the session is not lost.
+          if (isRequest) return yield* failRequest(message.id, failure, response.status)
+          return yield* Effect.fail(new McpClient.TransportError({ message: failure }))
         }
         // spec "Session Management" 1.-2.: the id comes with the InitializeResult and goes on every later request.
         if (isInitialize) sessionId = response.headers.get("mcp-session-id") ?? undefined
@@ -401,8 +577,9 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         }
         if (contentType.includes("text/event-stream")) return yield* followPost(response, message.id)
         if (contentType.includes("application/json")) {
-          const body = yield* jsonBody(response)
-          if (!body.ok) return yield* Effect.fail(new McpClient.TransportError({ message: `POST ${url.href}: the response is not JSON` }))
+          const body = yield* jsonBody(response, maxBytes)
+          if (body._tag === "TooLarge") return yield* answerTooLarge(message.id, tooLarge("the response body"))
+          if (body._tag === "NotJson") return yield* Effect.fail(new McpClient.TransportError({ message: `POST ${url.href}: the response is not JSON` }))
           return yield* deliver(body.value)
         }
         yield* discard(response)
@@ -462,10 +639,12 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
       Effect.gen(function*() {
         statelessProtocolVersion = version
         if (message.method === "tools/list") transforms.set(message.id, learnTools)
-        const response = yield* request("POST", statelessHeaders(message, version), JSON.stringify(message))
+        const serialized = serialize(message)
+        if ("problem" in serialized) return yield* deliver(JsonRpc.failure(message.id, INVALID_PARAMS, `POST ${url.href}: ${serialized.problem}`))
+        const response = yield* request("POST", statelessHeaders(message, version), serialized.json)
         const contentType = response.headers.get("content-type") ?? ""
         if (!response.ok) {
-          const text = yield* Effect.promise(() => response.text().catch(() => ""))
+          const text = yield* errorText(response)
           // spec 2026-07-28 streamable-http "Backward Compatibility": a JSON-RPC error body (400 for -32022,
           // -32021, -32020, -32602; 404 for -32601) is the server's answer. Anything else is the transport's
           // failure, with the status: so is a code of the legacy range -32000..-32019, which carries no meaning
@@ -492,21 +671,30 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         }
         if (contentType.includes("text/event-stream")) {
           const state: StreamState = { lastEventId: "", retry: undefined, requestId: message.id, responded: false }
-          yield* consume(response, state)
+          if ((yield* consume(response, state)) === "too-large") return yield* answerTooLarge(message.id, tooLarge("an SSE event of the response"))
           if (!state.responded && ended === undefined) {
             yield* failRequest(message.id, "The response stream ended before the response (2026-07-28 streams are not resumed)")
           }
           return
         }
         if (contentType.includes("application/json")) {
-          const body = yield* jsonBody(response)
-          if (!body.ok) return yield* failRequest(message.id, `POST ${url.href}: the response is not JSON`)
+          const body = yield* jsonBody(response, maxBytes)
+          if (body._tag === "TooLarge") return yield* answerTooLarge(message.id, tooLarge("the response body"))
+          if (body._tag === "NotJson") return yield* failRequest(message.id, `POST ${url.href}: the response is not JSON`)
           return yield* deliver(body.value)
         }
         yield* discard(response)
         return yield* failRequest(message.id, `POST ${url.href}: unexpected content type "${contentType}"`)
       }).pipe(
-        Effect.catchAll((error) => (ended === undefined ? failRequest(message.id, error.message) : Effect.void)),
+        Effect.catchAll((error) =>
+          error._tag === "MessageTooLarge"
+            ? answerTooLarge(message.id, error)
+            : error._tag === "ClosedWhileSending"
+            ? answerClosedWhileSending(message.id, error)
+            : ended === undefined
+            ? failRequest(message.id, error.message)
+            : Effect.void
+        ),
         Effect.ensuring(Effect.sync(() => transforms.delete(message.id)))
       )
 
@@ -518,19 +706,37 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         if ("method" in message && !("id" in message) && message.method === "notifications/cancelled") {
           const id = message.params?.requestId
           if ((typeof id === "string" || typeof id === "number") && FiberMap.unsafeHas(statelessRuns, id)) return FiberMap.remove(statelessRuns, id)
+          // spec 2025-11-25 basic/utilities/cancellation: the notification is sent, without waiting for the server's
+          // answer to its POST (a server that hangs must not hold up the caller that gave up), and the request's own
+          // POST is closed: its response is no longer wanted, and a server that never answers keeps no socket open.
+          // Interruptible even when the client cancels from an uninterruptible region, so the timeout and closing the transport end it.
+          return FiberSet.run(fibers, Effect.interruptible(Effect.ignore(Effect.timeout(post(message), CANCEL_POST_MILLIS)))).pipe(
+            Effect.zipRight(typeof id === "string" || typeof id === "number" ? FiberMap.remove(requestRuns, id) : Effect.void),
+            Effect.asVoid
+          )
         }
         const version = statelessVersion(message)
         if (version !== undefined) {
           const stateless = message as JsonRpc.Request
           return Effect.asVoid(FiberMap.run(statelessRuns, stateless.id, postStateless(stateless, version)))
         }
-        if (!("method" in message && "id" in message)) return post(message)
+        if (!("method" in message && "id" in message)) {
+          return Effect.mapError(post(message), (error) => (error._tag === "TransportError" ? error : new McpClient.TransportError({ message: error.message })))
+        }
         // A request's POST stays open until its response (a JSON body or an SSE stream), which can take as long as
         // the request runs: it goes on its own fiber so the client's timeouts and cancellation keep working.
         const id = message.id
-        return Effect.asVoid(FiberSet.run(
-          fibers,
-          Effect.catchAll(post(message), (error) => (ended === undefined ? failRequest(id, error.message) : Effect.void))
+        return Effect.asVoid(FiberMap.run(
+          requestRuns,
+          id,
+          Effect.catchAll(post(message), (error) =>
+            error._tag === "MessageTooLarge"
+              ? answerTooLarge(id, error)
+              : error._tag === "ClosedWhileSending"
+              ? answerClosedWhileSending(id, error)
+              : ended === undefined
+              ? failRequest(id, error.message)
+              : Effect.void)
         ))
       })
 

@@ -21,7 +21,8 @@
  *   (spec 2026-07-28 basic/patterns/cancellation "Transport-Specific
  *   Cancellation"); past `timeoutMillis` it fails with `RequestTimeout`;
  * - a body or an event larger than `maxResponseBytes` fails the request
- *   (the connection is dropped) rather than filling memory.
+ *   with `InvalidResult` (-32003, `data.maxMessageBytes`; the connection
+ *   is dropped) rather than filling memory.
  *
  * The request must already carry its `_meta` (protocol version, client
  * information and capabilities: spec 2026-07-28 basic/index "Request
@@ -45,6 +46,7 @@ import { JsonRpc, McpClient, McpSchema } from "@emcee/core"
 import * as http from "node:http"
 import * as https from "node:https"
 import { Effect, type Scope } from "effect"
+import { DEFAULT_MAX_MESSAGE_BYTES } from "./HttpClientTransport.js"
 import * as RequestHeaders from "./internal/requestHeaders.js"
 import * as SseParser from "./internal/sseParser.js"
 
@@ -78,7 +80,6 @@ export interface HttpHop {
   readonly send: (request: Request) => Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError>
 }
 
-const DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 const TRANSPORT_ERROR = McpClient.ClientErrorCode.ConnectionClosed
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value)
@@ -114,8 +115,10 @@ export const make = (options: Options): Effect.Effect<HttpHop, never, Scope.Scop
       method: "POST",
       agent
     }
-    const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_BYTES
+    const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_MESSAGE_BYTES
     const where = `POST ${url.href}`
+    // An answer too large is the answer's fault, not the connection's (as `HttpClientTransport` reports it).
+    const tooLarge = (message: string) => failure(McpClient.ClientErrorCode.InvalidResult, message, { maxMessageBytes: maxBytes })
 
     const send = (request: Request): Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError> =>
       Effect.suspend(() => {
@@ -178,7 +181,7 @@ export const make = (options: Options): Effect.Effect<HttpHop, never, Scope.Scop
             response.on("data", (chunk: Buffer) => {
               size += chunk.length
               if (size > maxBytes) {
-                settle(Effect.fail(failure(TRANSPORT_ERROR, `${where}: the response is larger than ${maxBytes} bytes`)))
+                settle(Effect.fail(tooLarge(`${where}: the response is larger than ${maxBytes} bytes`)))
                 outgoing?.destroy()
                 return
               }
@@ -267,7 +270,7 @@ export const make = (options: Options): Effect.Effect<HttpHop, never, Scope.Scop
                 if (value.id === message.id) return yield* outcome(value)
               }
               if (pending > maxBytes) {
-                return yield* Effect.fail(failure(TRANSPORT_ERROR, `${where}: an event of the response stream is larger than ${maxBytes} bytes`))
+                return yield* Effect.fail(tooLarge(`${where}: an event of the response stream is larger than ${maxBytes} bytes`))
               }
               if (chunk === null) {
                 return yield* Effect.fail(failure(TRANSPORT_ERROR, `${where}: the response stream ended before the response`))
@@ -285,7 +288,7 @@ export const make = (options: Options): Effect.Effect<HttpHop, never, Scope.Scop
           const classified = JsonRpc.classify(parsed)
           if (status >= 200 && status < 300) {
             if (!contentType.includes("application/json")) {
-              return yield* Effect.fail(failure(TRANSPORT_ERROR, `${where}: unexpected content type "${contentType}"`, { httpStatus: status }))
+              return yield* Effect.fail(failure(McpClient.ClientErrorCode.InvalidResult, `${where}: unexpected content type "${contentType}"`))
             }
             if (classified._tag !== "Response" || (classified.message.id !== message.id && classified.message.id !== null)) {
               return yield* Effect.fail(failure(McpClient.ClientErrorCode.InvalidResult, `${where}: the response is not the JSON-RPC response to request ${message.id}`))

@@ -175,6 +175,8 @@ describe("HttpHop against servers that misbehave", () => {
       const hop = yield* HttpHop.make({ url: raw.url, maxResponseBytes: 100_000 })
       const big = yield* Effect.flip(hop.send({ message: stamped("tools/call", { name: "x", arguments: {} }) }))
       expect(big.message).toContain("larger than 100000 bytes")
+      expect(big.code).toBe(McpClient.ClientErrorCode.InvalidResult)
+      expect(big.data).toEqual({ maxMessageBytes: 100_000 })
       const endless = yield* Effect.flip(hop.send({ message: stamped("prompts/get", { name: "x" }) }))
       expect(endless.message).toContain("larger than 100000 bytes")
     }))

@@ -19,6 +19,7 @@ import * as Config from "../Config.js"
 import * as Plugins from "../Plugins.js"
 import { loadTarget } from "../Serve.js"
 import { parseHeaders } from "./targetArgs.js"
+import { version } from "./version.js"
 
 /** A server to describe. */
 export type Source =
@@ -117,7 +118,7 @@ export const resolve = (
     return { _tag: "Command", command: first!, args: rest } as const
   })
 
-const clientInfo = { name: "emcee", version: "0.3.0" }
+const clientInfo = { name: "emcee", version }
 
 const clientError = (command: string, where: string) => (error: McpClient.McpClientError | McpClient.TransportError): CliError.CliError =>
   error._tag === "TransportError" || error.code === McpClient.ClientErrorCode.ConnectionClosed

@@ -7,6 +7,7 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchem
 import { Schema } from "effect"
 import { AuditEntry, Outcome } from "./auditModel.js"
 import { Backend, BackendName, BackendSpec, Snapshot } from "./registryModel.js"
+import { version } from "./version.js"
 
 // -----------------------------------------------------------------------------
 // Errors
@@ -354,7 +355,7 @@ export const api = HttpApi.make("emcee-gateway")
   .add(documentGroup)
   .add(registryGroup)
   .annotate(OpenApi.Title, "emcee gateway")
-  .annotate(OpenApi.Version, "0.4.0")
+  .annotate(OpenApi.Version, version)
   .annotate(
     OpenApi.Description,
     "Admin REST API of the emcee MCP gateway (registry CRUD, discovery, statistics, audit) and the official MCP registry read API"

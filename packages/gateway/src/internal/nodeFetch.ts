@@ -2,11 +2,17 @@
  * `fetch` over `node:http`/`node:https` with keep-alive agents, for the
  * gateway's upstream hop: Node's own `fetch` (undici) costs several times
  * more CPU per request, which a gateway pays on every forwarded call. A
- * JSON response is read whole before it is handed over; an SSE response
- * (`text/event-stream`) streams. Aborting the signal destroys the request.
+ * JSON response is read whole before it is handed over, at most
+ * `maxBodyBytes` (default 16 MiB, as HttpClientTransport's own limit):
+ * a larger one (declared, or as it arrives) destroys the response and its
+ * socket and rejects with `HttpClientTransport.MessageTooLarge`, which the
+ * transport turns into that request's error. An SSE response
+ * (`text/event-stream`) streams (HttpClientTransport bounds each event).
+ * Aborting the signal destroys the request.
  *
  * @internal
  */
+import { HttpClientTransport } from "@emcee/transport"
 import * as http from "node:http"
 import * as https from "node:https"
 import { Readable } from "node:stream"
@@ -26,8 +32,15 @@ const headersOf = (init: RequestInit | undefined): Record<string, string> => {
 const aborted = (signal: AbortSignal) =>
   signal.reason instanceof Error ? signal.reason : Object.assign(new Error("The operation was aborted"), { name: "AbortError" })
 
+/** Options of `make`. */
+export interface Options {
+  /** The largest JSON (non-SSE) response body read, in bytes; default `HttpClientTransport.DEFAULT_MAX_MESSAGE_BYTES` (16 MiB). */
+  readonly maxBodyBytes?: number
+}
+
 /** A `fetch` with its own keep-alive agents (one per gateway). */
-export const make = (): typeof globalThis.fetch => {
+export const make = (options: Options = {}): typeof globalThis.fetch => {
+  const maxBodyBytes = options.maxBodyBytes ?? HttpClientTransport.DEFAULT_MAX_MESSAGE_BYTES
   const agents = {
     "http:": new http.Agent({ keepAlive: true, maxSockets: 256 }),
     "https:": new https.Agent({ keepAlive: true, maxSockets: 256 })
@@ -53,8 +66,29 @@ export const make = (): typeof globalThis.fetch => {
           resolve(new Response(Readable.toWeb(response) as ReadableStream<Uint8Array>, { status, headers }))
           return
         }
+        const tooLarge = () => {
+          // The rest is never read: destroying the request destroys the response and its socket (not reused).
+          request.destroy()
+          reject(
+            new HttpClientTransport.MessageTooLarge({
+              limit: maxBodyBytes,
+              message: `the response body is larger than maxBodyBytes (${maxBodyBytes} bytes); it was not read and its connection was closed`
+            })
+          )
+        }
+        const declared = Number(response.headers["content-length"] ?? "")
+        if (Number.isFinite(declared) && declared > maxBodyBytes) return tooLarge()
         const chunks: Array<Buffer> = []
-        response.on("data", (chunk: Buffer) => chunks.push(chunk))
+        let size = 0
+        response.on("data", (chunk: Buffer) => {
+          if (size > maxBodyBytes) return
+          size += chunk.length
+          if (size > maxBodyBytes) {
+            chunks.length = 0
+            return tooLarge()
+          }
+          chunks.push(chunk)
+        })
         response.on("error", reject)
         response.on("end", () => resolve(new Response(status === 204 || status === 304 ? null : Buffer.concat(chunks), { status, headers })))
       })

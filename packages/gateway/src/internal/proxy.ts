@@ -29,6 +29,7 @@ import {
 } from "@emcee/core"
 import type { HttpHop } from "@emcee/transport"
 import { Context, Effect, FiberRef, Option, Schema, Tracer } from "effect"
+import * as JsonDepth from "./jsonDepth.js"
 import * as Tasks from "./tasks.js"
 
 /** A connection to the backend, as a forwarded request goes over it. */
@@ -239,6 +240,7 @@ const forward = <A extends object>(
     const client = upstream.client()
     if (typeof client === "string") return Effect.fail(new Unavailable({ backend: upstream.backend, message: client }))
     const request = Context.get(caller, RequestContext.RequestContext)
+    if (JsonDepth.deeperThan(request.params, JsonDepth.MAX_DEPTH)) return Effect.fail(JsonDepth.tooDeep(upstream.backend))
     const trace = traceContext(caller, request.params)
     // The backend asks only for what the caller can answer (spec 2026-07-28 basic/patterns/mrtr "Server Requirements"),
     // and makes a task only of a call the gateway runs as one (spec 2026-07-28 tasks "Capability Negotiation").

@@ -6,6 +6,7 @@
  */
 import * as McpSchema from "@emcee/core/McpSchema"
 import { Data, Effect, type Option, ParseResult, Schema, type Scope, type Stream } from "effect"
+import { invalidName, namePattern } from "../Backend.js"
 
 // -----------------------------------------------------------------------------
 // Backend records
@@ -13,13 +14,15 @@ import { Data, Effect, type Option, ParseResult, Schema, type Scope, type Stream
 
 /**
  * A backend's name: its unique id, 1 to 64 characters among the ones the
- * spec allows in tool names (ASCII letters, digits, `_`, `-`, `.`), so it can
- * be used as a prefix as it is.
+ * spec allows in tool names (ASCII letters, digits, `_`, `-`, `.`), starting
+ * with a letter or digit, so it can be used as a prefix as it is. The
+ * pattern and the message are `Backend.namePattern` and
+ * `Backend.invalidName`: what the registry accepts, the gateway serves.
  * @see spec 2025-11-25 server/tools — "Tool Names"
  */
 export const BackendName = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z0-9_.-]{1,64}$/, {
-    message: () => "A backend name is 1 to 64 characters among A-Z a-z 0-9 _ - . (spec 2025-11-25 server/tools \"Tool Names\")"
+  Schema.pattern(namePattern, {
+    message: (issue) => invalidName(String(issue.actual)) ?? "A backend name is 1 to 64 characters among A-Z a-z 0-9 _ - ., starting with a letter or digit"
   })
 ).annotations({ identifier: "BackendName" })
 

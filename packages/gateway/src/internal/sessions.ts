@@ -26,14 +26,18 @@
 import { Principal } from "@emcee/auth"
 import { McpClient, type McpSchema, type RequestContext } from "@emcee/core"
 import { Duration, type Context } from "effect"
+import * as HopFailure from "./hopFailure.js"
 
 /** The HTTP status a transport failure carries, if any. */
 const httpStatusOf = (error: McpClient.McpClientError): unknown =>
   typeof error.data === "object" && error.data !== null ? (error.data as { readonly httpStatus?: unknown }).httpStatus : undefined
 
-/** Whether `error` says the connection was lost before the request's answer came (see the module comment). */
-export const isLost = (error: McpClient.McpClientError): boolean =>
-  error.code === McpClient.ClientErrorCode.ConnectionClosed && httpStatusOf(error) === undefined
+/**
+ * Whether `error` says the connection was lost before the request's answer
+ * came (see the module comment): lost (`HopFailure.connectionLost`), with no
+ * HTTP status (a 5xx is an answer, if a failed one).
+ */
+export const isLost = (error: McpClient.McpClientError): boolean => HopFailure.connectionLost(error) && httpStatusOf(error) === undefined
 
 /** Whether a call of `tool` may be sent again after its connection was lost (spec 2025-11-25 schema `ToolAnnotations`). */
 export const isReplaySafe = (tool: McpSchema.Tool): boolean =>

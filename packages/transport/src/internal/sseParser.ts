@@ -17,6 +17,9 @@
  *   events, `retry` (ASCII digits only) sets the reconnection time;
  * - an event whose data buffer is empty is not dispatched (but its id counts);
  * - an incomplete event at the end of the stream is discarded.
+ *
+ * `pendingBytes` is the size of the event being read (bytes since the last
+ * dispatch), so a reader can bound what one event may hold in memory.
  */
 
 /** One dispatched event. */
@@ -39,12 +42,32 @@ export interface Parser {
   readonly lastEventId: () => string
   /** The last valid `retry` value in milliseconds, if any. */
   readonly retry: () => number | undefined
+  /**
+   * The bytes (UTF-8) of the event not yet dispatched: the data and the line
+   * being read (after a dispatch), or every byte pushed since the last one.
+   */
+  readonly pendingBytes: () => number
 }
 
 const LF = 10
 const CR = 13
 const COLON = 58
 const SPACE = 32
+
+/** The UTF-8 length of `text`, without encoding it (a lone surrogate counts as the 3 bytes of U+FFFD). */
+const utf8Length = (text: string): number => {
+  let bytes = text.length
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) continue
+    if (c < 0x800) bytes += 1
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2
+      i++
+    } else bytes += 2
+  }
+  return bytes
+}
 
 /** A new parser. */
 export const make = (): Parser => {
@@ -61,11 +84,15 @@ export const make = (): Parser => {
   let lastEventId = ""
   let idBuffer = ""
   let retry: number | undefined
+  /** Bytes of the event being read (see `pendingBytes`), and whether the last feed dispatched one. */
+  let pending = 0
+  let dispatched = false
 
   const processLine = (line: string, out: Array<Event>) => {
     if (line.length === 0) {
       // Dispatch (WHATWG: the last event id is updated even when no event is fired).
       lastEventId = idBuffer
+      dispatched = true
       if (hasData) out.push({ type: type === "" ? "message" : type, data, lastEventId })
       data = ""
       hasData = false
@@ -130,17 +157,27 @@ export const make = (): Parser => {
     return out
   }
 
+  const push = (chunk: Uint8Array | string): Array<Event> => {
+    dispatched = false
+    const out = feedText(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }))
+    // After a dispatch, what is left came from this chunk: measure it; else the whole chunk adds to the event.
+    pending = dispatched ? utf8Length(partial) + utf8Length(data) : pending + (typeof chunk === "string" ? utf8Length(chunk) : chunk.byteLength)
+    return out
+  }
+
   return {
-    push: (chunk) => feedText(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true })),
+    push,
     end: () => {
       const out = feedText(decoder.decode())
       partial = ""
       data = ""
       hasData = false
       type = ""
+      pending = 0
       return out
     },
     lastEventId: () => lastEventId,
-    retry: () => retry
+    retry: () => retry,
+    pendingBytes: () => pending
   }
 }
