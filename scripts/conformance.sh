@@ -22,7 +22,7 @@
 #             2026-07-28 to it: forwarded requests take the HttpHop path)
 #   gateway-2026  0.2.0-alpha.12 --requirements 2026-07-28 against that gateway
 #   gateways  the four above
-#   every     all, next, gateway, gateway-2025 and gateway-http
+#   every     all, next and gateways
 #
 # Assumes `npm run build` ran (it starts examples/everything/dist/main.js).
 # The suite's CLI needs Node >= 22, so a Node 22 binary is installed from npm
@@ -59,7 +59,7 @@ for arg in "${@:-http}"; do
     next) MODES+=(2026 2025) ;;
     gateway | gateway-2025 | gateway-http | gateway-2026) MODES+=("$arg") ;;
     gateways) MODES+=(gateway gateway-2025 gateway-http gateway-2026) ;;
-    every) MODES+=(http one-port mount 2026 2025 gateway gateway-2025 gateway-http) ;;
+    every) MODES+=(http one-port mount 2026 2025 gateway gateway-2025 gateway-http gateway-2026) ;;
     *) echo "conformance: unknown mode '$arg' (http, one-port, mount, all, 2026, 2025, next, gateway, gateway-2025, gateway-http, gateway-2026, gateways, every or suite-all)" >&2; exit 2 ;;
   esac
 done
