@@ -44,9 +44,10 @@ import { Health, McpServer } from "@emcee/core"
 import type { GatewayConfig } from "@emcee/gateway"
 import { HttpTransport, StdioTransport } from "@emcee/transport"
 import { PgClient } from "@effect/sql-pg"
-import { ConfigProvider, type Context, Console, Effect, Either, Layer, Option, Redacted } from "effect"
+import { type Context, Console, Effect, Either, Layer, Option, Redacted } from "effect"
 import * as path from "node:path"
 import * as CliError from "./CliError.js"
+import * as ConfigLibrary from "./internal/configLibrary.js"
 import * as EmbeddedPostgres from "./internal/embeddedPostgres.js"
 
 const config = Args.file({ name: "config", exists: "either" }).pipe(
@@ -149,21 +150,8 @@ const authenticatorsOf = (auth: GatewayConfig.Auth, file: string): Effect.Effect
         })
       )
     }
-    const apiKeys = auth.apiKeys
-    if (apiKeys !== undefined) {
-      const ApiKeys = yield* Effect.promise(() => import("@emcee/auth/ApiKeys"))
-      if (apiKeys.file !== undefined) {
-        const store = yield* Effect.mapError(ApiKeys.fromFile(apiKeys.file), (error) => fail("auth.apiKeys.file", error.message, error))
-        authenticators.push(ApiKeys.make({ store, bearer: true, name: "api-key-file" }))
-      }
-      if (apiKeys.keys !== undefined) {
-        const store = yield* Effect.withConfigProvider(
-          ApiKeys.fromConfig("keys"),
-          ConfigProvider.fromMap(new Map([["keys", Redacted.value(apiKeys.keys)]]))
-        ).pipe(Effect.mapError((error) => fail("auth.apiKeys.keys", String(error).replace(/^.*keys: /s, ""), error)))
-        authenticators.push(ApiKeys.make({ store, bearer: true }))
-      }
-    }
+    // GatewayConfig resolved the file against the configuration's folder.
+    if (auth.apiKeys !== undefined) authenticators.push(...yield* ConfigLibrary.apiKeyAuthenticators(auth.apiKeys, fail))
     return authenticators
   })
 

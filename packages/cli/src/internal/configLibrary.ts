@@ -40,6 +40,32 @@ const message = (error: unknown): string => (error instanceof Error ? error.mess
  * (`auth.apiKeys.file`). A piece that refuses its options fails with a
  * `CliError` naming the key.
  */
+/**
+ * The API-key authenticators of an `auth.apiKeys` configuration (`file`
+ * resolved already): a store read from the file, and one of the inline
+ * `keys`; `fail` names the key in errors.
+ */
+export const apiKeyAuthenticators = (
+  apiKeys: { readonly file: string | undefined; readonly keys: Redacted.Redacted<string> | undefined },
+  fail: (key: string, detail: string, cause?: unknown) => CliError.CliError
+): Effect.Effect<ReadonlyArray<Authenticator>, CliError.CliError> =>
+  Effect.gen(function*() {
+    const ApiKeys = yield* Effect.promise(() => import("@emcee/auth/ApiKeys"))
+    const authenticators: Array<Authenticator> = []
+    if (apiKeys.file !== undefined) {
+      const store = yield* Effect.mapError(ApiKeys.fromFile(apiKeys.file), (error) => fail("auth.apiKeys.file", error.message, error))
+      authenticators.push(ApiKeys.make({ store, bearer: true, name: "api-key-file" }))
+    }
+    if (apiKeys.keys !== undefined) {
+      const store = yield* Effect.withConfigProvider(
+        ApiKeys.fromConfig("keys"),
+        ConfigProvider.fromMap(new Map([["keys", Redacted.value(apiKeys.keys)]]))
+      ).pipe(Effect.mapError((error) => fail("auth.apiKeys.keys", String(error).replace(/^.*keys: /s, ""), error)))
+      authenticators.push(ApiKeys.make({ store, bearer: true }))
+    }
+    return authenticators
+  })
+
 export const build = (config: EmceeConfig, dir: string, command: string): Effect.Effect<Library, CliError.CliError> =>
   Effect.gen(function*() {
     const fail = (key: string, detail: string, cause?: unknown) => CliError.user(command, `invalid configuration: ${key}: ${detail}`, cause)
@@ -60,19 +86,8 @@ export const build = (config: EmceeConfig, dir: string, command: string): Effect
       authenticators.push(authenticator)
     }
     if (apiKeys !== undefined) {
-      const ApiKeys = yield* Effect.promise(() => import("@emcee/auth/ApiKeys"))
-      if (apiKeys.file !== undefined) {
-        const file = path.resolve(dir, apiKeys.file)
-        const store = yield* Effect.mapError(ApiKeys.fromFile(file), (error) => fail("auth.apiKeys.file", error.message, error))
-        authenticators.push(ApiKeys.make({ store, bearer: true, name: "api-key-file" }))
-      }
-      if (apiKeys.keys !== undefined) {
-        const store = yield* Effect.withConfigProvider(
-          ApiKeys.fromConfig("keys"),
-          ConfigProvider.fromMap(new Map([["keys", Redacted.value(apiKeys.keys)]]))
-        ).pipe(Effect.mapError((error) => fail("auth.apiKeys.keys", String(error).replace(/^.*keys: /s, ""), error)))
-        authenticators.push(ApiKeys.make({ store, bearer: true }))
-      }
+      const file = apiKeys.file === undefined ? undefined : path.resolve(dir, apiKeys.file)
+      authenticators.push(...yield* apiKeyAuthenticators({ file, keys: apiKeys.keys }, fail))
     }
     const middleware: Array<Middleware.Any> = []
     if (config.middleware.logging) middleware.push(Middleware.logging)
