@@ -92,9 +92,12 @@ const DurationText = Schema.Union(Schema.String, Schema.Number).pipe(
 
 const StringMap = Schema.Record({ key: Schema.String, value: Schema.String })
 
+/** An `http:` or `https:` URL. */
+const HttpUrl = Schema.String.pipe(Schema.filter((url) => /^https?:\/\//i.test(url) && URL.canParse(url) || `expected an http(s) URL, got "${url}"`))
+
 const Instance = Schema.Struct({
   id: Schema.NonEmptyString,
-  url: Schema.optional(Schema.String.pipe(Schema.filter((url) => /^https?:\/\//i.test(url) && URL.canParse(url) || `expected an http(s) URL, got "${url}"`))),
+  url: Schema.optional(HttpUrl),
   command: Schema.optional(Schema.NonEmptyString),
   args: Schema.optional(Schema.Array(Schema.String)),
   weight: Schema.optional(Schema.Number.pipe(Schema.finite(), Schema.nonNegative()))
@@ -124,7 +127,7 @@ const BackendEntry = Schema.Struct({
   args: Schema.optional(Schema.Array(Schema.String)),
   env: Schema.optional(StringMap),
   cwd: Schema.optional(Schema.String),
-  url: Schema.optional(Schema.String.pipe(Schema.filter((url) => /^https?:\/\//i.test(url) && URL.canParse(url) || `expected an http(s) URL, got "${url}"`))),
+  url: Schema.optional(HttpUrl),
   headers: Schema.optional(StringMap),
   bearerEnv: Schema.optional(Schema.NonEmptyString),
   prefix: Schema.optional(Schema.String),
@@ -143,7 +146,6 @@ const BackendEntry = Schema.Struct({
     : undefined
 ))
 
-const HttpUrl = Schema.String.pipe(Schema.filter((url) => /^https?:\/\//i.test(url) && URL.canParse(url) || `expected an http(s) URL, got "${url}"`))
 
 const Names = Schema.Union(Schema.NonEmptyString, Schema.Array(Schema.NonEmptyString))
 

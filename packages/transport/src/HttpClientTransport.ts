@@ -620,17 +620,9 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
 
     /** The headers of a 2026-07-28 request (spec 2026-07-28 basic/transports/streamable-http "Request Metadata"). */
     const statelessHeaders = (message: JsonRpc.Request, version: string): Record<string, string> => {
-      const all: Record<string, string> = {
-        ...options.headers,
-        accept: "application/json, text/event-stream",
-        "content-type": "application/json",
-        "mcp-protocol-version": version,
-        "mcp-method": message.method
-      }
-      const source = RequestHeaders.nameSource[message.method]
-      const name = source === undefined ? undefined : message.params?.[source]
-      if (typeof name === "string") all["mcp-name"] = RequestHeaders.encodeValue(name)
-      const annotated = message.method === "tools/call" && typeof name === "string" ? toolHeaders.get(name) : undefined
+      const { headers, name } = RequestHeaders.metadata(message, version)
+      const all: Record<string, string> = { ...options.headers, ...headers }
+      const annotated = message.method === "tools/call" && name !== undefined ? toolHeaders.get(name) : undefined
       return annotated === undefined ? all : { ...all, ...paramHeaderValues(annotated, message.params?.arguments) }
     }
 

@@ -129,15 +129,9 @@ export const make = (options: Options): Effect.Effect<HttpHop, never, Scope.Scop
         const headers: Record<string, string | number> = {
           ...options.headers,
           ...request.headers,
-          accept: "application/json, text/event-stream",
-          "content-type": "application/json",
-          "content-length": Buffer.byteLength(body),
-          "mcp-method": message.method
+          ...RequestHeaders.metadata(message, typeof version === "string" ? version : undefined).headers,
+          "content-length": Buffer.byteLength(body)
         }
-        if (typeof version === "string") headers["mcp-protocol-version"] = version
-        const source = RequestHeaders.nameSource[message.method]
-        const name = source === undefined ? undefined : message.params?.[source]
-        if (typeof name === "string") headers["mcp-name"] = RequestHeaders.encodeValue(name)
 
         let outgoing: http.ClientRequest | undefined
         let timer: ReturnType<typeof setTimeout> | undefined

@@ -41,6 +41,31 @@ export const encodeValue = (value: string): string => {
   return `${SENTINEL_PREFIX}${btoa(binary)}${SENTINEL_SUFFIX}`
 }
 
+/**
+ * The headers every 2026-07-28 request carries (spec 2026-07-28
+ * basic/transports/streamable-http "Request Metadata"): `Accept`,
+ * `Content-Type`, `MCP-Protocol-Version` (when the version is known),
+ * `Mcp-Method`, and `Mcp-Name` for
+ * the methods that name something, encoded as "Value Encoding" says; and the
+ * name it mirrors, when there is one.
+ */
+export const metadata = (
+  message: JsonRpc.Request,
+  version: string | undefined
+): { readonly headers: Record<string, string>; readonly name: string | undefined } => {
+  const headers: Record<string, string> = {
+    accept: "application/json, text/event-stream",
+    "content-type": "application/json",
+    ...(version === undefined ? {} : { "mcp-protocol-version": version }),
+    "mcp-method": message.method
+  }
+  const source = nameSource[message.method]
+  const value = source === undefined ? undefined : message.params?.[source]
+  const name = typeof value === "string" ? value : undefined
+  if (name !== undefined) headers["mcp-name"] = encodeValue(name)
+  return { headers, name }
+}
+
 /** RFC 9110 field-value characters: visible ASCII, space, horizontal tab. */
 const isFieldValue = (value: string): boolean => /^[\x20-\x7e\t]*$/.test(value)
 
