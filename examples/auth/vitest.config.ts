@@ -1,6 +1,7 @@
 import { defineProject } from "vitest/config"
+import { timeouts } from "../../vitest.shared.js"
 
 export default defineProject({
   resolve: { conditions: ["@emcee/source"] },
-  test: { name: "example-auth", include: ["test/**/*.test.ts"] }
+  test: { ...timeouts, name: "example-auth", include: ["test/**/*.test.ts"] }
 })

@@ -1,7 +1,8 @@
 import { defineProject } from "vitest/config"
+import { timeouts } from "../../vitest.shared.js"
 
 export default defineProject({
   resolve: { conditions: ["@emcee/source"] },
   ssr: { resolve: { conditions: ["@emcee/source"] } },
-  test: { name: "cli", include: ["test/**/*.test.ts"] }
+  test: { ...timeouts, name: "cli", include: ["test/**/*.test.ts"] }
 })

@@ -17,11 +17,9 @@ import {
   ToolListChangedNotificationSchema
 } from "@modelcontextprotocol/sdk/types.js"
 import { type ChildProcess, spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { assertBuilt, mainPath, repoRoot } from "./support/built.js"
 
-const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
-const mainPath = fileURLToPath(new URL("../src/main.ts", import.meta.url))
 
 const textOf = (result: unknown): string =>
   (result as { content: ReadonlyArray<{ type: string; text?: string }> }).content
@@ -47,7 +45,7 @@ let toolListChanges = 0
 /** Starts the example on a free port and resolves its URL from the ready line. */
 const start = (): Promise<URL> =>
   new Promise((resolve, reject) => {
-    server = spawn(process.execPath, ["--conditions=@emcee/source", "--import", "tsx", mainPath, "--http", "--port", "0"], {
+    server = spawn(process.execPath, [mainPath, "--http", "--port", "0"], {
       cwd: repoRoot,
       stdio: ["ignore", "ignore", "pipe"]
     })
@@ -61,6 +59,7 @@ const start = (): Promise<URL> =>
   })
 
 beforeAll(async () => {
+  assertBuilt()
   url = await start()
   client = new Client({ name: "emcee-interop-http", version: "1.0.0" }, { capabilities: { sampling: {}, elicitation: { form: {} } } })
   client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {

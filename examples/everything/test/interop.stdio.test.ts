@@ -24,12 +24,10 @@ import {
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema
 } from "@modelcontextprotocol/sdk/types.js"
-import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { TEST_AUDIO_BASE64, TEST_IMAGE_BASE64 } from "../src/server.js"
+import { assertBuilt, mainPath, repoRoot } from "./support/built.js"
 
-const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
-const mainPath = fileURLToPath(new URL("../src/main.ts", import.meta.url))
 const spec = SpecValidator.fromFile(SpecValidator.defaultSchemaPath)
 
 /** Asserts `value` is a valid instance of the schema.json definition `name`. */
@@ -100,7 +98,7 @@ interface Spawned {
 const spawn = async (capabilities: ClientCapabilities, setup?: (client: Client) => void): Promise<Spawned> => {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: ["--conditions=@emcee/source", "--import", "tsx", mainPath],
+    args: [mainPath],
     cwd: repoRoot,
     stderr: "pipe"
   })
@@ -153,6 +151,7 @@ const answerElicitation = (params: ElicitRequest["params"]) => {
 }
 
 beforeAll(async () => {
+  assertBuilt()
   full = await spawn(
     { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } },
     (client) => {

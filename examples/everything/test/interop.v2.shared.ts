@@ -8,10 +8,9 @@
  * 2026-07-28, server-to-client requests under 2025-11-25), subscriptions,
  * progress and cancellation.
  *
- * The example server is the built `dist/main.js` (run `npm run build` first):
- * spawning it through tsx takes more than twice as long, and the stdio file
- * spawns three processes (the pinned client probes `server/discover` on a
- * disposable sibling process first).
+ * The example server is the built `dist/main.js` (`support/built.ts`): the
+ * stdio file spawns three processes (the pinned client probes
+ * `server/discover` on a disposable sibling process first).
  */
 import * as SpecValidator from "@emcee/testing/SpecValidator"
 import {
@@ -24,8 +23,6 @@ import {
   type Progress,
   type Transport
 } from "@modelcontextprotocol/client"
-import { existsSync } from "node:fs"
-import { fileURLToPath } from "node:url"
 import { expect, it } from "vitest"
 
 /** The two revisions the client is driven in. */
@@ -34,16 +31,7 @@ export type Revision = "2026-07-28" | "2025-11-25"
 /** Both revisions, pinned 2026-07-28 first. */
 export const revisions: ReadonlyArray<Revision> = ["2026-07-28", "2025-11-25"]
 
-/** The repository root (the working directory of the spawned server). */
-export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
-
-/** The built example (`npm run build`). */
-export const mainPath = fileURLToPath(new URL("../dist/main.js", import.meta.url))
-
-/** Fails early with a clear message when the example was not built. */
-export const assertBuilt = (): void => {
-  if (!existsSync(mainPath)) throw new Error(`${mainPath} is missing: run \`npm run build\` before these tests`)
-}
+export { assertBuilt, mainPath, repoRoot } from "./support/built.js"
 
 const SERVER_INFO = "io.modelcontextprotocol/serverInfo"
 const SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId"

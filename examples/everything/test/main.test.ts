@@ -4,11 +4,9 @@
  * shutdown over stdio and HTTP; `--max-sessions` reaches the HTTP transport.
  */
 import { spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
-import { describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
+import { assertBuilt, mainPath, repoRoot } from "./support/built.js"
 
-const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
-const mainPath = fileURLToPath(new URL("../src/main.ts", import.meta.url))
 
 interface Running {
   readonly stdout: () => string
@@ -21,7 +19,7 @@ interface Running {
 }
 
 const start = (args: ReadonlyArray<string>): Running => {
-  const child = spawn(process.execPath, ["--conditions=@emcee/source", "--import", "tsx", mainPath, ...args], {
+  const child = spawn(process.execPath, [mainPath, ...args], {
     cwd: repoRoot,
     stdio: ["pipe", "pipe", "pipe"]
   })
@@ -80,6 +78,7 @@ const initialize = (id: string | number) => ({
 const longCall = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "test_long_running", arguments: { steps: 1, stepMillis: 30_000 } } }
 
 describe.concurrent("the everything example's command line", { timeout: 90_000 }, () => {
+  beforeAll(assertBuilt)
   for (const args of [["--shutdown-timeout", "soon"], ["--max-sessions=0"]]) {
     it(`rejects ${args.join(" ")} with a usage message on stderr and exit code 2`, async () => {
       const running = start(args)

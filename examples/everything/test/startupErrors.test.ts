@@ -5,15 +5,13 @@
  */
 import { spawn } from "node:child_process"
 import { createServer, type Server } from "node:net"
-import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { assertBuilt, mainPath, repoRoot } from "./support/built.js"
 
-const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
-const mainPath = fileURLToPath(new URL("../src/main.ts", import.meta.url))
 
 const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ["--conditions=@emcee/source", "--import", "tsx", mainPath, ...args], {
+    const child = spawn(process.execPath, [mainPath, ...args], {
       cwd: repoRoot,
       env: { ...process.env, ...env },
       stdio: ["pipe", "pipe", "pipe"]
@@ -34,6 +32,7 @@ describe.concurrent("everything example start-up errors", () => {
   let port = 0
   beforeAll(() =>
     new Promise<void>((resolve) => {
+      assertBuilt()
       blocker = createServer()
       blocker.listen(0, "127.0.0.1", () => {
         const address = blocker.address()

@@ -70,6 +70,7 @@
  */
 import { JsonRpc, McpClient, McpSchema, Tool } from "@emcee/core"
 import { Data, Effect, FiberMap, FiberSet, Mailbox, type Scope, Stream } from "effect"
+import * as ClosedWhileSendingText from "./internal/closedWhileSending.js"
 import * as SseParser from "./internal/sseParser.js"
 import * as RequestHeaders from "./internal/requestHeaders.js"
 
@@ -124,14 +125,6 @@ export class MessageTooLarge extends Data.TaggedError("MessageTooLarge")<{
  * request alone, with -32000 and `data.closedWhileSending`.
  */
 class ClosedWhileSending extends Data.TaggedError("ClosedWhileSending")<{ readonly message: string }> {}
-
-/** Whether a fetch failure is a write to a connection the server closed (the error's code, or its cause's as undici gives it). */
-const isBrokenPipe = (error: unknown): boolean => {
-  for (let at: unknown = error, depth = 0; typeof at === "object" && at !== null && depth < 4; at = (at as { cause?: unknown }).cause, depth++) {
-    if ((at as { code?: unknown }).code === "EPIPE") return true
-  }
-  return false
-}
 
 const isTooLarge = (error: unknown): error is MessageTooLarge =>
   error instanceof MessageTooLarge || (typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "MessageTooLarge" &&
@@ -340,11 +333,8 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         catch: (error): McpClient.TransportError | MessageTooLarge | ClosedWhileSending =>
           isTooLarge(error)
             ? new MessageTooLarge({ limit: error.limit, message: `${method} ${url.href}: ${error.message}` })
-            : isBrokenPipe(error) && body !== undefined
-            ? new ClosedWhileSending({
-              message: `${method} ${url.href}: the server closed the connection while the request (${body.length} characters) was being sent (${describe(error)}); ` +
-                "it may be larger than the server accepts"
-            })
+            : ClosedWhileSendingText.isBrokenPipe(error) && body !== undefined
+            ? new ClosedWhileSending({ message: ClosedWhileSendingText.message(`${method} ${url.href}`, body.length, error) })
             : new McpClient.TransportError({ message: `${method} ${url.href} failed: ${describe(error)}` })
       })
 
@@ -356,7 +346,7 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
 
     /** Answers a request the server closed the connection on while it was being sent (see `ClosedWhileSending`). */
     const answerClosedWhileSending = (id: JsonRpc.RequestId, error: ClosedWhileSending) =>
-      deliver(JsonRpc.failure(id, TRANSPORT_ERROR, error.message, { closedWhileSending: true }))
+      deliver(JsonRpc.failure(id, TRANSPORT_ERROR, error.message, ClosedWhileSendingText.data))
 
     /** Answers a request whose answer was over the limit (the session stays usable: not a transport failure). */
     const answerTooLarge = (id: JsonRpc.RequestId, error: MessageTooLarge) =>

@@ -14,7 +14,9 @@
  *   Server"): the stream's notifications (progress, log messages) go to
  *   `onNotification` in order, before the result;
  * - an HTTP error carrying a JSON-RPC error is that error; any other failure
- *   is `-32000` with `data.httpStatus`, as `HttpClientTransport` reads it
+ *   is `-32000` with `data.httpStatus` (`data.closedWhileSending` when the
+ *   server closed the connection on a body it would not take), as
+ *   `HttpClientTransport` reads it
  *   ("Backward Compatibility"; the legacy range -32000..-32019 carries no
  *   meaning, spec 2026-07-28 basic/index "Error Codes");
  * - interrupting the request closes its connection, which cancels it
@@ -47,6 +49,7 @@ import * as http from "node:http"
 import * as https from "node:https"
 import { Effect, type Scope } from "effect"
 import { DEFAULT_MAX_MESSAGE_BYTES } from "./HttpClientTransport.js"
+import * as ClosedWhileSending from "./internal/closedWhileSending.js"
 import * as RequestHeaders from "./internal/requestHeaders.js"
 import * as SseParser from "./internal/sseParser.js"
 
@@ -142,6 +145,9 @@ export const make = (options: Options): Effect.Effect<HttpHop, never, Scope.Scop
         const lost = (error: unknown) =>
           timedOut
             ? failure(McpClient.ClientErrorCode.RequestTimeout, `${message.method} got no response within ${millis} ms`, { timeout: millis })
+            : ClosedWhileSending.isBrokenPipe(error)
+            // The backend refused this request's body, not the connection (as `HttpClientTransport` reads it).
+            ? failure(TRANSPORT_ERROR, ClosedWhileSending.message(where, body.length, error), ClosedWhileSending.data)
             : failure(TRANSPORT_ERROR, `${where} failed: ${error instanceof Error ? error.message : String(error)}`)
 
         // The response's head.

@@ -6,13 +6,14 @@
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
+import { bundled } from "./fixtures/bundled.js"
 import { call, openSession, post } from "./fixtures/httpApp.js"
 
 const fixture = fileURLToPath(new URL("./fixtures/http-server.ts", import.meta.url))
 
 const startChild = () =>
   new Promise<{ child: ReturnType<typeof spawn>; url: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=@emcee/source", "--import", "tsx", fixture], {
+    const child = spawn(process.execPath, [bundled(fixture)], {
       env: { ...process.env, PORT: "0", EMCEE_SHUTDOWN_MS: "5000" },
       stdio: ["ignore", "pipe", "inherit"]
     })

@@ -7,13 +7,14 @@ import { describe, expect, it } from "@effect/vitest"
 import { McpClient } from "@emcee/core"
 import { Effect, Schedule } from "effect"
 import * as StdioClientTransport from "../src/StdioClientTransport.js"
+import { bundled } from "./fixtures/bundled.js"
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
 const fixture = fileURLToPath(new URL("./fixtures/stdio-server.ts", import.meta.url))
 
 const spawnFixture = StdioClientTransport.make({
   command: process.execPath,
-  args: ["--conditions=@emcee/source", "--import", "tsx", fixture],
+  args: [bundled(fixture)],
   cwd: packageDir,
   stderr: "pipe"
 })
