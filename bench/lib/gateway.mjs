@@ -4,6 +4,9 @@
 //
 //   direct   load generator -> backend
 //   gateway  load generator -> `emcee gateway` (packages/cli/dist/bin.js) -> the same backend
+//   floor    load generator -> a hand-written node:http reverse proxy (servers/raw-proxy.mjs,
+//            no MCP logic) -> the same backend: what Node's HTTP and this machine cost a hop,
+//            which no gateway on Node goes below; pinned like the gateway
 //
 // at 1 connection (sequential requests: p50 / p99 latency, and the p50 the hop adds) and at
 // BENCH_CONNECTIONS (50) connections (req/s, and gateway ÷ direct). The backend is the bench's
@@ -196,15 +199,16 @@ export const benchGateway = async (pin, log) => {
     { key: "c1", connections: 1 },
     { key: "cN", connections: cfg.connections }
   ]
-  /** rounds[i] = { direct: { c1, cN }, gateway: { c1, cN } } */
+  const floorEntry = { name: "gateway-floor", cmd: "node", args: [path.join("bench", "servers", "raw-proxy.mjs")] }
+  /** rounds[i] = { direct: { c1, cN }, gateway: { c1, cN }, floor: { c1, cN } } */
   const rounds = []
   const failures = []
   let gatewayCmd
   const loadCmds = {}
 
   for (let round = 0; round < cfg.rounds; round++) {
-    const order = round % 2 === 0 ? ["direct", "gateway"] : ["gateway", "direct"]
-    const result = { direct: {}, gateway: {} }
+    const order = round % 2 === 0 ? ["direct", "gateway", "floor"] : ["floor", "gateway", "direct"]
+    const result = { direct: {}, gateway: {}, floor: {} }
     let backend
     try {
       log(`[gateway] round ${round + 1}/${cfg.rounds}: starting the backend (${backendEntry.name}) on CPU ${g.backendCpu}; order ${order.join(", ")}`)
@@ -219,9 +223,14 @@ export const benchGateway = async (pin, log) => {
             gatewayCmd = gateway.cmd
             url = gateway.url
             pids.gateway = gateway.child.pid
+          } else if (phase === "floor") {
+            gateway = await startHttpServer({ ...floorEntry, env: { BACKEND: backend.url } }, pinFor(g, g.gatewayCpu, g.gatewayLoadCpu))
+            url = gateway.url
+            pids.gateway = gateway.child.pid
           }
           const { sessionId } = await handshake(url, { needsSession: true })
           await sanityCheck(url, sessionId)
+          // The floor runs where the gateway does, loaded from the same core.
           const loadCpu = phase === "direct" ? g.directLoadCpu : g.gatewayLoadCpu
           for (const load of loads) {
             const m = await measure(generator, cfg, {
@@ -261,6 +270,8 @@ export const benchGateway = async (pin, log) => {
   const addedP50 = rounds.map((r) => r.gateway.c1.p50us - r.direct.c1.p50us)
   const addedP99 = rounds.map((r) => r.gateway.c1.p99us - r.direct.c1.p99us)
   const ratios = rounds.map((r) => r.gateway.cN.rps / r.direct.cN.rps)
+  const floorAddedP50 = median(rounds.map((r) => r.floor.c1.p50us - r.direct.c1.p50us))
+  const floorRatio = median(rounds.map((r) => r.floor.cN.rps / r.direct.cN.rps))
   const added = median(addedP50)
   const ratio = median(ratios)
   const errorsOf = (phase) => rounds.reduce((a, r) => a + loads.reduce((b, l) => b + loadErrors(r[phase][l.key]) + r[phase][l.key].warmupErrors, 0), 0)
@@ -276,30 +287,32 @@ export const benchGateway = async (pin, log) => {
     return { markdown: lines.join("\n"), failed: true }
   }
   lines.push(
-    `| path | p50 (1 conn) | p99 (1 conn) | req/s (1 conn) | req/s (${cfg.connections} conn) | p50 (${cfg.connections} conn) | p99 (${cfg.connections} conn) | backend CPU / req | gateway CPU / req | backend instr / req | gateway instr / req | errors |`,
+    `| path | p50 (1 conn) | p99 (1 conn) | req/s (1 conn) | req/s (${cfg.connections} conn) | p50 (${cfg.connections} conn) | p99 (${cfg.connections} conn) | backend CPU / req | proxy CPU / req | backend instr / req | proxy instr / req | errors |`,
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   )
-  for (const phase of ["direct", "gateway"]) {
+  const pathName = { direct: "direct (client → backend)", gateway: "gateway (client → gateway → backend)", floor: "floor (client → raw node:http proxy → backend)" }
+  for (const phase of ["direct", "gateway", "floor"]) {
     const errs = errorsOf(phase)
     lines.push(
-      `| ${phase === "direct" ? "direct (client → backend)" : "gateway (client → gateway → backend)"} | ${fmtMs(med(phase, "c1", (m) => m.p50us))} | ${fmtMs(med(phase, "c1", (m) => m.p99us))} | ${fmtInt(med(phase, "c1", (m) => m.rps))} | ${fmtInt(med(phase, "cN", (m) => m.rps))} | ${fmtMs(med(phase, "cN", (m) => m.p50us))} | ${fmtMs(med(phase, "cN", (m) => m.p99us))} | ${fmtUs(med(phase, "cN", (m) => m.perProcess.backend?.cpuUs))} | ${phase === "gateway" ? fmtUs(med(phase, "cN", (m) => m.perProcess.gateway?.cpuUs)) : "—"} | ${fmtKInstr(med(phase, "cN", (m) => m.perProcess.backend?.instr))} | ${phase === "gateway" ? fmtKInstr(med(phase, "cN", (m) => m.perProcess.gateway?.instr)) : "—"} | ${errs > 0 ? `**${errs}**` : "0"} |`
+      `| ${pathName[phase]} | ${fmtMs(med(phase, "c1", (m) => m.p50us))} | ${fmtMs(med(phase, "c1", (m) => m.p99us))} | ${fmtInt(med(phase, "c1", (m) => m.rps))} | ${fmtInt(med(phase, "cN", (m) => m.rps))} | ${fmtMs(med(phase, "cN", (m) => m.p50us))} | ${fmtMs(med(phase, "cN", (m) => m.p99us))} | ${fmtUs(med(phase, "cN", (m) => m.perProcess.backend?.cpuUs))} | ${phase !== "direct" ? fmtUs(med(phase, "cN", (m) => m.perProcess.gateway?.cpuUs)) : "—"} | ${fmtKInstr(med(phase, "cN", (m) => m.perProcess.backend?.instr))} | ${phase !== "direct" ? fmtKInstr(med(phase, "cN", (m) => m.perProcess.gateway?.instr)) : "—"} | ${errs > 0 ? `**${errs}**` : "0"} |`
     )
   }
   lines.push(
     "",
-    "| per hop | measured (median over rounds) | target | |",
-    "|---|---:|---:|:-:|",
-    `| added p50 latency, 1 connection (gateway p50 − direct p50) | **${fmtAddedMs(added)}** | < ${TARGET_ADDED_P50_MS} ms | ${verdict(added < TARGET_ADDED_P50_MS * 1000)} |`,
-    `| added p99 latency, 1 connection | ${fmtAddedMs(median(addedP99))} | | |`,
-    `| throughput, ${cfg.connections} connections (gateway req/s ÷ direct req/s) | **${fmtRatio(ratio, 1)}** | ≥ ${TARGET_RATIO}x | ${verdict(ratio >= TARGET_RATIO)} |`,
+    "| per hop | gateway (median over rounds) | target | | floor (raw proxy) |",
+    "|---|---:|---:|:-:|---:|",
+    `| added p50 latency, 1 connection (p50 − direct p50) | **${fmtAddedMs(added)}** | < ${TARGET_ADDED_P50_MS} ms | ${verdict(added < TARGET_ADDED_P50_MS * 1000)} | ${fmtAddedMs(floorAddedP50)} |`,
+    `| added p99 latency, 1 connection | ${fmtAddedMs(median(addedP99))} | | | |`,
+    `| throughput, ${cfg.connections} connections (req/s ÷ direct req/s) | **${fmtRatio(ratio, 1)}** | ≥ ${TARGET_RATIO}x | ${verdict(ratio >= TARGET_RATIO)} | ${fmtRatio(floorRatio, 1)} |`,
     "",
-    `- ${cfg.rounds} round(s), order alternating (odd rounds direct first, even rounds gateway first); per round and path: warmup ${cfg.warmup} s + measure ${cfg.duration} s at 1 connection, then the same at ${cfg.connections}; tables show medians over rounds; the added latency and the ratio are taken per round (same backend process, minutes apart) and their median shown`,
+    `- ${cfg.rounds} round(s), order alternating (odd rounds direct, gateway, floor; even rounds the reverse); per round and path: warmup ${cfg.warmup} s + measure ${cfg.duration} s at 1 connection, then the same at ${cfg.connections}; tables show medians over rounds; the added latency and the ratio are taken per round (same backend process, minutes apart) and their median shown`,
     `- per-round added p50: ${perRound(addedP50, fmtAddedMs)}; per-round added p99: ${perRound(addedP99, fmtAddedMs)}; per-round ratio: ${perRound(ratios, (x) => fmtRatio(x, 1))}`,
-    `- per-round req/s at ${cfg.connections} conn: direct [${perRound(rounds, (r) => fmtInt(r.direct.cN.rps))}], gateway [${perRound(rounds, (r) => fmtInt(r.gateway.cN.rps))}]; per-round p50 at 1 conn: direct [${perRound(rounds, (r) => fmtMs(r.direct.c1.p50us))}], gateway [${perRound(rounds, (r) => fmtMs(r.gateway.c1.p50us))}]`,
+    `- per-round req/s at ${cfg.connections} conn: direct [${perRound(rounds, (r) => fmtInt(r.direct.cN.rps))}], gateway [${perRound(rounds, (r) => fmtInt(r.gateway.cN.rps))}], floor [${perRound(rounds, (r) => fmtInt(r.floor.cN.rps))}]; per-round p50 at 1 conn: direct [${perRound(rounds, (r) => fmtMs(r.direct.c1.p50us))}], gateway [${perRound(rounds, (r) => fmtMs(r.gateway.c1.p50us))}], floor [${perRound(rounds, (r) => fmtMs(r.floor.c1.p50us))}]`,
     `- load generator: ${generator === "wrk" ? "wrk -t1 --latency (µs latency histogram), Lua script with unique JSON-RPC ids and a per-response body check" : "autocannon (fallback: wrk not found or BENCH_LOADGEN=autocannon; **latency has 1 ms resolution**, too coarse for the added p50)"}; at 1 connection the requests are strictly sequential`,
     `- ${pinningLine(g)}`,
     `- backend: \`${backendEntry.args.join(" ")}\` (the \`emcee\` row of the http mode: stateful Streamable HTTP, JSON responses), one process per round serving both paths`,
     `- gateway: \`${gatewayCmd ?? "node packages/cli/dist/bin.js gateway --backend e=<backend url> --prefix e= --host 127.0.0.1 --port <port>"}\` (a fresh process per round, measured once \`GET /health/ready\` is healthy); the client speaks 2025-11-25 with a session to whichever it calls, the gateway picks its own revision for the upstream hop (see its log, bench/.work/gateway.log)`,
+    "- floor: `node bench/servers/raw-proxy.mjs` with BACKEND = the backend's URL: each POST body and its MCP headers forwarded as they came on a kept-alive `http.Agent`, the answer passed back; started and pinned as the gateway is",
     "- request: `POST /mcp` `tools/call` `echo` `{ text }`, `MCP-Protocol-Version: 2025-11-25` + `Mcp-Session-Id`; a response counts only if it is 2xx JSON echoing the text without a JSON-RPC error or `isError`",
     `- CPU / req = the process's user + system CPU time (/proc/<pid>/stat) over the measured ${cfg.connections}-connection phase ÷ requests; instr / req = its user-space instructions (\`perf stat -e instructions:u\`, n/a without perf or with BENCH_INSTRUCTIONS=0) ÷ requests; the backend's columns in the gateway row are its cost for the gateway's (2026-07-28 or 2025-11-25) upstream requests`,
     `- errors = non-2xx + socket errors/timeouts + bad bodies over warmup and measured phases`,

@@ -10,11 +10,12 @@
  * middleware after it are recorded too:
  * `McpServer.register(Audit.middleware, Authentication.middleware, …)`.
  * Subscribe with `PubSub.subscribe(server.events)`, or `Audit.log` to write
- * each record as a structured log line.
+ * each record as a structured log line; `middlewareTo` hands each record
+ * to a sink of its own instead (no event).
  *
  * @since 0.2.0
  */
-import { McpServer, Middleware } from "@emcee/core"
+import { type JsonRpc, type McpError, McpServer, Middleware, type RequestContext } from "@emcee/core"
 import { Cause, Effect, Exit, Option, PubSub, type Scope, Stream } from "effect"
 import { fromContext } from "./Principal.js"
 
@@ -36,15 +37,26 @@ const isRefusal = (error: unknown): boolean => {
 const codeOf = (error: unknown): number | undefined =>
   typeof error === "object" && error !== null && typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : undefined
 
-/** The middleware that publishes an `Audit` event for every request it wraps. */
-export const middleware: Middleware.Middleware<never, never, McpServer.McpServer> = Middleware.make({
-  name: "audit",
-  apply: (request, next) =>
-    Effect.flatMap(McpServer.McpServer, (server) =>
-      Effect.flatMap(Effect.context<never>(), (context) => {
+/**
+ * The middleware that hands each request's audit record to `write` when the
+ * request ends, straight from the request's fiber: for a sink that must keep
+ * up with every request (an audit table), without the event stream's
+ * per-record fan-out. `write` runs uninterruptibly once per request; keep it
+ * short (offer to a queue, say).
+ *
+ * @since 0.4.0
+ */
+export const middlewareTo = <R = never>(
+  write: (record: McpServer.AuditRecord) => Effect.Effect<void, never, R>
+): Middleware.Middleware<never, never, Exclude<R, RequestContext.RequestContext>> =>
+  Middleware.make({
+    name: "audit",
+    apply: (request, next) =>
+      // The caller, read from the fiber's context in one step.
+      Effect.withFiberRuntime<JsonRpc.JsonObject, McpError.ProtocolError, R>((fiber) => {
         const at = Date.now()
         const start = performance.now()
-        const caller = Option.getOrUndefined(fromContext(context))
+        const caller = Option.getOrUndefined(fromContext(fiber.currentContext))
         return Effect.onExit(next, (exit) => {
           let outcome: McpServer.AuditRecord["outcome"]
           let errorCode: number | undefined
@@ -58,7 +70,7 @@ export const middleware: Middleware.Middleware<never, never, McpServer.McpServer
             outcome = isRefusal(error) ? "denied" : "error"
             errorCode = codeOf(error) ?? (failure._tag === "Some" ? Middleware.failureCode : -32603)
           }
-          const record: McpServer.AuditRecord = {
+          return write({
             at,
             requestId: request.id,
             method: request.method,
@@ -70,12 +82,15 @@ export const middleware: Middleware.Middleware<never, never, McpServer.McpServer
             outcome,
             errorCode,
             millis: performance.now() - start
-          }
-          return PubSub.publish(server.events, { _tag: "Audit", record })
+          })
         })
       })
-    )
-})
+  })
+
+/** The middleware that publishes an `Audit` event for every request it wraps. */
+export const middleware: Middleware.Middleware<never, never, McpServer.McpServer> = middlewareTo((record) =>
+  Effect.flatMap(McpServer.McpServer, (server) => Effect.asVoid(PubSub.publish(server.events, { _tag: "Audit", record })))
+)
 
 /** The audit records published from now on, as a stream (for a sink: a log, a database table). */
 export const records: Effect.Effect<Stream.Stream<McpServer.AuditRecord>, never, McpServer.McpServer | Scope.Scope> = Effect.map(

@@ -1,5 +1,5 @@
 /**
- * The gateway's audit trail: every operation (`Audit.middleware` of
+ * The gateway's audit trail: every operation (`Audit.middlewareTo` of
  * @emcee/auth: who, tenant, method, primitive, outcome, latency) written to
  * the `AuditLog` with the backend that served it, resolved through the
  * gateway's routing tables. Writing is batched in the background
@@ -14,7 +14,7 @@
  */
 import { Audit } from "@emcee/auth"
 import { McpServer } from "@emcee/core"
-import { Effect, Layer, Stream } from "effect"
+import { Effect, Layer } from "effect"
 import { AuditLog, type Outcome } from "./AuditLog.js"
 import { Gateway } from "./Gateway.js"
 
@@ -26,41 +26,39 @@ const outcomeOf = (record: McpServer.AuditRecord): Outcome =>
     : "error"
 
 /**
- * Registers `Audit.middleware` (register this Layer before other global
- * middleware, so refusals by later middleware are recorded too) and writes
- * each record to the `AuditLog` for the life of the Layer.
+ * Registers the audit middleware (`Audit.middlewareTo`; register this Layer
+ * before other global middleware, so refusals by later middleware are
+ * recorded too), which hands each record to the `AuditLog` as the request
+ * ends: no event stream in between, whose per-record fan-out cost more than
+ * the rest of a forwarded call.
  */
-export const layer: Layer.Layer<never, never, McpServer.McpServer | Gateway | AuditLog> = Layer.scopedDiscard(
+export const layer: Layer.Layer<never, never, McpServer.McpServer | Gateway | AuditLog> = Layer.unwrapEffect(
   Effect.gen(function*() {
     const gateway = yield* Gateway
     const log = yield* AuditLog
-    const records = yield* Audit.records
-    yield* records.pipe(
-      Stream.runForEach((record) =>
-        Effect.flatMap(gateway.routes, (routes) => {
-          const primitive = record.primitive
-          const route = primitive === undefined
-            ? undefined
-            : primitive.kind === "tool"
-            ? routes.tools.resolve(primitive.name)
-            : primitive.kind === "prompt"
-            ? routes.prompts.resolve(primitive.name)
-            : routes.resources.resolve(primitive.name)
-          return log.record({
-            at: new Date(record.at),
-            requestId: String(record.requestId),
-            principal: record.subject ?? null,
-            tenant: record.tenant ?? null,
-            backend: route?.backend ?? null,
-            method: record.method,
-            name: primitive?.name ?? null,
-            outcome: outcomeOf(record),
-            ...(record.errorCode === undefined ? {} : { errorCode: record.errorCode }),
-            latencyMs: record.millis
-          })
+    const write = (record: McpServer.AuditRecord) =>
+      Effect.flatMap(gateway.routes, (routes) => {
+        const primitive = record.primitive
+        const route = primitive === undefined
+          ? undefined
+          : primitive.kind === "tool"
+          ? routes.tools.resolve(primitive.name)
+          : primitive.kind === "prompt"
+          ? routes.prompts.resolve(primitive.name)
+          : routes.resources.resolve(primitive.name)
+        return log.record({
+          at: new Date(record.at),
+          requestId: String(record.requestId),
+          principal: record.subject ?? null,
+          tenant: record.tenant ?? null,
+          backend: route?.backend ?? null,
+          method: record.method,
+          name: primitive?.name ?? null,
+          outcome: outcomeOf(record),
+          ...(record.errorCode === undefined ? {} : { errorCode: record.errorCode }),
+          latencyMs: record.millis
         })
-      ),
-      Effect.forkScoped
-    )
+      })
+    return McpServer.register(Audit.middlewareTo(write))
   })
-).pipe(Layer.provideMerge(McpServer.register(Audit.middleware))) as Layer.Layer<never, never, McpServer.McpServer | Gateway | AuditLog>
+)
