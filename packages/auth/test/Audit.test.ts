@@ -5,7 +5,7 @@
  */
 import { McpServer, Tool } from "@emcee/core"
 import { MemoryTransport } from "@emcee/transport"
-import { Chunk, Effect, Fiber, Layer, Metric, Schema, Stream } from "effect"
+import { Chunk, Effect, Fiber, Layer, Metric, PubSub, Queue, Schema, Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Audit from "../src/Audit.js"
 import * as Authentication from "../src/Authentication.js"
@@ -69,6 +69,34 @@ describe("Audit (issue 9: audit events, metrics)", () => {
     expect(calls.map((r) => r.requestId)).toEqual([1, 2, 3])
     expect(calls[1]!.errorCode).toBe(-32000)
     expect(JSON.stringify(records)).not.toMatch(/token|secret/i)
+  })
+
+  it("middlewareTo hands the same records to its sink as each request ends, without an Audit event on the stream", async () => {
+    const written: Array<McpServer.AuditRecord> = []
+    const Direct = McpServer.register(Audit.middlewareTo((record) => Effect.sync(() => void written.push(record))), Authentication.middleware, read, write).pipe(
+      Layer.provideMerge(McpServer.layer({ name: "audited", version: "1.0.0" }))
+    )
+    const events = await Effect.runPromise(
+      Effect.gen(function*() {
+        const server = yield* McpServer.McpServer
+        const queue = yield* PubSub.subscribe(server.events)
+        const alice = Principal.make("alice", ["files:read"], { tenant: "acme", kind: "jwt" })
+        const client = yield* MemoryTransport.make({ context: Authentication.contextOf(alice) })
+        for (const message of [init, call(1, "read"), call(2, "write")]) {
+          const next = yield* Effect.fork(Stream.runHead(client.incoming))
+          yield* client.send(message)
+          yield* Fiber.join(next)
+          // Written before the response went out: the record is in the sink by now.
+          if (message.id > 0) expect(written.at(-1)?.requestId).toBe(message.id)
+        }
+        return yield* Queue.takeAll(queue)
+      }).pipe(Effect.scoped, Effect.provide(Direct))
+    )
+    expect(written.filter((r) => r.method === "tools/call").map((r) => [r.primitive?.name, r.subject, r.tenant, r.credential, r.outcome, r.errorCode])).toEqual([
+      ["read", "alice", "acme", "jwt", "ok", undefined],
+      ["write", "alice", "acme", "jwt", "denied", -32000]
+    ])
+    expect(Chunk.toReadonlyArray(events).filter((e) => e._tag === "Audit")).toEqual([])
   })
 
   it("counts authentications by method and outcome, and denials by reason", async () => {
