@@ -39,9 +39,7 @@
  * @since 0.4.0
  */
 import { Args, Command, HelpDoc, Options } from "@effect/cli"
-import type { Authenticator } from "@emcee/auth/Authenticator"
 import { Health, McpServer } from "@emcee/core"
-import type { GatewayConfig } from "@emcee/gateway"
 import { HttpTransport, StdioTransport } from "@emcee/transport"
 import { PgClient } from "@effect/sql-pg"
 import { type Context, Console, Effect, Either, Layer, Option, Redacted } from "effect"
@@ -126,34 +124,7 @@ const storeOf = (flags: Flags): Either.Either<Store, string> => {
   return Either.right({ _tag: "Embedded", dir: Option.getOrElse(flags.dataDir, () => defaultDataDir) })
 }
 
-const reason = (error: unknown) => (error instanceof Error ? error.message : String(error)).replace(/^Jwt: /, "")
-
-/** The authenticators `auth:` selects (as `emcee serve` builds them); `file` names the configuration in errors. */
-const authenticatorsOf = (auth: GatewayConfig.Auth, file: string): Effect.Effect<ReadonlyArray<Authenticator>, CliError.CliError> =>
-  Effect.gen(function*() {
-    const fail = (key: string, detail: string, cause?: unknown) => CliError.user("gateway", `${file}: ${key}: ${detail}`, cause)
-    const authenticators: Array<Authenticator> = []
-    const jwt = auth.jwt
-    if (jwt !== undefined) {
-      const Jwt = yield* Effect.promise(() => import("@emcee/auth/Jwt"))
-      authenticators.push(
-        yield* Effect.try({
-          try: () =>
-            Jwt.make({
-              issuer: jwt.issuer,
-              audience: jwt.audience,
-              ...(jwt.jwksUrl === undefined ? {} : { jwksUrl: jwt.jwksUrl }),
-              ...(jwt.secret === undefined ? {} : { secret: jwt.secret }),
-              claims: jwt.claims
-            }),
-          catch: (error) => fail("auth.jwt", reason(error), error)
-        })
-      )
-    }
-    // GatewayConfig resolved the file against the configuration's folder.
-    if (auth.apiKeys !== undefined) authenticators.push(...yield* ConfigLibrary.apiKeyAuthenticators(auth.apiKeys, fail))
-    return authenticators
-  })
+const reason = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 /** Runs the gateway the flags describe until a signal arrives (HTTP) or stdin closes (stdio). */
 export const run = (flags: Flags): Effect.Effect<void, CliError.CliError> =>
@@ -194,7 +165,11 @@ export const run = (flags: Flags): Effect.Effect<void, CliError.CliError> =>
       )
     }
     const auth = resolved?.auth
-    const authenticators = auth === undefined || file === undefined ? [] : yield* authenticatorsOf(auth, file)
+    // As `emcee serve` builds them (GatewayConfig resolved the key file against the configuration's folder).
+    const authenticators = auth === undefined || file === undefined ? [] : yield* ConfigLibrary.authenticatorsOf(
+      auth,
+      (key, detail, cause) => CliError.user("gateway", `${file}: ${key}: ${detail}`, cause)
+    )
     const Authentication = authenticators.length === 0 ? undefined : yield* Effect.promise(() => import("@emcee/auth/Authentication"))
     const RateLimit = resolved?.policy.rateLimits === undefined ? undefined : yield* Effect.promise(() => import("@emcee/auth/RateLimit"))
     // Tenant isolation, RBAC and rate limits on every primitive of every backend (tenants may also come from the registry).

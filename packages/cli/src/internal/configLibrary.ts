@@ -16,6 +16,7 @@
  * @internal
  */
 import type { Authenticator } from "@emcee/auth/Authenticator"
+import type * as Jwt from "@emcee/auth/Jwt"
 import { McpServer, Middleware } from "@emcee/core"
 import type { HttpGuard } from "@emcee/transport"
 import { ConfigProvider, type Context, Effect, Layer, Redacted } from "effect"
@@ -40,28 +41,59 @@ const message = (error: unknown): string => (error instanceof Error ? error.mess
  * (`auth.apiKeys.file`). A piece that refuses its options fails with a
  * `CliError` naming the key.
  */
+/** The `auth` keys both `emcee serve` and `emcee gateway` read (the gateway's JWT also maps claims). */
+export interface AuthSettings {
+  readonly jwt: {
+    readonly issuer: string
+    readonly audience: ReadonlyArray<string>
+    readonly jwksUrl: string | undefined
+    readonly secret: Redacted.Redacted<string> | undefined
+    readonly claims?: Jwt.Options["claims"]
+  } | undefined
+  /** `file` resolved already. */
+  readonly apiKeys: { readonly file: string | undefined; readonly keys: Redacted.Redacted<string> | undefined } | undefined
+}
+
 /**
- * The API-key authenticators of an `auth.apiKeys` configuration (`file`
- * resolved already): a store read from the file, and one of the inline
- * `keys`; `fail` names the key in errors.
+ * The authenticators of an `auth` configuration, in order: `Jwt.make` for
+ * `jwt`, then a store read from `apiKeys.file` and one of the inline
+ * `apiKeys.keys`; `fail` names the key in errors.
  */
-export const apiKeyAuthenticators = (
-  apiKeys: { readonly file: string | undefined; readonly keys: Redacted.Redacted<string> | undefined },
+export const authenticatorsOf = (
+  auth: AuthSettings,
   fail: (key: string, detail: string, cause?: unknown) => CliError.CliError
 ): Effect.Effect<ReadonlyArray<Authenticator>, CliError.CliError> =>
   Effect.gen(function*() {
-    const ApiKeys = yield* Effect.promise(() => import("@emcee/auth/ApiKeys"))
     const authenticators: Array<Authenticator> = []
-    if (apiKeys.file !== undefined) {
-      const store = yield* Effect.mapError(ApiKeys.fromFile(apiKeys.file), (error) => fail("auth.apiKeys.file", error.message, error))
-      authenticators.push(ApiKeys.make({ store, bearer: true, name: "api-key-file" }))
+    const { jwt, apiKeys } = auth
+    if (jwt !== undefined) {
+      const { make } = yield* Effect.promise(() => import("@emcee/auth/Jwt"))
+      const authenticator = yield* Effect.try({
+        try: () =>
+          make({
+            issuer: jwt.issuer,
+            audience: jwt.audience,
+            ...(jwt.jwksUrl === undefined ? {} : { jwksUrl: jwt.jwksUrl }),
+            ...(jwt.secret === undefined ? {} : { secret: jwt.secret }),
+            ...(jwt.claims === undefined ? {} : { claims: jwt.claims })
+          }),
+        catch: (error) => fail("auth.jwt", message(error).replace(/^Jwt: /, ""), error)
+      })
+      authenticators.push(authenticator)
     }
-    if (apiKeys.keys !== undefined) {
-      const store = yield* Effect.withConfigProvider(
-        ApiKeys.fromConfig("keys"),
-        ConfigProvider.fromMap(new Map([["keys", Redacted.value(apiKeys.keys)]]))
-      ).pipe(Effect.mapError((error) => fail("auth.apiKeys.keys", String(error).replace(/^.*keys: /s, ""), error)))
-      authenticators.push(ApiKeys.make({ store, bearer: true }))
+    if (apiKeys !== undefined) {
+      const ApiKeys = yield* Effect.promise(() => import("@emcee/auth/ApiKeys"))
+      if (apiKeys.file !== undefined) {
+        const store = yield* Effect.mapError(ApiKeys.fromFile(apiKeys.file), (error) => fail("auth.apiKeys.file", error.message, error))
+        authenticators.push(ApiKeys.make({ store, bearer: true, name: "api-key-file" }))
+      }
+      if (apiKeys.keys !== undefined) {
+        const store = yield* Effect.withConfigProvider(
+          ApiKeys.fromConfig("keys"),
+          ConfigProvider.fromMap(new Map([["keys", Redacted.value(apiKeys.keys)]]))
+        ).pipe(Effect.mapError((error) => fail("auth.apiKeys.keys", String(error).replace(/^.*keys: /s, ""), error)))
+        authenticators.push(ApiKeys.make({ store, bearer: true }))
+      }
     }
     return authenticators
   })
@@ -69,26 +101,11 @@ export const apiKeyAuthenticators = (
 export const build = (config: EmceeConfig, dir: string, command: string): Effect.Effect<Library, CliError.CliError> =>
   Effect.gen(function*() {
     const fail = (key: string, detail: string, cause?: unknown) => CliError.user(command, `invalid configuration: ${key}: ${detail}`, cause)
-    const authenticators: Array<Authenticator> = []
-    const { jwt, apiKeys } = config.auth
-    if (jwt !== undefined) {
-      const Jwt = yield* Effect.promise(() => import("@emcee/auth/Jwt"))
-      const authenticator = yield* Effect.try({
-        try: () =>
-          Jwt.make({
-            issuer: jwt.issuer,
-            audience: jwt.audience,
-            ...(jwt.jwksUrl === undefined ? {} : { jwksUrl: jwt.jwksUrl }),
-            ...(jwt.secret === undefined ? {} : { secret: jwt.secret })
-          }),
-        catch: (error) => fail("auth.jwt", message(error).replace(/^Jwt: /, ""), error)
-      })
-      authenticators.push(authenticator)
-    }
-    if (apiKeys !== undefined) {
-      const file = apiKeys.file === undefined ? undefined : path.resolve(dir, apiKeys.file)
-      authenticators.push(...yield* apiKeyAuthenticators({ file, keys: apiKeys.keys }, fail))
-    }
+    const { apiKeys } = config.auth
+    const authenticators = yield* authenticatorsOf({
+      jwt: config.auth.jwt,
+      apiKeys: apiKeys === undefined ? undefined : { file: apiKeys.file === undefined ? undefined : path.resolve(dir, apiKeys.file), keys: apiKeys.keys }
+    }, fail)
     const middleware: Array<Middleware.Any> = []
     if (config.middleware.logging) middleware.push(Middleware.logging)
     if (authenticators.length > 0) {
