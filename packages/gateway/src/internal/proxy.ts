@@ -273,13 +273,15 @@ const forward = <A extends object>(
     const send = (method: string, params: JsonRpc.JsonObject, primary: boolean): Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError | Unavailable> =>
       upstream.run((link) => {
       // The result as it came: `converse` reads its `resultType`.
-      const full = viaClient(link.client.request(method, params, primary ? { ...options, returnInputRequired: true } : {
-        ...(upstream.timeoutMillis === undefined ? {} : { timeoutMillis: upstream.timeoutMillis }),
-        ...(capabilities === undefined ? {} : { clientCapabilities: capabilities }),
-        returnInputRequired: true
-      }))
+      // Built only when used: the hop carries nearly every request.
+      const full = () =>
+        viaClient(link.client.request(method, params, primary ? { ...options, returnInputRequired: true } : {
+          ...(upstream.timeoutMillis === undefined ? {} : { timeoutMillis: upstream.timeoutMillis }),
+          ...(capabilities === undefined ? {} : { clientCapabilities: capabilities }),
+          returnInputRequired: true
+        }))
       const hop = link.hop
-      if (hop === undefined || (primary && !forwarded.hoppable)) return full
+      if (hop === undefined || (primary && !forwarded.hoppable)) return full()
       const id = ++nextHopId
       const progressToken = primary && request.progressToken !== undefined ? `gateway-${id}` : undefined
       const message: JsonRpc.Request = {
@@ -303,7 +305,7 @@ const forward = <A extends object>(
       return hop.send({ message, timeoutMillis: upstream.timeoutMillis, onNotification: passOn(caller, progressToken) }).pipe(
         // A tool whose headers the backend refused is listed again by the client, then retried (spec 2026-07-28
         // basic/transports/streamable-http "Client Behavior").
-        Effect.catchIf((error) => error.code === JsonRpc.ErrorCode.HeaderMismatch, () => full)
+        Effect.catchIf((error) => error.code === JsonRpc.ErrorCode.HeaderMismatch, full)
       )
     }, caller)
     // Only a retry carries a requestState (a round the gateway passed on has its own sealed in it).
