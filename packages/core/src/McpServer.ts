@@ -295,6 +295,20 @@ export interface Service {
   readonly removeMiddleware: (middleware: Middleware.Any) => Effect.Effect<boolean>
   /** Sends `notifications/resources/updated` to every session subscribed to `uri`. */
   readonly notifyResourceUpdated: (uri: string) => Effect.Effect<void>
+  /**
+   * Follows the resource URIs some client of this server is subscribed to
+   * (spec server/resources "Subscriptions": a 2025-11-25 session's
+   * `resources/subscribe` until it unsubscribes or ends; spec 2026-07-28
+   * basic/patterns/subscriptions: the `resourceSubscriptions` of a
+   * `subscriptions/listen` stream while it lasts): `follower` runs with the
+   * set now, then with each new set, one at a time, until the scope closes.
+   * A subscription is answered (its `resources/subscribe` result, its
+   * stream's acknowledgment) once the followers have run with a set holding
+   * its URIs, so a server relaying another's resources (a gateway) that
+   * subscribes upstream in `follower` misses no update after that answer.
+   * A follower bounds its own time; unsubscribing does not wait for it.
+   */
+  readonly followSubscriptions: (follower: (uris: ReadonlySet<string>) => Effect.Effect<void>) => Effect.Effect<void, never, Scope.Scope>
   /** Sessions connected now. */
   readonly sessions: () => ReadonlyArray<ClientSession>
   /** Subscribes to server events for the life of the scope. */

@@ -7,6 +7,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Schema } from "effect"
 import fc from "fast-check"
 import * as Protocol20251125 from "../src/internal/protocol20251125.js"
+import * as SubscribedUris from "../src/internal/subscribedUris.js"
 import * as SpecValidator from "@emcee/testing/SpecValidator"
 import { readFileSync } from "node:fs"
 
@@ -19,7 +20,8 @@ const table = Protocol20251125.make({
   capabilities: () => ({}),
   serverInfo: { name: "t", version: "1" },
   instructions: undefined,
-  page: () => Effect.succeed({})
+  page: () => Effect.succeed({}),
+  subscribed: Effect.runSync(Effect.scoped(SubscribedUris.make))
 })
 
 const clientRequests = (): ReadonlyArray<string> => {

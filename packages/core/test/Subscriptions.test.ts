@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { McpServer, Resource } from "@emcee/core"
+import { McpServer, Middleware, RequestContext, Resource, ResourceTemplate } from "@emcee/core"
 import * as TestClient from "@emcee/testing/TestClient"
-import { Effect, Queue } from "effect"
+import { Chunk, Context, Effect, Exit, Fiber, Layer, Option, Queue, Ref, Schema, Scope, Stream } from "effect"
 import { expectSpec } from "./support/spec.js"
 
 let version = 0
@@ -60,4 +60,107 @@ describe("Subscriptions (spec server/resources \"Subscriptions\")", () => {
       const client = yield* TestClient.TestClient
       expect((yield* Effect.flip(client.request("resources/subscribe", {}))).code).toBe(-32602)
     }).pipe(Effect.provide(TestLayer)))
+})
+
+describe("Subscriptions to resources hidden from the caller (Middleware.visible; spec server/resources \"Subscriptions\", \"Error Handling\")", () => {
+  // Shown only to a client introducing itself as "admin".
+  const adminOnly = Middleware.make({
+    name: "admin-only",
+    visible: (context) => Option.getOrUndefined(Context.getOption(context as Context.Context<RequestContext.RequestContext>, RequestContext.RequestContext))?.session.clientInfo?.name === "admin",
+    apply: (_request, next) => next
+  })
+  const hidden = Resource.make({ uri: "file:///hidden", name: "hidden", middleware: [adminOnly], read: () => Effect.succeed(Resource.text("h")) })
+  const secrets = ResourceTemplate.make({
+    uriTemplate: "secret://{id}",
+    name: "secrets",
+    params: Schema.Struct({ id: Schema.String }),
+    middleware: [adminOnly],
+    read: ({ id }) => Effect.succeed(Resource.text(id))
+  })
+  const Server = TestClient.server({ name: "hidden-subscriptions", version: "1" }, counter, hidden, secrets)
+  const admin = { name: "admin", version: "1" }
+
+  it.scoped("2025-11-25: resources/subscribe to a hidden resource or template is -32002 Resource not found; a visible or unknown URI is accepted", () =>
+    Effect.gen(function*() {
+      const client = yield* TestClient.TestClient
+      const refused = yield* Effect.flip(client.request("resources/subscribe", { uri: "file:///hidden" }))
+      expect(refused).toMatchObject({ code: -32002 })
+      expect((yield* Effect.flip(client.request("resources/subscribe", { uri: "secret://1" }))).code).toBe(-32002)
+      yield* client.request("resources/subscribe", { uri: "file:///counter" })
+      yield* client.request("resources/subscribe", { uri: "file:///not-yet" })
+      const notifications = yield* client.subscribeNotifications
+      yield* McpServer.notifyResourceUpdated("file:///hidden")
+      yield* client.ping()
+      expect(yield* Queue.takeAll(notifications)).toHaveLength(0)
+      // The caller it is shown to subscribes as before.
+      const allowed = yield* TestClient.make({ clientInfo: admin })
+      const forAdmin = yield* allowed.subscribeNotifications
+      yield* allowed.request("resources/subscribe", { uri: "file:///hidden" })
+      yield* allowed.request("resources/subscribe", { uri: "secret://1" })
+      yield* McpServer.notifyResourceUpdated("file:///hidden")
+      yield* allowed.ping()
+      expect(Chunk.toArray(yield* Queue.takeAll(forAdmin)).map((n) => n.params)).toEqual([{ uri: "file:///hidden" }])
+    }).pipe(Effect.provide(TestClient.layer().pipe(Layer.provideMerge(Server)))))
+
+  it.scoped("2026-07-28: subscriptions/listen acknowledges only the visible URIs (basic/patterns/subscriptions \"Acknowledgment\") and sends updates of those only", () =>
+    Effect.gen(function*() {
+      const client = yield* TestClient.make({ protocolVersion: "2026-07-28" })
+      const asked = ["file:///hidden", "file:///counter", "secret://2", "file:///not-yet"]
+      const subscription = yield* client.listen({ resourceSubscriptions: asked })
+      expect(subscription.acknowledged).toEqual({ resourceSubscriptions: ["file:///counter", "file:///not-yet"] })
+      const next = yield* Stream.runHead(subscription.notifications).pipe(Effect.fork)
+      yield* McpServer.notifyResourceUpdated("file:///hidden")
+      yield* McpServer.notifyResourceUpdated("file:///counter")
+      const first = yield* Fiber.join(next)
+      expect(first._tag === "Some" ? first.value.params : undefined).toMatchObject({ uri: "file:///counter" })
+      const allowed = yield* TestClient.make({ protocolVersion: "2026-07-28", clientInfo: admin })
+      expect((yield* allowed.listen({ resourceSubscriptions: asked })).acknowledged).toEqual({ resourceSubscriptions: asked })
+    }).pipe(Effect.provide(Server)))
+})
+
+describe("McpServer.followSubscriptions: the URIs some client is subscribed to", () => {
+  const Server = TestClient.server({ name: "subscribed", version: "1" }, counter)
+  /** Follows for the test's scope; each set told, sorted. */
+  const follow = Effect.gen(function*() {
+    const server = yield* McpServer.McpServer
+    const told = yield* Ref.make<ReadonlyArray<ReadonlyArray<string>>>([])
+    yield* server.followSubscriptions((uris) => Ref.update(told, (sets) => [...sets, [...uris].sort()]))
+    // Told without waiting on unsubscribe: a ping to the same server lets that run first.
+    return { told: Ref.get(told), last: Effect.map(Ref.get(told), (sets) => sets.at(-1)) }
+  })
+
+  it.scoped("2025-11-25: counted per session, once however often it subscribes; gone on unsubscribe or when the session ends", () =>
+    Effect.gen(function*() {
+      const { last, told } = yield* follow
+      expect(yield* told).toEqual([[]])
+      const scope = yield* Scope.make()
+      const one = yield* TestClient.make().pipe(Scope.extend(scope))
+      const two = yield* TestClient.make()
+      yield* one.subscribe("file:///counter")
+      // The follower was told before the answer.
+      expect(yield* last).toEqual(["file:///counter"])
+      yield* one.subscribe("file:///counter")
+      yield* one.subscribe("file:///other")
+      yield* two.subscribe("file:///counter")
+      expect(yield* told).toEqual([[], ["file:///counter"], ["file:///counter", "file:///other"]])
+      yield* one.unsubscribe("file:///counter")
+      yield* Scope.close(scope, Exit.void)
+      yield* Effect.yieldNow().pipe(Effect.repeatN(10))
+      expect(yield* last).toEqual(["file:///counter"])
+      yield* two.unsubscribe("file:///counter")
+      yield* Effect.yieldNow().pipe(Effect.repeatN(10))
+      expect(yield* last).toEqual([])
+    }).pipe(Effect.provide(Server)))
+
+  it.scopedLive("2026-07-28: a subscriptions/listen stream's resourceSubscriptions while it lasts; acknowledged after the follower was told", () =>
+    Effect.gen(function*() {
+      const { last, told } = yield* follow
+      const client = yield* TestClient.make({ protocolVersion: "2026-07-28" })
+      const scope = yield* Scope.make()
+      yield* client.listen({ resourceSubscriptions: ["file:///counter", "file:///x"] }).pipe(Scope.extend(scope))
+      expect(yield* last).toEqual(["file:///counter", "file:///x"])
+      yield* Scope.close(scope, Exit.void)
+      yield* Effect.sleep("50 millis")
+      expect(yield* told).toEqual([[], ["file:///counter", "file:///x"], []])
+    }).pipe(Effect.provide(Server)))
 })

@@ -14,7 +14,10 @@
  *   backend under its own names; progress comes back to the caller's token;
  *   a caller that cancels or disconnects cancels the upstream request; the
  *   backend's own requests (sampling, elicitation, roots) are relayed to the
- *   caller (`Relay`).
+ *   caller (`Relay`). A client's subscription to a resource (spec
+ *   server/resources "Subscriptions", 2026-07-28 `subscriptions/listen`) is
+ *   made upstream on the backend serving it before the client is answered,
+ *   and the backend's updates go to the subscribed clients.
  * - **Liveness.** Each backend is connected by its own fiber, reconnected
  *   with exponential backoff and jitter when it fails or its process exits;
  *   its capabilities are listed again on `list_changed` and on a schedule,
@@ -62,7 +65,7 @@ import {
   Layer,
   Option,
   PubSub,
-  type Queue,
+  Queue,
   RcMap,
   Schedule,
   Scope,
@@ -196,6 +199,8 @@ interface Connection extends Proxy.Link {
   readonly broken: Deferred.Deferred<string>
   /** The downstream requests being forwarded on it, for relaying the backend's own requests under 2025-11-25. */
   readonly inFlight: Set<Context.Context<RequestContext.RequestContext>>
+  /** Closed with the connection. */
+  readonly scope: Scope.Scope
 }
 
 /** The upstream sessions of callers of a `perPrincipal` backend, by principal key. */
@@ -322,6 +327,19 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
     // What the gateway registered on the server, by kind: advertised name (or URI) -> fingerprint.
     const registered = { tools: new Map<string, string>(), prompts: new Map<string, string>(), resources: new Map<string, string>(), templates: new Map<string, string>() }
     let tables = { tools: empty("tool"), prompts: empty("prompt"), resources: empty("resource") }
+    // Which backend serves a resource URI, as `resources/read` resolves it (the URI's resource, else the first
+    // template matching it): where a client's subscription to it goes.
+    let owners: { readonly resources: ReadonlyMap<string, string>; readonly templates: ReadonlyArray<readonly [(uri: string) => boolean, string]> } = {
+      resources: new Map(),
+      templates: []
+    }
+    const matchers = new Map<string, (uri: string) => boolean>()
+    const matcherOf = (uriTemplate: string) => {
+      let found = matchers.get(uriTemplate)
+      if (found === undefined) matchers.set(uriTemplate, found = Proxy.matcher(uriTemplate))
+      return found
+    }
+    const ownerOf = (uri: string): string | undefined => owners.resources.get(uri) ?? owners.templates.find(([matches]) => matches(uri))?.[1]
     const applying = yield* Effect.makeSemaphore(1)
     const listed = yield* PubSub.sliding<Listing>(64)
     const publish = (state: State, client: McpClient.McpClient, snapshot: Snapshot) =>
@@ -559,6 +577,8 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
       const nextPrompts = new Map<string, readonly [string, () => Effect.Effect<void>]>()
       const nextResources = new Map<string, readonly [string, () => Effect.Effect<void>]>()
       const nextTemplates = new Map<string, readonly [string, () => Effect.Effect<void>]>()
+      const resourceOwners = new Map<string, string>()
+      const templateOwners: Array<readonly [(uri: string) => boolean, string]> = []
       const context = Context.empty() as Context.Context<never>
       for (const state of served) {
         const snapshot = state.snapshot!
@@ -587,12 +607,14 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         for (const resource of snapshot.resources) {
           if (resourceTable.advertised(name, resource.uri) === undefined) continue
           state.served.resources++
+          resourceOwners.set(resource.uri, name)
           nextResources.set(resource.uri, [`${owner}${JSON.stringify(resource)}`, () => server.addResource({ value: Proxy.resource(upstream, resource, middleware("resource", resource.uri)), context })])
         }
         for (const template of snapshot.resourceTemplates) {
           // Of two backends with one template, the first served (backends in configured order) keeps it.
           if (nextTemplates.has(template.uriTemplate)) continue
           state.served.resourceTemplates++
+          templateOwners.push([matcherOf(template.uriTemplate), name])
           nextTemplates.set(template.uriTemplate, [
             `${owner}${JSON.stringify(template)}`,
             () => server.addResourceTemplate({ value: Proxy.resourceTemplate(upstream, template, middleware("resourceTemplate", template.uriTemplate)), context })
@@ -622,7 +644,82 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
       yield* sync(registered.resources, nextResources, server.removeResource)
       yield* sync(registered.templates, nextTemplates, server.removeResourceTemplate)
       tables = { tools: toolTable, prompts: promptTable, resources: resourceTable }
+      owners = { resources: resourceOwners, templates: templateOwners }
+      yield* inStep
     }))
+
+    // The URIs the gateway's clients are subscribed to, as last told, and each connection's subscription upstream.
+    let subscribedNow: ReadonlySet<string> = new Set()
+    const upstreamSubscriptions = new WeakMap<Connection, { readonly key: string; readonly scope: Scope.CloseableScope | undefined }>()
+    const subscribing = yield* Effect.makeSemaphore(1)
+
+    /**
+     * A shared connection's subscription to the backend's resources: the URIs the gateway's clients are
+     * subscribed to that this backend serves (spec server/resources "Subscriptions"; `listen` subscribes with
+     * `resources/subscribe` under 2025-11-25, a `subscriptions/listen` stream under 2026-07-28), each update
+     * passed on to the subscribed clients. A new set is subscribed before the last one is let go, so no update
+     * falls between; a backend that does not answer within the request timeout keeps the last one.
+     */
+    const subscribeUpstream = (state: State) =>
+      Effect.suspend(() => {
+        const connection = state.connection
+        if (connection === undefined || connection.client.serverCapabilities.resources?.subscribe !== true) return Effect.void
+        const uris = [...subscribedNow].filter((uri) => ownerOf(uri) === state.backend.name).sort()
+        const key = uris.join("\n")
+        const held = upstreamSubscriptions.get(connection)
+        if ((held?.key ?? "") === key) return Effect.void
+        return Effect.gen(function*() {
+          let scope: Scope.CloseableScope | undefined
+          if (uris.length > 0) {
+            scope = yield* Scope.fork(connection.scope, ExecutionStrategy.sequential)
+            const subscription = yield* connection.client.listen({ resourceSubscriptions: uris }).pipe(
+              Scope.extend(scope),
+              Effect.timeoutFail({ duration: Duration.millis(timeoutMillis), onTimeout: () => new Error(`no answer within ${timeoutMillis} ms`) }),
+              Effect.tapError((error) => Effect.zipRight(Scope.close(scope!, Exit.void), Effect.logWarning(`gateway: subscribing to resources of ${label(state)} failed: ${error.message}`))),
+              Effect.option
+            )
+            if (Option.isNone(subscription)) return
+            yield* subscription.value.notifications.pipe(
+              Stream.runForEach((notification) =>
+                notification.method === "notifications/resources/updated"
+                  ? server.notifyResourceUpdated(String((notification.params as { readonly uri?: unknown } | undefined)?.uri ?? ""))
+                  : Effect.void
+              ),
+              Effect.forkIn(scope)
+            )
+          }
+          upstreamSubscriptions.set(connection, { key, scope })
+          if (held?.scope !== undefined) yield* Scope.close(held.scope, Exit.void)
+        })
+      })
+    /** Every shared connection's subscription in step with what clients subscribe to and which backend serves it. */
+    const syncSubscriptions = subscribing.withPermits(1)(Effect.suspend(() => Effect.forEach(all(), subscribeUpstream, { discard: true })))
+    // Run by one fiber of the gateway's own, not by the request that asked: nothing of a caller's request
+    // (its context, its interruption) reaches the backend's subscription.
+    // Once the gateway closes, nobody waits for it (a client's subscription ending as everything closes).
+    let closed = false
+    const syncRequests = yield* Queue.unbounded<Deferred.Deferred<void>>()
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        closed = true
+        return Effect.flatMap(Queue.takeAll(syncRequests), Effect.forEach((done) => Deferred.succeed(done, undefined)))
+      })
+    )
+    yield* Queue.take(syncRequests).pipe(
+      Effect.flatMap((done) => Effect.ensuring(syncSubscriptions, Deferred.succeed(done, undefined))),
+      Effect.forever,
+      Effect.forkScoped
+    )
+    const inStep = Effect.suspend(() =>
+      closed ? Effect.void : Effect.flatMap(Deferred.make<void>(), (done) => Effect.zipRight(Queue.offer(syncRequests, done), Deferred.await(done)))
+    )
+    // Told before a client's subscription is answered: the backend's subscription is in place by then.
+    yield* server.followSubscriptions((uris) =>
+      Effect.suspend(() => {
+        subscribedNow = uris
+        return inStep
+      })
+    )
 
     /** The caller a backend's own request belongs to (see `Proxy.currentCaller`), else the only request in flight on its connection. */
     const callerOf = (inFlightOnConnection: ReadonlySet<Context.Context<RequestContext.RequestContext>>) =>
@@ -772,7 +869,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           }
         })
         const broken = yield* Deferred.make<string>()
-        const connection: Connection = { client, hop: yield* hopOf(state, client), broken, inFlight }
+        const connection: Connection = { client, hop: yield* hopOf(state, client), broken, inFlight, scope: yield* Effect.scope }
         // The client's notifications end when it closes; closing the scope ends them too.
         yield* client.notifications.pipe(Stream.runDrain, Effect.ensuring(Deferred.succeed(broken, "the connection closed")), Effect.forkScoped)
         if (probeEvery !== undefined) yield* Effect.forkScoped(probe(state, connection, probeEvery))

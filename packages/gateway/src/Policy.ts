@@ -42,10 +42,13 @@
  * Only what can hide or limit is added: a shared backend without RBAC or
  * limits gets no middleware (and lists stay cached for every caller).
  *
- * Not covered: `resources/subscribe` takes any URI (updates of a hidden
- * resource reach a subscriber that guessed it), and two backends serving
- * one resource URI or URI template are served by one of them only
- * (`Gateway`), whatever the tenants.
+ * A resource hidden from a caller cannot be subscribed to either: its
+ * `resources/subscribe` is -32002 and a `subscriptions/listen` stream does
+ * not acknowledge its URI (the server's check, `Middleware.visible`).
+ *
+ * Not covered: two backends serving one resource URI or URI template are
+ * served by one of them only (`Gateway`), whatever the tenants: give such
+ * backends distinct URIs.
  *
  * @example
  * import { Authentication, Rbac } from "@emcee/auth"

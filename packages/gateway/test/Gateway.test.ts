@@ -8,7 +8,7 @@
  */
 import { McpClient, type McpSchema, McpServer, RequestContext, Tool } from "@emcee/core"
 import { HttpTransport, MemoryTransport } from "@emcee/transport"
-import { Effect, Layer, Queue, Ref } from "effect"
+import { Effect, Fiber, Layer, Option, Queue, Ref, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Gateway from "../src/Gateway.js"
 import { built, everythingMain, type HttpBackend, startEverythingHttp } from "./support/backends.js"
@@ -124,6 +124,31 @@ describe.runIf(built)("Gateway in front of the everything example", { timeout: 9
       expect(JSON.stringify(result.content)).toContain("sampled:")
       expect(JSON.stringify(result.content)).toContain("hello there")
     })
+  }
+
+  for (const backendVersion of ["2025-11-25", "2026-07-28"] as const) {
+    for (const clientVersion of ["2025-11-25", "2026-07-28"]) {
+      it(`passes a backend's resource updates to the clients subscribed to the URI (spec server/resources "Subscriptions"; ${backendVersion} backend, ${clientVersion} client)`, async () => {
+        const app = gatewayApp({ backends: [{ name: "local", endpoint: { _tag: "Stdio", command: process.execPath, args: [everythingMain] }, protocolVersion: backendVersion }] })
+        const got = await run(app, Effect.gen(function*() {
+          const client = yield* connectClient(clientVersion)
+          const subscription = yield* client.listen({ resourceSubscriptions: ["test://watched-resource"] })
+          const bystander = yield* connectClient(clientVersion)
+          const unsubscribed = yield* bystander.listen({ resourceSubscriptions: ["test://static-text"] })
+          const next = yield* Stream.runHead(subscription.notifications).pipe(Effect.fork)
+          const elsewhere = yield* Stream.runHead(unsubscribed.notifications).pipe(Effect.fork)
+          yield* client.callTool("local_test_update_watched_resource", { content: "changed" })
+          const updated = yield* Fiber.join(next).pipe(Effect.timeout("10 seconds"))
+          const read = yield* client.readResource("test://watched-resource")
+          yield* Effect.sleep("200 millis")
+          const bystanderGot = yield* Fiber.poll(elsewhere)
+          return { updated, read, bystanderGot }
+        }))
+        expect(Option.getOrUndefined(got.updated)).toMatchObject({ method: "notifications/resources/updated", params: { uri: "test://watched-resource" } })
+        expect(got.read.contents).toMatchObject([{ uri: "test://watched-resource", text: "changed" }])
+        expect(got.bystanderGot).toEqual(Option.none())
+      })
+    }
   }
 
   it("passes the backend's log messages to the caller at the caller's level, HTTP hop (spec server/utilities/logging)", async () => {

@@ -131,7 +131,9 @@ describe.runIf(built)("Policy in front of two backends of two tenants", { timeou
         // The URI of both backends is served by "acme" (the first by name), so it is acme's alone.
         read: Effect.exit(client.readResource("test://static-text")),
         prompt: Effect.exit(client.getPrompt("acme_test_simple_prompt", {})),
-        complete: Effect.exit(client.complete({ ref: { type: "ref/prompt", name: "acme_test_prompt_with_arguments" }, argument: { name: "arg1", value: "" } }))
+        complete: Effect.exit(client.complete({ ref: { type: "ref/prompt", name: "acme_test_prompt_with_arguments" }, argument: { name: "arg1", value: "" } })),
+        // spec server/resources "Subscriptions": not subscribable either.
+        subscribe: Effect.exit(client.subscribe("test://static-text"))
       }))
     expect(globex.prompts.map((p) => p.name)).toContain("shared_test_simple_prompt")
     expect(globex.prompts.filter((p) => p.name.startsWith("acme_"))).toEqual([])
@@ -141,8 +143,13 @@ describe.runIf(built)("Policy in front of two backends of two tenants", { timeou
     // spec server/prompts "Error Handling": an unknown prompt is -32602.
     expect(codeOf(globex.prompt)).toMatchObject({ code: -32602, message: "Unknown prompt: acme_test_simple_prompt" })
     expect(codeOf(globex.complete)).toMatchObject({ code: -32602, message: "Unknown prompt: acme_test_prompt_with_arguments" })
+    expect(codeOf(globex.subscribe)?.code).toBe(-32002)
+    const globexListen = await as(globexMember, (client) => Effect.map(client.listen({ resourceSubscriptions: ["test://static-text"] }), (s) => s.acknowledged), "2026-07-28")
+    expect(globexListen).toEqual({ resourceSubscriptions: [] })
     const acme = await as(acmeMember, (client) => client.readResource("test://static-text"))
     expect(acme.contents[0]).toMatchObject({ uri: "test://static-text" })
+    const acmeListen = await as(acmeMember, (client) => Effect.map(client.listen({ resourceSubscriptions: ["test://static-text"] }), (s) => s.acknowledged), "2026-07-28")
+    expect(acmeListen).toEqual({ resourceSubscriptions: ["test://static-text"] })
   })
 
   it("a hidden tool called directly gets the very answer of a tool that does not exist (spec 2025-11-25 server/tools \"Error Handling\": -32602)", async () => {

@@ -756,7 +756,13 @@ export const make = (options: McpClient.Options): Effect.Effect<McpClient.McpCli
             onSuccess: () => endListener(id, listener),
             onFailure: (cause) => {
               const failure = Cause.failureOption(cause)
-              if (failure._tag === "None") return listener.mailbox.end
+              // Interrupted (its scope closed, the connection with it): not acknowledged now is never acknowledged.
+              if (failure._tag === "None") {
+                return Effect.zipRight(
+                  Deferred.fail(listener.acknowledged, new McpClientError({ code: ClientErrorCode.ConnectionClosed, message: "The subscription ended before it was acknowledged" })),
+                  listener.mailbox.end
+                )
+              }
               listeners.delete(id)
               return Effect.zipRight(Deferred.fail(listener.acknowledged, failure.value), listener.mailbox.fail(failure.value))
             }

@@ -4,7 +4,7 @@
  * server answers, each with its params and result Schemas and its handler.
  * Sessions are assumed (spec basic/lifecycle): `initialize` starts one.
  */
-import { Effect } from "effect"
+import { type Context, Effect } from "effect"
 import type { Completer } from "../Completion.js"
 import type * as JsonRpc from "../JsonRpc.js"
 import * as McpError from "../McpError.js"
@@ -14,6 +14,7 @@ import type * as Resource from "../Resource.js"
 import type * as ResourceTemplate from "../ResourceTemplate.js"
 import type * as Tool from "../Tool.js"
 import { failed, isPlainRecord, isRecord, isRequestMeta, method, orInternal, type Route, type Session, type Table, table, type Target } from "./dispatch.js"
+import type { SubscribedUris } from "./subscribedUris.js"
 import type * as Tasks from "./tasks.js"
 
 type JsonObject = JsonRpc.JsonObject
@@ -30,6 +31,30 @@ export interface Compiled<A> {
 export interface Listed {
   readonly definition: unknown
   readonly target: Target
+}
+
+/** A middleware of the primitive's chain may hide it from this caller (`Middleware.visible`). */
+export const visibleIn = (target: Target, context: Context.Context<never>): boolean =>
+  target.middleware.every((m) => m.visible === undefined || m.visible(context))
+
+/**
+ * Whether the resource `uri` names, read as `resources/read` finds it (the
+ * resource of that URI, else the first template matching it), is hidden
+ * from this caller: it may not subscribe to it either (spec server/resources
+ * "Subscriptions"). A URI nothing serves yet is not hidden.
+ */
+export const hiddenUri = (
+  resources: ReadonlyMap<string, Compiled<Resource.Any>>,
+  templates: ReadonlyMap<string, Compiled<ResourceTemplate.Any>>,
+  uri: string,
+  context: Context.Context<never>
+): boolean => {
+  const resource = resources.get(uri)
+  if (resource !== undefined) return !visibleIn(resource.target, context)
+  for (const template of templates.values()) {
+    if (template.value.match(uri) !== undefined) return !visibleIn(template.target, context)
+  }
+  return false
 }
 
 const listed = <A extends { readonly definition: unknown }>(map: ReadonlyMap<string, Compiled<A>>) => (): ReadonlyArray<Listed> => {
@@ -62,6 +87,8 @@ export interface Registry {
   ) => Effect.Effect<JsonObject, McpError.InvalidParams>
   /** The task runner (spec basic/utilities/tasks): its methods, and the calls of tools that run as tasks. */
   readonly tasks?: Tasks.Runner | undefined
+  /** The URIs the server's clients are subscribed to. */
+  readonly subscribed: SubscribedUris
 }
 
 /** `tools/call` params as Schema decodes them, checked without its interpreter (the hot path). */
@@ -206,19 +233,22 @@ export const make = (registry: Registry): Table =>
       params: McpSchema.SubscribeRequestParams,
       result: McpSchema.EmptyResult,
       handle: (params, session) =>
-        run(registry.global(), Effect.sync(() => {
-          session.subscriptions.add(params.uri)
-          return {}
-        }))
+        run(
+          registry.global(),
+          Effect.flatMap(Effect.context<never>(), (context) => {
+            // A resource hidden from the caller is unknown to it (as `resources/read` answers, server/resources "Error Handling").
+            if (hiddenUri(registry.resources, registry.templates, params.uri, context)) return Effect.fail(new McpError.ResourceNotFound({ uri: params.uri }))
+            if (session.subscriptions.has(params.uri)) return Effect.succeed({})
+            session.subscriptions.add(params.uri)
+            return Effect.as(registry.subscribed.add([params.uri]), {})
+          })
+        )
     }),
     method("resources/unsubscribe", {
       params: McpSchema.UnsubscribeRequestParams,
       result: McpSchema.EmptyResult,
       handle: (params, session) =>
-        run(registry.global(), Effect.sync(() => {
-          session.subscriptions.delete(params.uri)
-          return {}
-        }))
+        run(registry.global(), Effect.suspend(() => session.subscriptions.delete(params.uri) ? Effect.as(registry.subscribed.remove([params.uri]), {}) : Effect.succeed({})))
     }),
 
     // spec server/prompts "Listing Prompts", "Getting a Prompt"

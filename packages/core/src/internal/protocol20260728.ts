@@ -7,13 +7,14 @@
  * revisions share are the 2025-11-25 entries themselves; what differs is
  * added to each result and error here.
  */
-import { Deferred, Effect, Queue, Schema } from "effect"
+import { type Context, Deferred, Effect, Queue, Schema } from "effect"
 import type * as ChangeFeed from "../ChangeFeed.js"
 import type * as JsonRpc from "../JsonRpc.js"
 import { ErrorCode } from "../JsonRpc.js"
 import * as McpSchema from "../McpSchema.js"
 import { RequestContext } from "../RequestContext.js"
 import { method, type Revision, table, type Target } from "./dispatch.js"
+import type { SubscribedUris } from "./subscribedUris.js"
 import type * as Tasks from "./tasks.js"
 
 type JsonObject = JsonRpc.JsonObject
@@ -31,6 +32,10 @@ export interface Options {
   readonly cache: { readonly ttlMs: number; readonly cacheScope: McpSchema.CacheScope }
   /** What `subscriptions/listen` streams read. */
   readonly feed: ChangeFeed.Service
+  /** The URIs the server's clients are subscribed to: a stream's `resourceSubscriptions` count for its life. */
+  readonly subscribed: SubscribedUris
+  /** Whether the resource of a URI is hidden from the caller of this context (see `Protocol20251125.hiddenUri`). */
+  readonly hidden: (uri: string, context: Context.Context<never>) => boolean
   /** Done when the server shuts down: open streams end gracefully. */
   readonly closing: Deferred.Deferred<void>
   /** The task runner, whose tasks/get, tasks/update and tasks/cancel this revision serves (the io.modelcontextprotocol/tasks extension). */
@@ -120,7 +125,16 @@ export const make = (options: Options): Revision => {
       effect: Effect.scoped(Effect.gen(function*() {
         const { requestId, session } = yield* RequestContext
         const tag = { [McpSchema.MetaKey.subscriptionId]: requestId }
-        const agreed = agree(params.notifications, options.capabilities())
+        const asked = agree(params.notifications, options.capabilities())
+        // Resources hidden from the caller are not agreed to (spec 2026-07-28 basic/patterns/subscriptions "Acknowledgment").
+        const context = yield* Effect.context<never>()
+        const agreed = asked.resourceSubscriptions === undefined ? asked : {
+          ...asked,
+          resourceSubscriptions: asked.resourceSubscriptions.filter((uri) => !options.hidden(uri, context))
+        }
+        if (agreed.resourceSubscriptions !== undefined && agreed.resourceSubscriptions.length > 0) {
+          yield* options.subscribed.hold(agreed.resourceSubscriptions)
+        }
         // Subscribed before the acknowledgment, so no change after it is missed.
         const changes = yield* options.feed.subscribe
         yield* session.notify("notifications/subscriptions/acknowledged", { _meta: tag, notifications: agreed }, requestId)

@@ -34,6 +34,7 @@ import { isRecord, type Revision, runChain, type Route, type Session, type Targe
 import * as Protocol20251125 from "./protocol20251125.js"
 import * as Protocol20260728 from "./protocol20260728.js"
 import * as Rounds from "./rounds.js"
+import * as SubscribedUris from "./subscribedUris.js"
 import { checkCache } from "../Resource.js"
 import * as Tasks from "./tasks.js"
 import * as Logging from "../Logging.js"
@@ -119,9 +120,6 @@ const definitionOf = (entry: Protocol20251125.Listed): unknown => entry.definiti
 
 const hasVisibility = (entry: Protocol20251125.Listed): boolean => entry.target.middleware.some((m) => m.visible !== undefined)
 
-/** A middleware of the primitive's chain may hide it from this caller (`Middleware.visible`). */
-const visibleIn = (entry: Protocol20251125.Listed, context: Context.Context<never>): boolean =>
-  entry.target.middleware.every((m) => m.visible === undefined || m.visible(context))
 
 /** The tracer and clock of a runtime, when its spans are enabled. */
 const tracing = (runtime: Runtime.Runtime<never>): { readonly tracer: Tracer.Tracer; readonly clock: Clock.Clock } | undefined => {
@@ -209,6 +207,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
     const defaultTimeout = options.clientRequestTimeoutMillis ?? 60_000
     // spec 2026-07-28 basic/patterns/subscriptions: what listen streams read; a provided feed may span replicas.
     const feed = Option.isSome(providedFeed) ? providedFeed.value : yield* ChangeFeed.memory()
+    const subscribed = yield* SubscribedUris.make
     // Set when the server's scope closes: listen streams end with their graceful result ("Graceful Closure").
     const closing = yield* Deferred.make<void>()
     yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
@@ -397,7 +396,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         }
         // Some primitives are shown only to some callers: this caller's list, never cached for others.
         return Effect.map(Effect.context<never>(), (context) => {
-          const result = slicePage(all.filter((entry) => visibleIn(entry, context)).map(definitionOf), field, offset)
+          const result = slicePage(all.filter((entry) => Protocol20251125.visibleIn(entry.target, context)).map(definitionOf), field, offset)
           // spec 2026-07-28 server/utilities/caching "cacheScope": the answer depends on the authorization context.
           if (McpSchema.isStateless(session.protocolVersion)) result.cacheScope = "private"
           return result as JsonObject
@@ -416,7 +415,8 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       capabilities,
       serverInfo,
       instructions: options.instructions,
-      page
+      page,
+      subscribed
     })
     const legacy: Revision = { methods }
     const stateless: Revision = Protocol20260728.make({
@@ -428,6 +428,8 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       tasks,
       feed,
       closing,
+      subscribed,
+      hidden: (uri, context) => Protocol20251125.hiddenUri(compiledResources, compiledTemplates, uri, context),
       serverInfo,
       instructions: options.instructions,
       cache: { ttlMs: options.cache?.ttlMs ?? 0, cacheScope: options.cache?.cacheScope ?? "private" }
@@ -757,6 +759,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
         yield* Effect.addFinalizer(() =>
           Effect.gen(function*() {
             sessions.delete(session)
+            yield* subscribed.remove(session.subscriptions)
             // Closing the connection cancels what is still running (drain first to let it finish);
             // never the fiber closing it, which may itself be serving a request.
             const self = yield* Effect.fiberId
@@ -946,6 +949,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       serveStateless,
       toolDefinition: (name) => tools.get(name)?.value.definition,
       sessions: () => [...sessions],
+      followSubscriptions: subscribed.follow,
       events
     } satisfies McpServer.Service
   })

@@ -417,10 +417,19 @@ export const resource = (upstream: Upstream, original: McpSchema.Resource, middl
 
 const Variables = Schema.Record({ key: Schema.String, value: Schema.String })
 
+/** `make` compiles the template (match, expand); reads go to the backend whole, `_meta` included. */
+const compiled = (original: McpSchema.ResourceTemplate): ResourceTemplate.Any =>
+  ResourceTemplate.make({ ...original, params: Variables, read: () => Effect.succeed([]) }) as ResourceTemplate.Any
+
+/** Whether a URI is one of a URI template's (RFC 6570, as the gateway's server matches it for `resources/read`). */
+export const matcher = (uriTemplate: string): (uri: string) => boolean => {
+  const made = compiled({ uriTemplate, name: uriTemplate })
+  return (uri) => made.match(uri) !== undefined
+}
+
 /** The backend's resource template, reads and completion forwarded. */
 export const resourceTemplate = (upstream: Upstream, original: McpSchema.ResourceTemplate, middleware: ReadonlyArray<Middleware.Any> = []): ResourceTemplate.Any => {
-  // `make` compiles the template (match, expand); reads go to the backend whole, `_meta` included.
-  const made = ResourceTemplate.make({ ...original, params: Variables, read: () => Effect.succeed([]) }) as ResourceTemplate.Any
+  const made = compiled(original)
   const variables = [...original.uriTemplate.matchAll(/\{[+#./;?&]?([^}]+)\}/g)].flatMap((match) => match[1]!.split(",").map((v) => v.replace(/[*]|:\d+$/g, "")))
   return {
     ...made,
