@@ -495,6 +495,9 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         )
       })
 
+    /** One connection: every request goes there, pinned or not. */
+    const single = (run: Proxy.Upstream["run"]): Pick<Proxy.Upstream, "run" | "pinned"> => ({ run, pinned: () => run })
+
     /** The upstream of a backend as proxies see it; `replaySafe`: whether its requests may be sent again after a lost connection. */
     const upstreamOf = (state: State, snapshot: Snapshot, replaySafe = true): Proxy.Upstream => {
       const group = groups.get(state.backend.name)
@@ -508,7 +511,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           ? () => state.connection?.client ?? state.lost?.client ?? notConnected(state).message
           : () => group!.members.find((member) => member.connection !== undefined)?.connection?.client ?? notConnected(state).message,
         clientInfo,
-        run: balancer === undefined ? runOn(state, replaySafe) : spread(group!, balancer, replaySafe)
+        ...(balancer === undefined ? single(runOn(state, replaySafe)) : spread(group!, balancer, replaySafe))
       }
     }
 
@@ -518,9 +521,10 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
      * whose breaker is not open, as the balancer picks; counted in flight
      * while it runs (`least-connections`), keyed by the caller's principal or
      * an argument (`consistent-hash`), kept on the instance a client session
-     * first reached (`affinity`).
+     * first reached (`affinity`). With `pin`, the first request's instance
+     * takes every later one (a task exists only on the instance that made it).
      */
-    const spread = (group: Group, balancer: Balancer.Balancer<Member>, replaySafe: boolean): Proxy.Upstream["run"] => {
+    const spread = (group: Group, balancer: Balancer.Balancer<Member>, replaySafe: boolean): Pick<Proxy.Upstream, "run" | "pinned"> => {
       const runs = new Map(group.members.map((member) => [member, runOn(member, replaySafe)] as const))
       const balancing = group.backend.balancing
       const hashed = balancer.strategy === "consistent-hash"
@@ -529,8 +533,12 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         const member = byId.get(id)
         return member !== undefined && member.state === "up" && member.breaker.unsafeState() !== "open"
       }
-      return (send, caller) =>
-        Effect.scoped(Effect.flatMap(
+      const pick = <A>(
+        send: (link: Proxy.Link) => Effect.Effect<A, McpClient.McpClientError>,
+        caller: Context.Context<RequestContext.RequestContext>,
+        pin: { member: State | undefined } | undefined
+      ): Effect.Effect<A, McpClient.McpClientError | Proxy.Unavailable> =>
+        pin?.member !== undefined ? runs.get(pin.member)!(send, caller) : Effect.scoped(Effect.flatMap(
           balancer.acquire({
             eligible,
             ...(hashed ? { key: hashKeyOf(balancing, caller) } : {}),
@@ -543,9 +551,19 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
                 new Proxy.Unavailable({ backend: group.backend.name, message: `none of its ${group.members.length} instances is up with its circuit breaker closed` })
               )
             },
-            onSome: (member) => runs.get(member.state)!(send, caller)
+            onSome: (member) => {
+              if (pin !== undefined) pin.member = member.state
+              return runs.get(member.state)!(send, caller)
+            }
           })
         ))
+      return {
+        run: (send, caller) => pick(send, caller, undefined),
+        pinned: () => {
+          const pin = { member: undefined }
+          return (send, caller) => pick(send, caller, pin)
+        }
+      }
     }
 
     /** Brings the server's primitives in step with the backends that are served (up, or down for less than `withdrawAfter`). */

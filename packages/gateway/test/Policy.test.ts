@@ -144,11 +144,11 @@ describe.runIf(built)("Policy in front of two backends of two tenants", { timeou
     expect(codeOf(globex.prompt)).toMatchObject({ code: -32602, message: "Unknown prompt: acme_test_simple_prompt" })
     expect(codeOf(globex.complete)).toMatchObject({ code: -32602, message: "Unknown prompt: acme_test_prompt_with_arguments" })
     expect(codeOf(globex.subscribe)?.code).toBe(-32002)
-    const globexListen = await as(globexMember, (client) => Effect.map(client.listen({ resourceSubscriptions: ["test://static-text"] }), (s) => s.acknowledged), "2026-07-28")
+    const globexListen = await as(globexMember, (client) => Effect.scoped(Effect.map(client.listen({ resourceSubscriptions: ["test://static-text"] }), (s) => s.acknowledged)), "2026-07-28")
     expect(globexListen).toEqual({ resourceSubscriptions: [] })
     const acme = await as(acmeMember, (client) => client.readResource("test://static-text"))
     expect(acme.contents[0]).toMatchObject({ uri: "test://static-text" })
-    const acmeListen = await as(acmeMember, (client) => Effect.map(client.listen({ resourceSubscriptions: ["test://static-text"] }), (s) => s.acknowledged), "2026-07-28")
+    const acmeListen = await as(acmeMember, (client) => Effect.scoped(Effect.map(client.listen({ resourceSubscriptions: ["test://static-text"] }), (s) => s.acknowledged)), "2026-07-28")
     expect(acmeListen).toEqual({ resourceSubscriptions: ["test://static-text"] })
   })
 

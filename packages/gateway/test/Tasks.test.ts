@@ -179,6 +179,22 @@ describe.runIf(built)("Tasks and input requests through the gateway", { timeout:
     })
   }
 
+  it("a backend with instances: the task and every follow-up of it stay on the instance that created it (round-robin would send tasks/get to the other)", async () => {
+    const stdio = { _tag: "Stdio" as const, command: process.execPath, args: [everythingMain] }
+    const seen = await run(
+      gatewayApp({ backends: [{ name: "pair", instances: [{ id: "a", endpoint: stdio }, { id: "b", endpoint: stdio }] }] }),
+      Effect.gen(function*() {
+        const client = yield* connect("2026-07-28", {}, tasksExtension)
+        return yield* Effect.forEach(["one", "two"], (label) =>
+          Effect.gen(function*() {
+            const created = yield* raw(client, "tools/call", { name: "pair_slow_compute", arguments: { seconds: 1, label } })
+            return yield* until(client, String(created.taskId), terminal)
+          }))
+      })
+    )
+    expect(seen.map((task) => [task.status, textOf(task.result)])).toEqual([["completed", "Computed one in 1s"], ["completed", "Computed two in 1s"]])
+  })
+
   it("2025-11-25: a task-augmented call from creation to tasks/result, the backend a 2026-07-28 one (spec 2025-11-25 basic/utilities/tasks)", async () => {
     const seen = await run(app(), Effect.gen(function*() {
       const client = yield* connect("2025-11-25")

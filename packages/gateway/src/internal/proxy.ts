@@ -60,6 +60,13 @@ export interface Upstream {
     send: (link: Link) => Effect.Effect<A, McpClient.McpClientError>,
     caller: Context.Context<RequestContext.RequestContext>
   ) => Effect.Effect<A, McpClient.McpClientError | Unavailable>
+  /**
+   * A `run` that sends every request where the first one went: for a backend
+   * with instances, that instance (a task and its follow-ups, `tasks/get`,
+   * `tasks/update`, `tasks/cancel`, `tasks/result`, belong to the instance
+   * that created it); otherwise `run` itself.
+   */
+  readonly pinned: () => Upstream["run"]
   readonly timeoutMillis: number | undefined
   /** Whether the backend offers completion (spec server/utilities/completion). */
   readonly completions: boolean
@@ -266,12 +273,17 @@ const forward = <A extends object>(
       // spec 2025-11-25 basic/utilities/tasks: the gateway's task exists at once; a tool that must run as a task
       // runs as one upstream too ("Tool-Level Negotiation"), any other is a plain call the task waits on.
       if (asTask.support === "optional") return Effect.zipRight(Task.escalate, full)
+      // The task and its follow-ups on one instance.
+      const run = upstream.pinned()
       const legacySend = (method: string, params: JsonRpc.JsonObject, timeoutMillis?: number) =>
-        upstream.run((link) => viaClient(link.client.request(method, params, timeoutMillis === undefined ? options : { ...options, timeoutMillis })), caller)
+        run((link) => viaClient(link.client.request(method, params, timeoutMillis === undefined ? options : { ...options, timeoutMillis })), caller)
       return Effect.zipRight(Task.escalate, Effect.map(Tasks.legacy(legacySend, forwarded.params), (result) => ownResult(result) as unknown as A))
     }
+    // Every exchange of the request (its rounds, a task's follow-ups) on the instance the first went to: a
+    // backend's requestState and tasks are its own.
+    const run = upstream.pinned()
     const send = (method: string, params: JsonRpc.JsonObject, primary: boolean): Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError | Unavailable> =>
-      upstream.run((link) => {
+      run((link) => {
       // The result as it came: `converse` reads its `resultType`.
       // Built only when used: the hop carries nearly every request.
       const full = () =>
