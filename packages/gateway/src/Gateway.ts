@@ -496,7 +496,10 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
       })
 
     /** One connection: every request goes there, pinned or not. */
-    const single = (run: Proxy.Upstream["run"]): Pick<Proxy.Upstream, "run" | "pinned"> => ({ run, pinned: () => run })
+    const single = (run: Proxy.Upstream["run"]): Pick<Proxy.Upstream, "run" | "pinned"> => {
+      const pinned: Proxy.Pinned = { run, instance: () => undefined, pinTo: () => {} }
+      return { run, pinned: () => pinned }
+    }
 
     /** The upstream of a backend as proxies see it; `replaySafe`: whether its requests may be sent again after a lost connection. */
     const upstreamOf = (state: State, snapshot: Snapshot, replaySafe = true): Proxy.Upstream => {
@@ -560,8 +563,15 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
       return {
         run: (send, caller) => pick(send, caller, undefined),
         pinned: () => {
-          const pin = { member: undefined }
-          return (send, caller) => pick(send, caller, pin)
+          const pin: { member: State | undefined } = { member: undefined }
+          return {
+            run: (send, caller) => pick(send, caller, pin),
+            instance: () => pin.member?.instance,
+            pinTo: (instance) => {
+              // An instance no longer there: the balancer picks (the backend will refuse the stale round).
+              pin.member = byId.get(instance)
+            }
+          }
         }
       }
     }

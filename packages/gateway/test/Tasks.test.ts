@@ -179,20 +179,35 @@ describe.runIf(built)("Tasks and input requests through the gateway", { timeout:
     })
   }
 
-  it("a backend with instances: the task and every follow-up of it stay on the instance that created it (round-robin would send tasks/get to the other)", async () => {
+  it("a backend with instances: a task and its follow-ups, and a relayed round and its retry, stay on the instance that made them (round-robin alone would send them to the other)", async () => {
     const stdio = { _tag: "Stdio" as const, command: process.execPath, args: [everythingMain] }
     const seen = await run(
-      gatewayApp({ backends: [{ name: "pair", instances: [{ id: "a", endpoint: stdio }, { id: "b", endpoint: stdio }] }] }),
+      gatewayApp({ backends: [{ name: "pair", endpoint: stdio, instances: [{ id: "a", endpoint: stdio }, { id: "b", endpoint: stdio }] }] }),
       Effect.gen(function*() {
-        const client = yield* connect("2026-07-28", {}, tasksExtension)
-        return yield* Effect.forEach(["one", "two"], (label) =>
+        const client = yield* connect("2026-07-28", {}, { ...tasksExtension, elicitation: {}, sampling: {}, roots: {} })
+        const tasks = yield* Effect.forEach(["one", "two"], (label) =>
           Effect.gen(function*() {
             const created = yield* raw(client, "tools/call", { name: "pair_slow_compute", arguments: { seconds: 1, label } })
             return yield* until(client, String(created.taskId), terminal)
           }))
+        // spec 2026-07-28 basic/patterns/mrtr: a round passed on, its retry sent to the instance that asked (its
+        // requestState is that instance's), twice so that round-robin alone would send one retry elsewhere.
+        const name = "pair_test_input_required_result_multiple_inputs"
+        const inputResponses = {
+          user_name: { action: "accept", content: { name: "Ada" } },
+          greeting: { role: "assistant", model: "test", content: { type: "text", text: "Hi" } },
+          client_roots: { roots: [] }
+        }
+        const rounds = yield* Effect.forEach([1, 2], () =>
+          Effect.gen(function*() {
+            const round = yield* raw(client, "tools/call", { name, arguments: {} })
+            return yield* raw(client, "tools/call", { name, arguments: {}, inputResponses, requestState: round.requestState })
+          }))
+        return { tasks, rounds }
       })
     )
-    expect(seen.map((task) => [task.status, textOf(task.result)])).toEqual([["completed", "Computed one in 1s"], ["completed", "Computed two in 1s"]])
+    expect(seen.tasks.map((task) => [task.status, textOf(task.result)])).toEqual([["completed", "Computed one in 1s"], ["completed", "Computed two in 1s"]])
+    expect(seen.rounds.map(textOf)).toEqual(["Hi Ada (0 roots)", "Hi Ada (0 roots)"])
   })
 
   it("2025-11-25: a task-augmented call from creation to tasks/result, the backend a 2026-07-28 one (spec 2025-11-25 basic/utilities/tasks)", async () => {

@@ -66,10 +66,19 @@ export interface Upstream {
    * `tasks/update`, `tasks/cancel`, `tasks/result`, belong to the instance
    * that created it); otherwise `run` itself.
    */
-  readonly pinned: () => Upstream["run"]
+  readonly pinned: () => Pinned
   readonly timeoutMillis: number | undefined
   /** Whether the backend offers completion (spec server/utilities/completion). */
   readonly completions: boolean
+}
+
+/** A `run` keeping a request's exchanges on one instance (see `Upstream.pinned`). */
+export interface Pinned {
+  readonly run: Upstream["run"]
+  /** The instance the exchanges went to, once one did (a backend with instances). */
+  readonly instance: () => string | undefined
+  /** Sends the exchanges to this instance: a relayed round's retry goes where the round came from. */
+  readonly pinTo: (instance: string) => void
 }
 
 /** The backend cannot take the request now (not connected, circuit open). */
@@ -165,8 +174,12 @@ interface AsTask {
 /** Rounds of one request a backend may ask for before the gateway gives up (as `McpClient`'s `maxInputRounds`). */
 const maxInputRounds = 10
 
-/** What a relayed round carries to its retry (see `RequestState.relay`): the backend's own `requestState`. */
-const Carried = Schema.Struct({ requestState: Schema.optional(Schema.String) })
+/**
+ * What a relayed round carries to its retry (see `RequestState.relay`): the
+ * backend's own `requestState`, and the instance that asked (its
+ * `requestState` and the state behind it are that instance's).
+ */
+const Carried = Schema.Struct({ requestState: Schema.optional(Schema.String), instance: Schema.optional(Schema.String) })
 const decodeCarried = Schema.decodeUnknownOption(Carried)
 
 /** The params of a retry: the original ones, the answers and exactly the `requestState` given (spec mrtr "Client Requirements" 1.-3.). */
@@ -191,6 +204,7 @@ const retried = (params: JsonRpc.JsonObject, inputResponses: JsonRpc.JsonObject 
  */
 const converse = (
   backend: string,
+  pinned: Pinned,
   send: (method: string, params: JsonRpc.JsonObject, primary: boolean) => Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError | Unavailable>,
   method: string,
   params: JsonRpc.JsonObject,
@@ -221,7 +235,13 @@ const converse = (
       if (Object.keys(requests).length === 0) return step(retried(params, undefined, requestState), round + 1)
       return Effect.flatMap(RequestState.relaying, (relaying) =>
         relaying
-          ? RequestState.relay(requests, requestState === undefined ? {} : { requestState })
+          ? Effect.suspend(() => {
+            const instance = pinned.instance()
+            return RequestState.relay(requests, {
+              ...(requestState === undefined ? {} : { requestState }),
+              ...(instance === undefined ? {} : { instance })
+            })
+          })
           : Effect.flatMap(Tasks.answerAll(requests), (answers) => step(retried(params, answers, requestState), round + 1)))
     })
   if (!retrying) return step(params, 0)
@@ -229,6 +249,7 @@ const converse = (
   return Effect.flatMap(RequestState.relayed, (retry) => {
     if (Option.isNone(retry)) return step(params, 0)
     const carried = Option.getOrUndefined(decodeCarried(retry.value.carried))
+    if (carried?.instance !== undefined) pinned.pinTo(carried.instance)
     return step(retried(params, retry.value.inputResponses, carried?.requestState), 0)
   })
 }
@@ -274,14 +295,15 @@ const forward = <A extends object>(
       // runs as one upstream too ("Tool-Level Negotiation"), any other is a plain call the task waits on.
       if (asTask.support === "optional") return Effect.zipRight(Task.escalate, full)
       // The task and its follow-ups on one instance.
-      const run = upstream.pinned()
+      const run = upstream.pinned().run
       const legacySend = (method: string, params: JsonRpc.JsonObject, timeoutMillis?: number) =>
         run((link) => viaClient(link.client.request(method, params, timeoutMillis === undefined ? options : { ...options, timeoutMillis })), caller)
       return Effect.zipRight(Task.escalate, Effect.map(Tasks.legacy(legacySend, forwarded.params), (result) => ownResult(result) as unknown as A))
     }
     // Every exchange of the request (its rounds, a task's follow-ups) on the instance the first went to: a
     // backend's requestState and tasks are its own.
-    const run = upstream.pinned()
+    const pinned = upstream.pinned()
+    const run = pinned.run
     const send = (method: string, params: JsonRpc.JsonObject, primary: boolean): Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError | Unavailable> =>
       run((link) => {
       // The result as it came: `converse` reads its `resultType`.
@@ -322,7 +344,7 @@ const forward = <A extends object>(
     }, caller)
     // Only a retry carries a requestState (a round the gateway passed on has its own sealed in it).
     const retrying = request.params.requestState !== undefined
-    return Effect.map(converse(upstream.backend, send, forwarded.method, forwarded.params, asTask !== undefined, retrying), (result) => result as unknown as A)
+    return Effect.map(converse(upstream.backend, pinned, send, forwarded.method, forwarded.params, asTask !== undefined, retrying), (result) => result as unknown as A)
   })
 
 /**
