@@ -790,7 +790,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         Effect.sync(() => {
           if (state.state !== next) state.since = at
           state.state = next
-          GatewayMetrics.recordUp(state.backend.name, next === "up")
+          GatewayMetrics.recordUp(state.backend.name, state.instance, next === "up")
           if (error !== undefined) state.lastError = error
         }))
 
@@ -896,6 +896,11 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
             return Logging.log(params.level, params.data, typeof params.logger === "string" ? params.logger : undefined).pipe(Effect.provide(caller!))
           }
         })
+        // Counted while open: the shared connection and each caller's own.
+        yield* Effect.acquireRelease(
+          Effect.sync(() => GatewayMetrics.recordConnection(state.backend.name, state.instance, 1)),
+          () => Effect.sync(() => GatewayMetrics.recordConnection(state.backend.name, state.instance, -1))
+        )
         const broken = yield* Deferred.make<string>()
         const connection: Connection = { client, hop: yield* hopOf(state, client), broken, inFlight, scope: yield* Effect.scope }
         // The client's notifications end when it closes; closing the scope ends them too.
@@ -1032,7 +1037,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         yield* breaker.states.pipe(
           Stream.runForEach((position) =>
             Effect.zipRight(
-              Effect.sync(() => GatewayMetrics.recordBreaker(backend.name, position)),
+              Effect.sync(() => GatewayMetrics.recordBreaker(backend.name, instance, position)),
               position === "open" ? Effect.logWarning(`gateway: the circuit breaker of ${label({ backend, instance })} opened`) : Effect.void
             )
           ),
@@ -1073,8 +1078,10 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         const group = groups.get(name)
         if (group === undefined) return false
         groups.delete(name)
-        for (const state of group.members) yield* Scope.close(state.scope, Exit.void)
-        GatewayMetrics.recordUp(name, false)
+        for (const state of group.members) {
+          yield* Scope.close(state.scope, Exit.void)
+          GatewayMetrics.recordUp(name, state.instance, false)
+        }
         if (update) yield* apply
         return true
       })

@@ -5,7 +5,7 @@
  * The instances are real servers on ports of their own (HttpTransport in
  * this process) whose `whoami` tool says which one answered.
  */
-import { McpClient, McpServer, Tool } from "@emcee/core"
+import { McpClient, McpServer, Prometheus, Tool } from "@emcee/core"
 import { HttpTransport, MemoryTransport } from "@emcee/transport"
 import { Effect, Exit, Layer, Redacted, Schedule, Schema, Scope } from "effect"
 import { describe, expect, it } from "vitest"
@@ -47,6 +47,15 @@ const client = Effect.gen(function*() {
 const who = (c: McpClient.McpClient, user?: string) =>
   Effect.map(c.callTool("r_whoami", user === undefined ? {} : { user }), (result) => (result.content[0] as { text: string }).text)
 
+/** The per-instance gauges of backend "r", from the Prometheus text: "up a", "connections b", "breaker a"... */
+const gauges = (text: string): Record<string, number> => {
+  const found: Record<string, number> = {}
+  for (const match of text.matchAll(/^mcp_gateway_backend_(up|connections|breaker_state)\{backend="r",instance="([^"]+)"\} (\S+)$/gm)) {
+    found[`${match[1]!.replace("_state", "")} ${match[2]}`] = Number(match[3])
+  }
+  return found
+}
+
 describe("Gateway backends with instances (Balancer)", { timeout: 60_000 }, () => {
   it("round-robin spreads calls over the instances in turn; one that goes down is left out and the others take every call", async () => {
     const seen = await Effect.runPromise(Effect.gen(function*() {
@@ -62,6 +71,7 @@ describe("Gateway backends with instances (Balancer)", { timeout: 60_000 }, () =
           const tools = (yield* c.listAllTools()).map((tool) => tool.name)
           const before = yield* Effect.forEach([1, 2, 3, 4], () => who(c))
           const statuses = (yield* gateway.backends).map((status) => [status.name, status.instance, status.state])
+          const metricsBefore = gauges(yield* Prometheus.render)
           // Instance b goes away: its connection is lost, and it is down.
           yield* Scope.close(scopeB, Exit.void)
           yield* gateway.backends.pipe(
@@ -69,8 +79,9 @@ describe("Gateway backends with instances (Balancer)", { timeout: 60_000 }, () =
             Effect.timeout("15 seconds")
           )
           const after = yield* Effect.forEach([1, 2, 3, 4], () => who(c))
+          const metricsAfter = gauges(yield* Prometheus.render)
           yield* Scope.close(scopeA, Exit.void)
-          return { tools, before, statuses, after }
+          return { tools, before, statuses, after, metricsBefore, metricsAfter }
         })
       )
     }).pipe(Effect.scoped))
@@ -79,6 +90,9 @@ describe("Gateway backends with instances (Balancer)", { timeout: 60_000 }, () =
     expect(seen.statuses).toEqual([["r", "a", "up"], ["r", "b", "up"]])
     expect(seen.before).toEqual(seen.before[0] === "a" ? ["a", "b", "a", "b"] : ["b", "a", "b", "a"])
     expect(seen.after).toEqual(["a", "a", "a", "a"])
+    // Each instance's own state in the metrics.
+    expect(seen.metricsBefore).toMatchObject({ "up a": 1, "up b": 1, "connections a": 1, "connections b": 1, "breaker a": 0, "breaker b": 0 })
+    expect(seen.metricsAfter).toMatchObject({ "up a": 1, "up b": 0, "connections a": 1, "connections b": 0 })
   })
 
   it("consistent-hash on an argument sends equal values to one instance and spreads different ones", async () => {

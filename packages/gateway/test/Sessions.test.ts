@@ -17,7 +17,7 @@
  *   again once it answers.
  */
 import { Authentication, Principal } from "@emcee/auth"
-import { McpClient, McpServer, RequestContext, Tool } from "@emcee/core"
+import { McpClient, McpServer, Prometheus, RequestContext, Tool } from "@emcee/core"
 import { HttpTransport, MemoryTransport } from "@emcee/transport"
 import { type Context, Effect, Fiber, Layer, Schedule, type Scope } from "effect"
 import { describe, expect, it } from "vitest"
@@ -47,6 +47,12 @@ interface Report {
   readonly session: string | null
 }
 const reportOf = (result: { readonly content: ReadonlyArray<unknown> }) => JSON.parse(textOf(result)) as Report
+
+/** The `mcp_gateway_backend_connections` gauge of a backend, from the Prometheus text. */
+const connectionsGauge = (text: string, backend: string): number | undefined => {
+  const line = text.split("\n").find((l) => l.startsWith(`mcp_gateway_backend_connections{backend="${backend}"}`))
+  return line === undefined ? undefined : Number(line.split(" ").at(-1))
+}
 
 describe.runIf(sessionBackendBuilt)("Gateway when a backend restarts (spec 2025-11-25 basic/transports \"Session Management\")", { timeout: 180_000 }, () => {
   it("a read-only call in flight is sent again on the new session; a call that may have taken effect fails naming the backend; after a restart between calls the new session is used with no error", async () => {
@@ -154,12 +160,14 @@ describe("Gateway per-principal upstream sessions", { timeout: 60_000 }, () => {
           const onlyShared = backend.stats().sessions
           const [a1, a2, b1, n1] = [yield* call(alice), yield* call(alice), yield* call(bob), yield* call(anonymous)]
           const whileUsed = backend.stats().sessions
+          const connectionsWhileUsed = connectionsGauge(yield* Prometheus.render, "b")
           // Released after a second without requests (the backend sees the session DELETEd, spec "Session Management" 5.).
           const idle = yield* Effect.sync(() => backend.stats().sessions).pipe(
             Effect.repeat({ until: (n) => n === onlyShared, schedule: Schedule.spaced("100 millis") }),
             Effect.timeout("15 seconds"),
             Effect.option
           )
+          const connectionsIdle = connectionsGauge(yield* Prometheus.render, "b")
           const a3 = yield* call(alice)
 
           // The backend restarted on the same port: the callers' sessions there are gone (404), and their
@@ -167,7 +175,7 @@ describe("Gateway per-principal upstream sessions", { timeout: 60_000 }, () => {
           yield* backend.close
           yield* HttpTransport.make({ port: backend.port, host: "127.0.0.1" }).pipe(Effect.provide(server))
           const [a4, b2] = [yield* call(alice), yield* call(bob)]
-          return { onlyShared, a1, a2, b1, n1, whileUsed, idle, a3, a4, b2 }
+          return { onlyShared, a1, a2, b1, n1, whileUsed, connectionsWhileUsed, idle, connectionsIdle, a3, a4, b2 }
         })
       )
     }).pipe(Effect.scoped))
@@ -178,6 +186,9 @@ describe("Gateway per-principal upstream sessions", { timeout: 60_000 }, () => {
     expect(outcome.n1).not.toBe(outcome.b1)
     // The gateway's own session (listing, anonymous callers), alice's and bob's.
     expect(outcome.whileUsed).toBe(3)
+    // mcp_gateway_backend_connections counts them all, and the idle ones are gone from it.
+    expect(outcome.connectionsWhileUsed).toBe(3)
+    expect(outcome.connectionsIdle).toBe(1)
     expect(outcome.idle._tag).toBe("Some")
     // Alice's next call opens a new session.
     expect(outcome.a3).not.toBe(outcome.a1)

@@ -8,7 +8,12 @@
  * - `mcp_gateway_backend_call_duration_seconds{backend}`: their latency;
  * - `mcp_gateway_backend_up{backend}`: 1 while connected;
  * - `mcp_gateway_backend_breaker_state{backend}`: 0 closed, 1 half-open, 2 open;
- * - `mcp_gateway_backend_connections{backend}`: upstream connections held.
+ * - `mcp_gateway_backend_connections{backend}`: upstream connections held
+ *   (the shared one and the callers' own, `sessions: "perPrincipal"`).
+ *
+ * The last three are per instance for a backend with instances (labels
+ * `backend` and `instance`): each instance has its own connection and
+ * breaker.
  *
  * @internal
  */
@@ -31,15 +36,12 @@ const connectionsKey = MetricKey.gauge("mcp_gateway_backend_connections", { desc
 const fixed = <T extends MetricKeyType.MetricKeyType<number, unknown>>(key: MetricKey.MetricKey<T>, labels: Record<string, string>) =>
   Metric.fromMetricKey(MetricKey.taggedWithLabels(key, Object.entries(labels).map(([k, v]) => MetricLabel.make(k, v))))
 
-/** The metrics of one backend, built once. */
+/** The call metrics of one backend, built once. */
 const perBackend = new Map<string, {
   readonly ok: Metric.Metric.Counter<number>
   readonly error: Metric.Metric.Counter<number>
   readonly unavailable: Metric.Metric.Counter<number>
   readonly duration: Metric.Metric.Histogram<number>
-  readonly up: Metric.Metric.Gauge<number>
-  readonly breaker: Metric.Metric.Gauge<number>
-  readonly connections: Metric.Metric.Gauge<number>
 }>()
 
 const of = (backend: string) => {
@@ -49,12 +51,33 @@ const of = (backend: string) => {
       ok: fixed(callsKey, { backend, outcome: "ok" }) as Metric.Metric.Counter<number>,
       error: fixed(callsKey, { backend, outcome: "error" }) as Metric.Metric.Counter<number>,
       unavailable: fixed(callsKey, { backend, outcome: "unavailable" }) as Metric.Metric.Counter<number>,
-      duration: fixed(durationKey, { backend }) as Metric.Metric.Histogram<number>,
-      up: fixed(upKey, { backend }) as Metric.Metric.Gauge<number>,
-      breaker: fixed(breakerKey, { backend }) as Metric.Metric.Gauge<number>,
-      connections: fixed(connectionsKey, { backend }) as Metric.Metric.Gauge<number>
+      duration: fixed(durationKey, { backend }) as Metric.Metric.Histogram<number>
     }
     perBackend.set(backend, metrics)
+  }
+  return metrics
+}
+
+/** The state metrics of one backend or instance, built once; `held` counts its connections. */
+const perInstance = new Map<string, {
+  readonly up: Metric.Metric.Gauge<number>
+  readonly breaker: Metric.Metric.Gauge<number>
+  readonly connections: Metric.Metric.Gauge<number>
+  held: number
+}>()
+
+const ofInstance = (backend: string, instance: string | undefined) => {
+  const id = instance === undefined ? backend : `${backend}\u0000${instance}`
+  let metrics = perInstance.get(id)
+  if (metrics === undefined) {
+    const labels: Record<string, string> = instance === undefined ? { backend } : { backend, instance }
+    metrics = {
+      up: fixed(upKey, labels) as Metric.Metric.Gauge<number>,
+      breaker: fixed(breakerKey, labels) as Metric.Metric.Gauge<number>,
+      connections: fixed(connectionsKey, labels) as Metric.Metric.Gauge<number>,
+      held: 0
+    }
+    perInstance.set(id, metrics)
   }
   return metrics
 }
@@ -73,16 +96,20 @@ export const recordCall = (backend: string, exit: Exit.Exit<unknown, { readonly 
   metrics.duration.unsafeUpdate(seconds, noTags)
 }
 
-/** Records a backend's connection state. */
-export const recordUp = (backend: string, connected: boolean): void => {
-  const metrics = of(backend)
-  metrics.up.unsafeUpdate(connected ? 1 : 0, noTags)
-  metrics.connections.unsafeUpdate(connected ? 1 : 0, noTags)
+/** Records whether a backend (or an instance of it) is up. */
+export const recordUp = (backend: string, instance: string | undefined, connected: boolean): void =>
+  ofInstance(backend, instance).up.unsafeUpdate(connected ? 1 : 0, noTags)
+
+/** Records a connection to a backend (or an instance of it) opened (`1`) or closed (`-1`). */
+export const recordConnection = (backend: string, instance: string | undefined, change: 1 | -1): void => {
+  const metrics = ofInstance(backend, instance)
+  metrics.held = Math.max(0, metrics.held + change)
+  metrics.connections.unsafeUpdate(metrics.held, noTags)
 }
 
-/** Records a backend's breaker state. */
-export const recordBreaker = (backend: string, state: "closed" | "half-open" | "open"): void =>
-  of(backend).breaker.unsafeUpdate(state === "closed" ? 0 : state === "half-open" ? 1 : 2, noTags)
+/** Records the breaker state of a backend (or an instance of it). */
+export const recordBreaker = (backend: string, instance: string | undefined, state: "closed" | "half-open" | "open"): void =>
+  ofInstance(backend, instance).breaker.unsafeUpdate(state === "closed" ? 0 : state === "half-open" ? 1 : 2, noTags)
 
 /** Records a request refused before reaching the backend (not connected). */
 export const recordUnavailable = (backend: string): void => of(backend).unavailable.unsafeUpdate(1, noTags)
