@@ -224,6 +224,8 @@ export const run = (flags: Flags): Effect.Effect<void, CliError.CliError> =>
           port: Option.getOrElse(flags.port, () => resolved?.port ?? 3000),
           host: Option.getOrElse(flags.host, () => resolved?.host ?? "127.0.0.1"),
           ...(resolved?.path === undefined ? {} : { path: resolved.path }),
+          ...(resolved?.maxRequestBytes === undefined ? {} : { maxBodyBytes: resolved.maxRequestBytes }),
+          ...(resolved?.shutdownTimeout === undefined ? {} : { shutdownTimeout: resolved.shutdownTimeout }),
           ...(guard === undefined ? {} : { guard }),
           // A rate-limited call is answered 429 with Retry-After (RFC 6585 §4).
           ...(RateLimit === undefined ? {} : { errorStatus: RateLimit.httpStatus }),

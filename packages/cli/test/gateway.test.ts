@@ -164,6 +164,7 @@ describe.runIf(built)("emcee gateway (built binary)", { timeout: 120_000 }, () =
       "gateway.yaml",
       [
         "name: test-gateway",
+        "maxRequestBytes: 65536",
         "backends:",
         "  every:",
         `    command: ${JSON.stringify(process.execPath)}`,
@@ -190,6 +191,14 @@ describe.runIf(built)("emcee gateway (built binary)", { timeout: 120_000 }, () =
       const metrics = await (await fetch(`${base}/metrics`)).text()
       expect(metrics).toMatch(/mcp_gateway_backend_calls_total\{[^}]*backend="every"[^}]*outcome="ok"[^}]*\} [1-9]/)
       expect(metrics).toContain(`mcp_gateway_backend_up{backend="plain"} 1`)
+      // maxRequestBytes: a larger body is refused at the door, naming the limit.
+      const tooLarge = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2026-07-28" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "server/discover", params: { padding: "z".repeat(70_000) } })
+      })
+      expect(tooLarge.status).toBe(413)
+      expect(await tooLarge.text()).toContain("65536")
     } finally {
       child.kill("SIGTERM")
     }

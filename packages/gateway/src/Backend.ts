@@ -304,6 +304,8 @@ export interface ConnectOptions {
   /** Answers the backend's own requests (sampling, elicitation, roots), relayed to the caller. */
   readonly handlers?: McpClient.Handlers
   readonly requestTimeoutMillis?: number
+  /** The largest message taken from the backend (an HTTP body or SSE event, a stdio line); default 16 MiB. */
+  readonly maxMessageBytes?: number
   /** The `fetch` of HTTP backends; default one over `node:http` with keep-alive (cheaper per call than Node's own). */
   readonly fetch?: typeof globalThis.fetch
   /** Each notification of the backend, in order, on the client's reader fiber (see `McpClient.Options.onNotification`). */
@@ -332,14 +334,16 @@ export const connect = (backend: Backend, options: ConnectOptions): Effect.Effec
       ? yield* HttpClientTransport.make({
         url: endpoint.url,
         fetch: tokens === undefined ? baseFetch : authorizedFetch(baseFetch, tokens, yield* Effect.runtime<never>()),
-        headers: headersOf(backend)
+        headers: headersOf(backend),
+        ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes })
       })
       : yield* StdioClientTransport.make({
         command: endpoint.command,
         args: endpoint.args ?? [],
         ...(endpoint.env === undefined ? {} : { env: { ...process.env, ...endpoint.env } }),
         ...(endpoint.cwd === undefined ? {} : { cwd: endpoint.cwd }),
-        stderr: "pipe"
+        stderr: "pipe",
+        ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes })
       }).pipe(Effect.mapError((error) => new BackendError({ backend: backend.name, message: error.message, cause: error })))
     return yield* McpClient.make({
       transport,

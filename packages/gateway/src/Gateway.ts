@@ -97,6 +97,13 @@ export interface Options {
   readonly refreshInterval?: Duration.DurationInput
   /** Delays between connection attempts; default exponential from 200 ms, jittered, at most 30 s apart. */
   readonly reconnect?: Schedule.Schedule<unknown, Backend.BackendError>
+  /**
+   * The largest answer taken from a backend: a JSON body or one SSE event
+   * over HTTP (larger: that request fails with -32003, `data.maxMessageBytes`),
+   * one line over stdio (larger: dropped, and the request times out).
+   * Default 16 MiB.
+   */
+  readonly maxResponseBytes?: number
   /** `clientInfo` the gateway sends its backends; default `{ name: "emcee-gateway", version }`. */
   readonly clientInfo?: McpSchema.Implementation
   /**
@@ -850,7 +857,11 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
       Effect.gen(function*() {
         const endpoint = state.backend.endpoint
         if (endpoint._tag !== "Http" || client.protocolVersion !== McpSchema.STATELESS_PROTOCOL_VERSION) return undefined
-        const hop = yield* HttpHop.make({ url: endpoint.url, headers: Backend.headersOf(state.backend) })
+        const hop = yield* HttpHop.make({
+          url: endpoint.url,
+          headers: Backend.headersOf(state.backend),
+          ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes })
+        })
         const tokens = state.tokens
         if (tokens === undefined) return hop
         const token = Effect.suspend(() => {
@@ -884,6 +895,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           clientInfo,
           handlers: handlers(inFlight),
           requestTimeoutMillis: timeoutMillis,
+          ...(options.maxResponseBytes === undefined ? {} : { maxMessageBytes: options.maxResponseBytes }),
           ...(state.tokens === undefined ? {} : { tokens: state.tokens }),
           // A log message of the backend goes to the caller it belongs to, at that caller's level (spec
           // server/utilities/logging). It arrives before the response it precedes, while the request is

@@ -7,6 +7,9 @@
  * host: 127.0.0.1             # HTTP bind address (default 127.0.0.1)
  * port: 3000                  # default 3000; 0 picks a free one
  * path: /mcp                  # the MCP endpoint (default /mcp)
+ * maxRequestBytes: 4194304    # largest request body the endpoint takes (default 4 MiB; larger: 413)
+ * maxResponseBytes: 16777216  # largest answer taken from a backend (default 16 MiB; larger: -32003)
+ * shutdownTimeout: 10s        # how long requests in flight may run once shutdown begins
  * separator: _                # between a backend's prefix and its names
  * requestTimeout: 60s         # longest a forwarded request may take
  * withdrawAfter: 10s          # how long a backend may be down before its tools go
@@ -186,6 +189,9 @@ export const File = Schema.Struct({
   host: Schema.optional(Schema.NonEmptyString),
   port: Schema.optional(Schema.Int.pipe(Schema.between(0, 65535))),
   path: Schema.optional(Schema.String.pipe(Schema.startsWith("/"))),
+  maxRequestBytes: Schema.optional(Schema.Int.pipe(Schema.positive())),
+  maxResponseBytes: Schema.optional(Schema.Int.pipe(Schema.positive())),
+  shutdownTimeout: Schema.optional(DurationText),
   separator: Schema.optional(Schema.String),
   maxNameLength: Schema.optional(Schema.Int.pipe(Schema.between(16, 128))),
   requestTimeout: Schema.optional(DurationText),
@@ -237,6 +243,10 @@ export interface Resolved {
   readonly host: string | undefined
   readonly port: number | undefined
   readonly path: string | undefined
+  /** The largest request body the HTTP endpoint takes (`HttpTransport`'s `maxBodyBytes`). */
+  readonly maxRequestBytes: number | undefined
+  /** The HTTP endpoint's graceful shutdown deadline (`HttpTransport`'s `shutdownTimeout`). */
+  readonly shutdownTimeout: Duration.Duration | undefined
   readonly options: Gateway.Options
   /** How callers are authenticated; undefined: they are not. */
   readonly auth: Auth | undefined
@@ -396,6 +406,8 @@ export const parse = (
     host: config.host,
     port: config.port,
     path: config.path,
+    maxRequestBytes: config.maxRequestBytes,
+    shutdownTimeout: duration(config.shutdownTimeout),
     auth: auth === undefined ? undefined : {
       resource: auth.resource,
       tokenVariable: auth.tokenVariable ?? "MCP_TOKEN",
@@ -426,6 +438,7 @@ export const parse = (
       backends,
       ...(config.separator === undefined ? {} : { separator: config.separator }),
       ...(config.maxNameLength === undefined ? {} : { maxNameLength: config.maxNameLength }),
+      ...(config.maxResponseBytes === undefined ? {} : { maxResponseBytes: config.maxResponseBytes }),
       ...(requestTimeout === undefined ? {} : { requestTimeout }),
       ...(withdrawAfter === undefined ? {} : { withdrawAfter }),
       ...(refreshInterval === undefined ? {} : { refreshInterval }),

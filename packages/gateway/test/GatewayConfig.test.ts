@@ -62,3 +62,28 @@ backends:
     )
   })
 })
+
+describe("GatewayConfig limits", () => {
+  it("maxRequestBytes and shutdownTimeout for the HTTP endpoint, maxResponseBytes for the backends; a bad value names its key", () => {
+    const resolved = parse(`
+maxRequestBytes: 65536
+maxResponseBytes: 1048576
+shutdownTimeout: 3s
+backends: { a: { url: "https://a.example.com/mcp" } }
+`)
+    if (Either.isLeft(resolved)) throw new Error(resolved.left.message)
+    expect(resolved.right.maxRequestBytes).toBe(65_536)
+    expect(Duration.toMillis(resolved.right.shutdownTimeout!)).toBe(3_000)
+    expect(resolved.right.options.maxResponseBytes).toBe(1_048_576)
+    const defaults = parse(`backends: { a: { url: "https://a.example.com/mcp" } }`)
+    if (Either.isLeft(defaults)) throw new Error(defaults.left.message)
+    expect([defaults.right.maxRequestBytes, defaults.right.shutdownTimeout, defaults.right.options.maxResponseBytes]).toEqual([undefined, undefined, undefined])
+    const message = (text: string) => {
+      const result = parse(text)
+      return Either.isLeft(result) ? result.left.message : "accepted"
+    }
+    expect(message(`maxResponseBytes: -1`)).toContain("maxResponseBytes")
+    expect(message(`maxRequestBytes: lots`)).toContain("maxRequestBytes")
+    expect(message(`shutdownTimeout: soon`)).toContain("shutdownTimeout")
+  })
+})

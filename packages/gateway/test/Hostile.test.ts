@@ -109,6 +109,28 @@ describe.runIf(built)("Hostile arguments through the gateway (spec 2025-11-25 se
     expect(textOf(outcome.afterHttp)).toBe("Echo: after, over HTTP")
   })
 
+  it("maxResponseBytes: an answer larger than it fails that call naming the limit (over stdio the line is dropped and the call times out); the backends go on serving", async () => {
+    // Above the limit; the listings of the everything example are well below it.
+    const message = "y".repeat(400_000)
+    const outcome = await run(Effect.gen(function*() {
+      const app = yield* buildGateway({ backends: backends(), requestTimeout: "3 seconds", maxResponseBytes: 262_144 })
+      const client = yield* memoryClient(app)
+      // An error result (isError) or a JSON-RPC error: the text the caller gets either way.
+      const big = yield* Effect.forEach(["local", "remote", "old"], (name) =>
+        client.callTool(`${name}_echo`, { message }).pipe(
+          Effect.match({ onFailure: (error) => `error ${error.code}: ${error.message}`, onSuccess: (result) => `${result.isError === true ? "isError" : "ok"}: ${textOf(result)}` })
+        ), { concurrency: "unbounded" })
+      const small = yield* Effect.forEach(["local", "remote", "old"], (name) => client.callTool(`${name}_echo`, { message: "small" }))
+      return { big, small }
+    }))
+    expect(outcome.big[0]).toMatch(/^isError: The backend "local" failed: .*within 3000 ms/)
+    // The backend answered, the gateway could not take it: an internal error (-32603) naming the backend and the limit.
+    for (const [i, text] of outcome.big.slice(1).entries()) {
+      expect(text).toMatch(new RegExp(`^error -32603: The backend "${["remote", "old"][i]}" failed: .*larger than (maxMessageBytes \\()?262144 bytes`))
+    }
+    expect(outcome.small.map(textOf)).toEqual(["Echo: small", "Echo: small", "Echo: small"])
+  })
+
   it(`arguments nested 10,000 levels deep get -32602 naming the limit (${MAX_DEPTH}); 200 levels are forwarded; the gateway still serves`, async () => {
     const nested = (depth: number) => `${"{\"a\":".repeat(depth)}"leaf"${"}".repeat(depth)}`
     const outcome = await run(Effect.gen(function*() {
