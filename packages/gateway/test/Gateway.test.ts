@@ -8,7 +8,8 @@
  */
 import { McpClient, type McpSchema, McpServer, RequestContext, Tool } from "@emcee/core"
 import { HttpTransport, MemoryTransport } from "@emcee/transport"
-import { Effect, Fiber, Layer, Option, Queue, Ref, Stream } from "effect"
+import { Effect, Fiber, Layer, Option, Queue, Ref, Schema, Stream } from "effect"
+import * as nodeHttp from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Gateway from "../src/Gateway.js"
 import { built, everythingMain, type HttpBackend, startEverythingHttp } from "./support/backends.js"
@@ -337,5 +338,79 @@ describe.runIf(built)("Gateway when a backend dies and comes back", { timeout: 1
       await first.kill()
       await second?.kill()
     }
+  })
+})
+
+/**
+ * A forwarder to `target` whose first `tools/list` answer loses every `x-mcp-header` annotation: what a
+ * gateway sees of a backend that changed a tool after it was listed, without telling anyone.
+ */
+const staleFirstListing = (target: string): Promise<{ readonly url: string; readonly close: () => Promise<void> }> => {
+  let stripped = false
+  const server = nodeHttp.createServer((request, response) => {
+    const chunks: Array<Buffer> = []
+    request.on("data", (chunk: Buffer) => chunks.push(chunk))
+    request.on("end", () => {
+      const body = Buffer.concat(chunks)
+      const listing = !stripped && body.includes("\"tools/list\"")
+      const upstream = nodeHttp.request(target, { method: request.method, headers: { ...request.headers, host: new URL(target).host } }, (answer) => {
+        if (!listing) {
+          // As it comes (a subscriptions/listen stream included).
+          response.writeHead(answer.statusCode ?? 502, answer.headers)
+          answer.pipe(response)
+          return
+        }
+        const parts: Array<Buffer> = []
+        answer.on("data", (chunk: Buffer) => parts.push(chunk))
+        answer.on("end", () => {
+          stripped = true
+          const out = Buffer.from(Buffer.concat(parts).toString("utf8").replace(/,"x-mcp-header":"[^"]*"/g, ""))
+          const headers = { ...answer.headers, "content-length": String(out.length) }
+          delete headers["transfer-encoding"]
+          response.writeHead(answer.statusCode ?? 502, headers).end(out)
+        })
+      })
+      upstream.on("error", () => response.destroy())
+      response.on("close", () => upstream.destroy())
+      upstream.end(body)
+    })
+  })
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { readonly port: number }
+      resolve({ url: `http://127.0.0.1:${port}${new URL(target).pathname}`, close: () => new Promise((done) => {
+        server.closeAllConnections()
+        server.close(() => done())
+      }) })
+    })
+  )
+}
+
+describe("Gateway when a backend's tool takes a parameter as a header it did not list (spec 2026-07-28 basic/transports/streamable-http \"Custom Headers from Tool Parameters\")", { timeout: 60_000 }, () => {
+  it("the hop's request refused with HeaderMismatch (-32020) goes again through the client, which lists the tool again and sends the header", async () => {
+    const seen = await Effect.runPromise(Effect.gen(function*() {
+      const headed = Tool.make("region", {
+        input: Schema.Struct({ region: Schema.String.annotations({ jsonSchema: { type: "string", "x-mcp-header": "Region" } }) }),
+        handler: ({ region }) => Effect.succeed(`headed ${region}`)
+      })
+      const server = yield* Layer.build(McpServer.register(headed).pipe(Layer.provideMerge(McpServer.layer({ name: "headers-backend", version: "1.0.0" }))))
+      const backend = yield* HttpTransport.make({ port: 0 }).pipe(Effect.provide(server))
+      const proxy = yield* Effect.acquireRelease(Effect.promise(() => staleFirstListing(backend.url)), (p) => Effect.promise(() => p.close()))
+      return yield* Effect.promise(() => run(
+        gatewayApp({ backends: [{ name: "h", endpoint: { _tag: "Http", url: proxy.url }, protocolVersion: "2026-07-28" }] }),
+        Effect.gen(function*() {
+          const client = yield* connectClient("2025-11-25")
+          const listed = (yield* client.listAllTools()).find((tool) => tool.name === "h_region")
+          const first = yield* client.callTool("h_region", { region: "eu" })
+          const second = yield* client.callTool("h_region", { region: "us" })
+          return { listed, first, second }
+        })
+      ))
+    }).pipe(Effect.scoped))
+    // The gateway took the tool for a plain one (so its hop sent no Mcp-Param-Region).
+    expect(JSON.stringify(seen.listed?.inputSchema)).not.toContain("x-mcp-header")
+    expect(seen.first.isError).toBeUndefined()
+    expect(seen.first.content).toEqual([{ type: "text", text: "headed eu" }])
+    expect(seen.second.content).toEqual([{ type: "text", text: "headed us" }])
   })
 })
