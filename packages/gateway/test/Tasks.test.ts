@@ -250,6 +250,17 @@ describe.runIf(built)("Tasks and input requests through the gateway", { timeout:
     expect(upstream.status).toBe("cancelled")
   })
 
+  it("2026-07-28: the gateway closing with a task in flight cancels the backend's task (spec 2026-07-28 tasks \"Task Cancellation\")", async () => {
+    recorder.seen.length = 0
+    const taskId = await run(app(), Effect.gen(function*() {
+      const client = yield* connect("2026-07-28", {}, tasksExtension)
+      yield* raw(client, "tools/call", { name: "slow_compute", arguments: { seconds: 30, label: "closing" } })
+      return yield* followed
+    }))
+    // `run` closed the gateway (and its server) on return.
+    await Effect.runPromise(cancelledUpstream(taskId))
+  })
+
   it("2025-11-25: tasks/cancel of the gateway's task cancels the backend's (spec 2025-11-25 basic/utilities/tasks \"Task Cancellation\")", async () => {
     recorder.seen.length = 0
     const seen = await run(app(), Effect.gen(function*() {
