@@ -730,8 +730,8 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
     /** Every shared connection's subscription in step with what clients subscribe to and which backend serves it. */
     const syncSubscriptions = subscribing.withPermits(1)(Effect.suspend(() => Effect.forEach(all(), subscribeUpstream, { discard: true })))
     // Run by one fiber of the gateway's own, not by the request that asked: nothing of a caller's request
-    // (its context, its interruption) reaches the backend's subscription.
-    // Once the gateway closes, nobody waits for it (a client's subscription ending as everything closes).
+    // (its context, its interruption) reaches the backend's subscription. Once the gateway closes, nobody
+    // waits for it (a client's subscription ending as everything closes).
     let closed = false
     const syncRequests = yield* Queue.unbounded<Deferred.Deferred<void>>()
     yield* Effect.addFinalizer(() =>
