@@ -85,14 +85,15 @@ const pinningLine = (g) =>
 const pinFor = (g, serverCpu, loadCpu) => ({ enabled: g.enabled, reason: g.reason ?? "", serverCpu, loadCpu })
 
 /**
- * Start `emcee gateway` in front of `backendUrl`, pinned to the gateway core; resolves once it
+ * Start `emcee gateway` in front of `backendUrl`, pinned to the gateway core (with `nodeArgs`
+ * before the script, e.g. `--inspect`); resolves once it
  * printed its `emcee gateway: … on http://…/mcp` line and `GET /health/ready` answers 200
  * healthy (the backend is connected asynchronously).
  */
-const startGateway = async (backendUrl, g, { timeoutMs = 60_000 } = {}) => {
+export const startGateway = async (backendUrl, g, { timeoutMs = 60_000, nodeArgs = [] } = {}) => {
   const port = await freePort()
   const cliArgs = [path.join("packages", "cli", "dist", "bin.js"), "gateway", "--backend", `e=${backendUrl}`, "--prefix", "e=", "--host", HOST, "--port", String(port), "--memory"]
-  const [cmd, args] = pinned(pinFor(g, g.gatewayCpu, g.gatewayCpu), g.gatewayCpu, "node", cliArgs)
+  const [cmd, args] = pinned(pinFor(g, g.gatewayCpu, g.gatewayCpu), g.gatewayCpu, "node", [...nodeArgs, ...cliArgs])
   const logPath = path.relative(ROOT_DIR, path.join(WORK_DIR, "gateway.log"))
   const log = createWriteStream(path.join(ROOT_DIR, logPath))
   const child = track(spawn(cmd, args, { cwd: ROOT_DIR, env: process.env, stdio: ["ignore", "pipe", "pipe"] }))
