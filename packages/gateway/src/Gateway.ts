@@ -962,15 +962,9 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         }
         const subscription = yield* client.listen(filter).pipe(Effect.option)
         if (Option.isSome(subscription)) {
-          // Any list_changed lists everything again; a resource update is passed on to subscribed clients.
+          // Any list_changed lists everything again (resource updates come on the subscription of `subscribeUpstream`).
           yield* subscription.value.notifications.pipe(
-            Stream.runForEach((notification: JsonRpc.Notification) =>
-              notification.method === "notifications/resources/updated"
-                ? server.notifyResourceUpdated(String((notification.params as { readonly uri?: unknown } | undefined)?.uri ?? ""))
-                : notification.method.endsWith("/list_changed")
-                ? refreshOne(state)
-                : Effect.void
-            ),
+            Stream.runForEach((notification: JsonRpc.Notification) => notification.method.endsWith("/list_changed") ? refreshOne(state) : Effect.void),
             Effect.exit,
             // The stream ends (2025-11-25) or fails (2026-07-28) when the connection is lost.
             Effect.zipRight(Deferred.succeed(broken, "the connection closed")),

@@ -36,11 +36,6 @@ export interface Library {
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
-/**
- * Builds the pieces `config` selects. `dir` resolves relative files
- * (`auth.apiKeys.file`). A piece that refuses its options fails with a
- * `CliError` naming the key.
- */
 /** The `auth` keys both `emcee serve` and `emcee gateway` read (the gateway's JWT also maps claims). */
 export interface AuthSettings {
   readonly jwt: {
@@ -98,6 +93,11 @@ export const authenticatorsOf = (
     return authenticators
   })
 
+/**
+ * Builds the pieces `config` selects. `dir` resolves relative files
+ * (`auth.apiKeys.file`). A piece that refuses its options fails with a
+ * `CliError` naming the key.
+ */
 export const build = (config: EmceeConfig, dir: string, command: string): Effect.Effect<Library, CliError.CliError> =>
   Effect.gen(function*() {
     const fail = (key: string, detail: string, cause?: unknown) => CliError.user(command, `invalid configuration: ${key}: ${detail}`, cause)

@@ -54,9 +54,9 @@ export const make: Effect.Effect<SubscribedUris, never, Scope.Scope> = Effect.ge
   const remove = (uris: Iterable<string>) =>
     Effect.suspend(() => {
       for (const uri of uris) {
-        const count = counts.get(uri)
-        if (count === undefined) continue
-        if (count > 1) counts.set(uri, count - 1)
+        const held = counts.get(uri)
+        if (held === undefined) continue
+        if (held > 1) counts.set(uri, held - 1)
         else counts.delete(uri)
       }
       return Effect.asVoid(Effect.forkIn(tell, scope))
