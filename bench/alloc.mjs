@@ -11,11 +11,13 @@
 // (over the inspector protocol, every BENCH_ALLOC_INTERVAL (4096) bytes, objects already
 // collected included, so it counts what was allocated, not what is alive) runs for
 // BENCH_ALLOC_SECONDS (5) s of the same load. The report: bytes per request, by area (Effect's
-// runtime, Node's own modules, each package) and the top allocating functions. Allocation is
+// runtime, each of Node's modules, each package, as lib/cpuprofile.mjs groups CPU profiles) and
+// the top allocating functions. Allocation is
 // what the young-generation GC pays for, and it is most of what separates a gateway hop from
 // the floor (see README.md, "Bytes per request").
 import path from "node:path"
 import WebSocket from "ws"
+import { areaOf, keyOf } from "./lib/cpuprofile.mjs"
 import { envNumber, freePort, handshake, http, pinning, sanityCheck, startHttpServer } from "./lib/common.mjs"
 import { gatewayPinning, startGateway } from "./lib/gateway.mjs"
 import { chooseLoadGenerator, loadErrors, runLoad } from "./lib/load.mjs"
@@ -61,24 +63,6 @@ const inspector = async (port) => {
   }
 }
 
-/** Where a frame's allocation is counted: `effect`, `node` (Node's own modules), `packages/<name>`, or the file. */
-const areaOf = (url) => {
-  if (url === "") return "(V8 / native)"
-  if (url.includes("/node_modules/effect/")) return "effect"
-  if (url.startsWith("node:")) return "node"
-  const pkg = /\/packages\/([^/]+)\//.exec(url)
-  if (pkg !== null) return `packages/${pkg[1]}`
-  const mod = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)
-  return mod !== null ? mod[1] : path.relative(process.cwd(), url.replace(/^file:\/\//, ""))
-}
-
-/** A frame's file, short: from `packages/` or a package's name on, `node:` modules as they are. */
-const fileOf = (url) => {
-  if (url === "" || url.startsWith("node:")) return url === "" ? "(V8 / native)" : url
-  const at = url.search(/\/(packages|node_modules)\//)
-  return at === -1 ? path.relative(process.cwd(), url.replace(/^file:\/\//, "")) : url.slice(at + 1).replace(/^node_modules\//, "")
-}
-
 /** Starts a target with the inspector on; its MCP URL, and how to stop it (with its backend, if any). */
 const start = async (name, inspectPort) => {
   const inspect = `--inspect=127.0.0.1:${inspectPort}`
@@ -120,11 +104,12 @@ for (const name of names) {
     const byFunction = new Map()
     const byArea = new Map()
     const walk = (node) => {
+      // Named and grouped as the CPU profiles are (lib/cpuprofile.mjs).
       const frame = node.callFrame
       if (node.selfSize > 0) {
-        const key = `${frame.functionName || "(anonymous)"} ${fileOf(frame.url)}:${frame.lineNumber + 1}`
+        const key = keyOf(frame)
         byFunction.set(key, (byFunction.get(key) ?? 0) + node.selfSize)
-        const area = areaOf(frame.url)
+        const area = areaOf(frame)
         byArea.set(area, (byArea.get(area) ?? 0) + node.selfSize)
       }
       for (const child of node.children) walk(child)
