@@ -9,10 +9,10 @@
 import { McpClient, type McpSchema, McpServer, RequestContext, Tool } from "@emcee/core"
 import { HttpTransport, MemoryTransport } from "@emcee/transport"
 import { Effect, Fiber, Layer, Option, Queue, Ref, Schema, Stream } from "effect"
-import * as nodeHttp from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Gateway from "../src/Gateway.js"
 import { built, everythingMain, type HttpBackend, startEverythingHttp } from "./support/backends.js"
+import { forwarder } from "./support/forwarder.js"
 
 const serverOptions = {
   name: "gateway",
@@ -345,45 +345,15 @@ describe.runIf(built)("Gateway when a backend dies and comes back", { timeout: 1
  * A forwarder to `target` whose first `tools/list` answer loses every `x-mcp-header` annotation: what a
  * gateway sees of a backend that changed a tool after it was listed, without telling anyone.
  */
-const staleFirstListing = (target: string): Promise<{ readonly url: string; readonly close: () => Promise<void> }> => {
+const staleFirstListing = (target: string) => {
   let stripped = false
-  const server = nodeHttp.createServer((request, response) => {
-    const chunks: Array<Buffer> = []
-    request.on("data", (chunk: Buffer) => chunks.push(chunk))
-    request.on("end", () => {
-      const body = Buffer.concat(chunks)
-      const listing = !stripped && body.includes("\"tools/list\"")
-      const upstream = nodeHttp.request(target, { method: request.method, headers: { ...request.headers, host: new URL(target).host } }, (answer) => {
-        if (!listing) {
-          // As it comes (a subscriptions/listen stream included).
-          response.writeHead(answer.statusCode ?? 502, answer.headers)
-          answer.pipe(response)
-          return
-        }
-        const parts: Array<Buffer> = []
-        answer.on("data", (chunk: Buffer) => parts.push(chunk))
-        answer.on("end", () => {
-          stripped = true
-          const out = Buffer.from(Buffer.concat(parts).toString("utf8").replace(/,"x-mcp-header":"[^"]*"/g, ""))
-          const headers = { ...answer.headers, "content-length": String(out.length) }
-          delete headers["transfer-encoding"]
-          response.writeHead(answer.statusCode ?? 502, headers).end(out)
-        })
-      })
-      upstream.on("error", () => response.destroy())
-      response.on("close", () => upstream.destroy())
-      upstream.end(body)
-    })
+  return forwarder(target, {
+    rewrite: (body) => {
+      if (stripped || !body.includes("\"tools/list\"")) return undefined
+      stripped = true
+      return (answer) => Buffer.from(answer.toString("utf8").replace(/,"x-mcp-header":"[^"]*"/g, ""))
+    }
   })
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { readonly port: number }
-      resolve({ url: `http://127.0.0.1:${port}${new URL(target).pathname}`, close: () => new Promise((done) => {
-        server.closeAllConnections()
-        server.close(() => done())
-      }) })
-    })
-  )
 }
 
 describe("Gateway when a backend's tool takes a parameter as a header it did not list (spec 2026-07-28 basic/transports/streamable-http \"Custom Headers from Tool Parameters\")", { timeout: 60_000 }, () => {

@@ -12,10 +12,10 @@
 import { type JsonRpc, McpClient, type McpSchema, McpServer, Task } from "@emcee/core"
 import { HttpClientTransport, MemoryTransport } from "@emcee/transport"
 import { Effect, Layer, Ref, Schedule, type Scope } from "effect"
-import * as http from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Gateway from "../src/Gateway.js"
 import { built, everythingMain, type HttpBackend, startEverythingHttp } from "./support/backends.js"
+import { forwarder } from "./support/forwarder.js"
 
 type JsonObject = JsonRpc.JsonObject
 
@@ -74,44 +74,20 @@ interface Recorder {
   readonly close: () => Promise<void>
 }
 
-/** A plain HTTP forwarder to `target` that records each JSON-RPC request body; closing a response closes its upstream request. */
-const record = (target: string): Promise<Recorder> => {
+/** A forwarder to `target` that records each JSON-RPC request body. */
+const record = async (target: string): Promise<Recorder> => {
   const seen: Recorder["seen"] = []
-  const server = http.createServer((request, response) => {
-    const chunks: Array<Buffer> = []
-    request.on("data", (chunk: Buffer) => chunks.push(chunk))
-    request.on("end", () => {
-      const body = Buffer.concat(chunks)
+  const forwarding = await forwarder(target, {
+    onRequest: (body) => {
       try {
         const message = JSON.parse(body.toString("utf8")) as { readonly method?: unknown; readonly params?: Record<string, unknown> }
         if (typeof message.method === "string") seen.push({ method: message.method, params: message.params ?? {} })
       } catch {
         // Not JSON: forwarded as it is.
       }
-      // The backend checks Host (DNS rebinding protection): it is the backend's own.
-      const upstream = http.request(target, { method: request.method, headers: { ...request.headers, host: new URL(target).host } }, (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(response)
-      })
-      upstream.on("error", () => response.destroy())
-      response.on("close", () => upstream.destroy())
-      upstream.end(body)
-    })
+    }
   })
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address() as { readonly port: number }
-      resolve({
-        url: `http://127.0.0.1:${address.port}${new URL(target).pathname}`,
-        seen,
-        close: () =>
-          new Promise((done) => {
-            server.closeAllConnections()
-            server.close(() => done())
-          })
-      })
-    })
-  )
+  return { ...forwarding, seen }
 }
 
 describe.runIf(built)("Tasks and input requests through the gateway", { timeout: 120_000 }, () => {
