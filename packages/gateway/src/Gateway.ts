@@ -340,12 +340,6 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
       resources: new Map(),
       templates: []
     }
-    const matchers = new Map<string, (uri: string) => boolean>()
-    const matcherOf = (uriTemplate: string) => {
-      let found = matchers.get(uriTemplate)
-      if (found === undefined) matchers.set(uriTemplate, found = Proxy.matcher(uriTemplate))
-      return found
-    }
     const ownerOf = (uri: string): string | undefined => owners.resources.get(uri) ?? owners.templates.find(([matches]) => matches(uri))?.[1]
     const applying = yield* Effect.makeSemaphore(1)
     const listed = yield* PubSub.sliding<Listing>(64)
@@ -649,7 +643,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           // Of two backends with one template, the first served (backends in configured order) keeps it.
           if (nextTemplates.has(template.uriTemplate)) continue
           state.served.resourceTemplates++
-          templateOwners.push([matcherOf(template.uriTemplate), name])
+          templateOwners.push([Proxy.matcher(template.uriTemplate), name])
           nextTemplates.set(template.uriTemplate, [
             `${owner}${JSON.stringify(template)}`,
             () => server.addResourceTemplate({ value: Proxy.resourceTemplate(upstream, template, middleware("resourceTemplate", template.uriTemplate)), context })
@@ -686,7 +680,6 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
     // The URIs the gateway's clients are subscribed to, as last told, and each connection's subscription upstream.
     let subscribedNow: ReadonlySet<string> = new Set()
     const upstreamSubscriptions = new WeakMap<Connection, { readonly key: string; readonly scope: Scope.CloseableScope | undefined }>()
-    const subscribing = yield* Effect.makeSemaphore(1)
 
     /**
      * A shared connection's subscription to the backend's resources: the URIs the gateway's clients are
@@ -727,8 +720,11 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           if (held?.scope !== undefined) yield* Scope.close(held.scope, Exit.void)
         })
       })
-    /** Every shared connection's subscription in step with what clients subscribe to and which backend serves it. */
-    const syncSubscriptions = subscribing.withPermits(1)(Effect.suspend(() => Effect.forEach(all(), subscribeUpstream, { discard: true })))
+    /**
+     * Every shared connection's subscription in step with what clients subscribe to and which backend serves
+     * it; run only by the fiber below, one at a time.
+     */
+    const syncSubscriptions = Effect.suspend(() => Effect.forEach(all(), subscribeUpstream, { discard: true }))
     // Run by one fiber of the gateway's own, not by the request that asked: nothing of a caller's request
     // (its context, its interruption) reaches the backend's subscription. Once the gateway closes, nobody
     // waits for it (a client's subscription ending as everything closes).
