@@ -39,7 +39,7 @@
  * @since 0.1.0
  */
 import type { Effect, Queue, Scope, Stream } from "effect"
-import { AUTO, ClientErrorCode, make as makeClient, McpClientError, TransportError } from "./internal/client.js"
+import { AUTO, ClientErrorCode, make as makeClient, McpClientError, notProcessed, TransportError } from "./internal/client.js"
 import type * as JsonRpc from "./JsonRpc.js"
 import type * as McpSchema from "./McpSchema.js"
 
@@ -69,6 +69,17 @@ export {
 }
 
 /**
+ * Whether the server is known never to have processed the failed request
+ * (`data.processed` is `false`): the client had closed before sending it, the
+ * transport could not send it, or the server refused its session before
+ * reading it (HTTP 404, spec 2025-11-25 basic/transports "Session Management"
+ * 4.). Such a request can be sent again on a new connection whatever it does;
+ * a request lost any other way (a connection dropped while the server ran
+ * it) may have taken effect.
+ */
+export { notProcessed }
+
+/**
  * A way to exchange JSON-RPC messages with one server.
  *
  * Under 2026-07-28 a transport that cancels requests by other means (HTTP
@@ -77,7 +88,7 @@ export {
  * `notifications/cancelled` the client sends into that.
  */
 export interface ClientTransport {
-  /** Sends one message to the server. */
+  /** Sends one message to the server; fails only when the message was not delivered (see `notProcessed`). */
   readonly send: (message: JsonRpc.Message) => Effect.Effect<void, TransportError>
   /** Messages from the server; ends when the transport closes. */
   readonly incoming: Stream.Stream<JsonRpc.Message, TransportError>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { McpClient, McpSchema, McpServer, Tool } from "@emcee/core"
 import * as TestClient from "@emcee/testing/TestClient"
-import { Effect, Exit, Layer, Queue, Schema, Scope } from "effect"
+import { Effect, Exit, Fiber, Layer, Queue, Schema, Scope } from "effect"
 import { expectSpec, initializeParams, rawSession } from "./support/spec.js"
 
 const echo = Tool.make("echo", {
@@ -127,7 +127,22 @@ describe("Lifecycle (spec basic/lifecycle)", () => {
       const error = yield* Effect.flip(client.callTool("echo", { text: "late" }))
       expect(error).toBeInstanceOf(McpClient.McpClientError)
       expect(error.code).toBe(McpClient.ClientErrorCode.ConnectionClosed)
+      // Never sent: it can go again on another connection, whatever it does.
+      expect(McpClient.notProcessed(error)).toBe(true)
     }).pipe(Effect.provide(TestClient.server(serverOptions, echo))))
+
+  it.scoped("a request still waiting when the connection closes fails with -32000, not known to be unprocessed (Shutdown)", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const client = yield* Scope.extend(TestClient.make(), scope)
+      const waiting = yield* Effect.fork(Effect.flip(client.callTool("hang", {})))
+      yield* Effect.yieldNow()
+      yield* Scope.close(scope, Exit.void)
+      const error = yield* Fiber.join(waiting)
+      expect(error.code).toBe(McpClient.ClientErrorCode.ConnectionClosed)
+      // The server had it: it may have taken effect.
+      expect(McpClient.notProcessed(error)).toBe(false)
+    }).pipe(Effect.provide(TestClient.server(serverOptions, Tool.make("hang", { handler: () => Effect.never })))))
 
   it.scoped("a server notification before notifications/initialized is not sent (Initialization: the server SHOULD NOT send requests other than pings and logging before it)", () =>
     Effect.gen(function*() {

@@ -31,8 +31,9 @@
  *   answers 404 for the old session) and is safe to send again (reads,
  *   prompt gets, completions, and calls of tools annotated `readOnlyHint`
  *   or `idempotentHint`, spec 2025-11-25 schema `ToolAnnotations`) waits for
- *   a new session, within the request timeout, and goes again once; other
- *   calls fail naming the backend. A backend with `sessions: "perPrincipal"`
+ *   a new session, within the request timeout, and goes again once; so does
+ *   any request the backend never read (its 404 for the old session says so,
+ *   `McpClient.notProcessed`); other calls fail naming the backend. A backend with `sessions: "perPrincipal"`
  *   gets one upstream session per caller (`Principal`), released when idle.
  *   With `probeInterval`, every connection is pinged; one that does not
  *   answer is replaced and counts against the breaker.
@@ -358,7 +359,9 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
     /**
      * One attempt of a forwarded request on one connection: the breaker, in-flight tracking, metrics. A
      * lost connection is marked broken, and counts once against the breaker however many requests it took
-     * with it (a backend restarted answers 404 to every request on its old session).
+     * with it. A request the backend never read (`McpClient.notProcessed`: its session expired, HTTP 404)
+     * neither: the transport fails by itself once its other requests know their fate, which marks the
+     * connection broken, and until then they are not cut short.
      */
     const attempt = <A>(
       state: State,
@@ -371,7 +374,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         const started = performance.now()
         return state.breaker.run(send(connection)).pipe(
           Effect.tapError((error) =>
-            error._tag === "McpClientError" && HopFailure.connectionLost(error)
+            error._tag === "McpClientError" && HopFailure.connectionLost(error) && !McpClient.notProcessed(error)
               ? Effect.flatMap(
                 Deferred.succeed(connection.broken, error.message),
                 (first) => (first && Sessions.isLost(error) ? state.breaker.recordFailure : Effect.void)
@@ -451,7 +454,8 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
         Effect.catchIf(
           (error): error is McpClient.McpClientError => error._tag === "McpClientError" && Sessions.isLost(error),
           (error) =>
-            !replaySafe ? Effect.fail(Sessions.notReplayed(error)) : Effect.gen(function*() {
+            // A request the backend never read goes again whatever it does (see `McpClient.notProcessed`).
+            !replaySafe && !McpClient.notProcessed(error) ? Effect.fail(Sessions.notReplayed(error)) : Effect.gen(function*() {
               const waited = (yield* Clock.currentTimeMillis) - started
               const again = yield* next(connection).pipe(Effect.timeout(Duration.millis(Math.max(0, timeoutMillis - waited))), Effect.option)
               if (Option.isNone(again)) return yield* Effect.fail(Sessions.notBack(error, (yield* Clock.currentTimeMillis) - started))

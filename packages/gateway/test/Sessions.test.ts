@@ -7,7 +7,8 @@
  *   schema `ToolAnnotations`);
  * - a backend restarted between calls: the old session is gone (HTTP 404,
  *   spec 2025-11-25 basic/transports "Session Management" 4.), and the next
- *   calls use the new one without an error reaching the caller;
+ *   calls use the new one without an error reaching the caller, calls that
+ *   may take effect included (a 404 means the backend never read them);
  * - `sessions: "perPrincipal"`: each caller (`Principal`) gets its own
  *   upstream session, anonymous callers share the gateway's, and an idle
  *   one is closed after `sessionIdleTimeout`;
@@ -104,11 +105,28 @@ describe.runIf(sessionBackendBuilt)("Gateway when a backend restarts (spec 2025-
             const fourth = yield* Effect.promise(() => start(first.port))
             const afterRestart = yield* Effect.forEach([1, 2, 3], () => client.callTool("s_whoami", {}), { concurrency: "unbounded" })
             const later = yield* client.callTool("s_whoami", {})
-            return { before, readResult, writeResult, onThird, afterRestart, later, pids: [first, second, third, fourth].map((p) => p.child.pid) }
+
+            // Restarted again, and calls that may take effect come right after: the old session answers each of them
+            // 404, which means the backend never read it, so each goes to the new session, and runs there once.
+            yield* Effect.promise(() => fourth.kill())
+            const fifth = yield* Effect.promise(() => start(first.port))
+            const writesAfterRestart = yield* Effect.forEach([1, 2, 3], () => client.callTool("s_slow_write", { millis: 0 }), { concurrency: "unbounded" })
+            const afterWrites = reportOf(yield* client.callTool("s_whoami", {}))
+            return {
+              before,
+              readResult,
+              writeResult,
+              onThird,
+              afterRestart,
+              later,
+              writesAfterRestart,
+              afterWrites,
+              pids: [first, second, third, fourth, fifth].map((p) => p.child.pid)
+            }
           })
         ).pipe(Effect.scoped)
       )
-      const [firstPid, secondPid, thirdPid, fourthPid] = outcome.pids
+      const [firstPid, secondPid, thirdPid, fourthPid, fifthPid] = outcome.pids
       expect(outcome.before.pid).toBe(firstPid)
 
       expect(outcome.readResult.isError).not.toBe(true)
@@ -126,6 +144,13 @@ describe.runIf(sessionBackendBuilt)("Gateway when a backend restarts (spec 2025-
       }
       // One new session on the fourth process, used by every call after the restart.
       expect(new Set([...outcome.afterRestart, outcome.later].map((result) => reportOf(result).session)).size).toBe(1)
+
+      // No stale-session error for the writes either, and each ran exactly once, on the fifth process.
+      for (const result of outcome.writesAfterRestart) expect(result.isError, textOf(result)).not.toBe(true)
+      const writes = outcome.writesAfterRestart.map(reportOf)
+      expect(writes.map((report) => report.pid)).toEqual([fifthPid, fifthPid, fifthPid])
+      // The fifth process's fourth tool call: the three writes ran there once each.
+      expect(outcome.afterWrites).toMatchObject({ pid: fifthPid, calls: 4 })
     } finally {
       for (const started of processes) await started.kill()
     }

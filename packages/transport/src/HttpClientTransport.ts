@@ -8,7 +8,12 @@
  * - the `Mcp-Session-Id` of the initialize response is sent on every later
  *   request ("Session Management" 2.), with `MCP-Protocol-Version` ("Protocol
  *   Version Header"); a 404 on the session fails the transport: the session
- *   expired ("Session Management" 4.);
+ *   expired ("Session Management" 4.). The request the 404 answered fails
+ *   with -32000 and `data.processed: false` (`McpClient.notProcessed`): the
+ *   server never read it, so it may be sent again on a new session whatever
+ *   it does. The transport fails once every other request's POST has its own
+ *   answer (at most 2 s later), so each learns whether the
+ *   server read it;
  * - after initialization a GET opens the server's own stream ("Listening for
  *   Messages from the Server"; a 405 means the server has none);
  * - a dropped SSE stream is resumed with a GET carrying `Last-Event-ID`,
@@ -143,6 +148,9 @@ export interface HttpClientTransport extends McpClient.ClientTransport {
 
 /** The longest the POST of a `notifications/cancelled` may take, in the background. */
 const CANCEL_POST_MILLIS = 10_000
+
+/** How long, after a 404 expired the session, the requests still open may take to be answered before the transport fails. */
+const EXPIRY_GRACE_MILLIS = 2_000
 
 /** The transport's own error code for a request it could not deliver (as the SDK's "connection closed"). */
 const TRANSPORT_ERROR = -32000
@@ -352,6 +360,12 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
     const answerTooLarge = (id: JsonRpc.RequestId, error: MessageTooLarge) =>
       deliver(JsonRpc.failure(id, McpClient.ClientErrorCode.InvalidResult, error.message, { maxMessageBytes: error.limit }))
 
+    /** Requests of the session still waiting for their answer. */
+    let unanswered = 0
+    /** Set by a 404; the transport fails with it once `unanswered` is 0. */
+    let expiring: McpClient.TransportError | undefined
+    const failExpired = Effect.suspend(() => (expiring === undefined ? Effect.void : Effect.asVoid(mailbox.fail(expiring))))
+
     const expire = (status: number) =>
       Effect.suspend(() => {
         // spec "Session Management" 4.: a 404 for a session id means the session is gone; a new one needs a new initialize.
@@ -359,7 +373,25 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
           message: `The session expired: the server answered ${status} Not Found for Mcp-Session-Id ${sessionId ?? ""}; connect again to start a new session`
         })
         ended ??= error
-        return Effect.asVoid(mailbox.fail(error))
+        if (expiring !== undefined) return Effect.void
+        expiring = error
+        // The POSTs still waiting learn their own fate first (a 404: not read; an answer; a lost connection).
+        // (This request still counts itself when it comes from `post`.)
+        if (unanswered === 0) return failExpired
+        return Effect.asVoid(FiberSet.run(fibers, Effect.delay(failExpired, EXPIRY_GRACE_MILLIS)))
+      })
+
+    /** A request of the session, counted in `unanswered` until it is answered or failed. */
+    const counted = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+      Effect.suspend(() => {
+        unanswered++
+        return Effect.ensuring(
+          effect,
+          Effect.suspend(() => {
+            unanswered--
+            return unanswered === 0 ? failExpired : Effect.void
+          })
+        )
       })
 
     const deliver = (value: unknown): Effect.Effect<void> =>
@@ -544,6 +576,10 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         )
         if (response.status === 404 && sessionId !== undefined && !isInitialize) {
           yield* discard(response)
+          if (isRequest) {
+            // Never read by the server: safe to send again on a new session, whatever the request does.
+            yield* deliver(JsonRpc.failure(message.id, TRANSPORT_ERROR, `The session expired before the server read this request: POST ${url.href} answered 404 Not Found for Mcp-Session-Id ${sessionId}`, { processed: false }))
+          }
           yield* expire(404)
           return yield* Effect.fail(new McpClient.TransportError({ message: "The session expired (HTTP 404)" }))
         }
@@ -708,10 +744,11 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         // A request's POST stays open until its response (a JSON body or an SSE stream), which can take as long as
         // the request runs: it goes on its own fiber so the client's timeouts and cancellation keep working.
         const id = message.id
+        const answered = sessionId === undefined ? post(message) : counted(post(message))
         return Effect.asVoid(FiberMap.run(
           requestRuns,
           id,
-          Effect.catchAll(post(message), (error) =>
+          Effect.catchAll(answered, (error) =>
             error._tag === "MessageTooLarge"
               ? answerTooLarge(id, error)
               : error._tag === "ClosedWhileSending"

@@ -191,6 +191,24 @@ describe("HttpClientTransport (spec 2025-11-25 basic/transports \"Streamable HTT
       expect(again.message).toMatch(/session expired/i)
     }).pipe(Effect.provide(App)))
 
+  it.scopedLive("answers each request the 404 refused as never processed, and so every request made after (\"Session Management\" 4.)", () =>
+    Effect.gen(function*() {
+      const server = yield* HttpTransport.make({})
+      const { client, transport } = yield* connect({ url: server.url })
+      const ended = yield* Effect.promise(() => fetch(server.url, { method: "DELETE", headers: { "mcp-session-id": transport.sessionId()! } }))
+      expect(ended.status).toBe(204)
+      // Sent together: each POST gets its own 404, and each request learns that the server never read it.
+      const errors = yield* Effect.forEach([1, 2, 3], (n) => Effect.flip(client.callTool("echo", { text: `hi ${n}` })), { concurrency: "unbounded" })
+      for (const error of errors) {
+        expect(error.code).toBe(McpClient.ClientErrorCode.ConnectionClosed)
+        expect(error.message).toMatch(/session expired/i)
+        expect(McpClient.notProcessed(error)).toBe(true)
+      }
+      // The transport failed: a request now is never sent.
+      const after = yield* Effect.flip(client.callTool("echo", { text: "later" }))
+      expect(McpClient.notProcessed(after)).toBe(true)
+    }).pipe(Effect.provide(App)))
+
   it.scopedLive("tolerates a server without a GET stream (405, \"Listening for Messages from the Server\" 3.)", () =>
     Effect.gen(function*() {
       const server = yield* HttpTransport.make({ stateless: true })

@@ -36,6 +36,13 @@ const MetaKey = McpSchema.MetaKey
 
 const isObject = (u: unknown): u is JsonObject => typeof u === "object" && u !== null && !Array.isArray(u)
 
+/** See `McpClient.notProcessed`. */
+export const notProcessed = (error: McpClientError): boolean => isObject(error.data) && error.data.processed === false
+
+/** `error` for a request the server never got: the client had closed, or the transport could not send it. */
+const unprocessed = (error: McpClientError): McpClientError =>
+  new McpClientError({ code: error.code, message: error.message, data: { ...(isObject(error.data) ? error.data : {}), processed: false } })
+
 const decoder = <A, I>(schema: Schema.Schema<A, I, never>, method: string) => {
   const decode = Schema.decodeUnknown(schema)
   return (raw: unknown): Effect.Effect<A, McpClientError> =>
@@ -271,7 +278,7 @@ export const make = (options: McpClient.Options): Effect.Effect<McpClient.McpCli
     ): Effect.Effect<JsonObject, McpClientError> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
-          if (closed !== undefined) return yield* Effect.fail(closed)
+          if (closed !== undefined) return yield* Effect.fail(unprocessed(closed))
           const deferred = yield* Deferred.make<JsonObject, McpClientError>()
           pending.set(id, { method, deferred })
           let sentParams = params
@@ -296,7 +303,8 @@ export const make = (options: McpClient.Options): Effect.Effect<McpClient.McpCli
           })
           const response = Deferred.await(deferred)
           // Sent interruptibly: whatever the transport forks to deliver it must stay cancellable.
-          return yield* restore(send(sentParams === undefined ? { jsonrpc: "2.0", id, method } : { jsonrpc: "2.0", id, method, params: sentParams })).pipe(
+          const message: JsonRpc.Request = sentParams === undefined ? { jsonrpc: "2.0", id, method } : { jsonrpc: "2.0", id, method, params: sentParams }
+          return yield* restore(Effect.mapError(send(message), unprocessed)).pipe(
             Effect.zipRight(restore(
               millis === undefined ? response : response.pipe(
                 // spec basic/lifecycle "Timeouts": stop waiting, then cancel.

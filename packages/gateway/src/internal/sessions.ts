@@ -10,8 +10,11 @@
  *   connection (spec 2025-11-25 basic/transports "Session Management" 4.:
  *   the client MUST start a new session). An HTTP error status (500, 403…)
  *   is an answer, not a loss.
- * - **Safe to replay.** The backend may have acted on a lost request
- *   before the connection went. Reads, gets, completions and pings change
+ * - **Never read.** The request the 404 answered, and a request made after
+ *   the client closed, never reached the backend (`McpClient.notProcessed`):
+ *   it goes again on the new session whatever it does.
+ * - **Safe to replay.** The backend may have acted on any other lost
+ *   request before the connection went. Reads, gets, completions and pings change
  *   nothing; `tools/call` is replayed only when the tool says so in its
  *   annotations, `readOnlyHint: true` or `idempotentHint: true` (spec
  *   2025-11-25 schema `ToolAnnotations`: "calling the tool repeatedly with
