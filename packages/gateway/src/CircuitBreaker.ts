@@ -52,7 +52,7 @@
  * @since 0.4.0
  */
 import { Cause, Data, Duration, Effect, FiberSet, Queue, Random, Stream } from "effect"
-import type { Exit, Scope } from "effect"
+import type { Scope } from "effect"
 import { mulberry32 } from "./internal/prng.js"
 
 /**
@@ -411,9 +411,8 @@ export const make = <E = unknown>(options: Options<E>): Effect.Effect<CircuitBre
       }
     }
 
-    const classify = (exit: Exit.Exit<unknown, E>): Outcome => {
-      if (exit._tag === "Success") return "success"
-      const cause = exit.cause
+    /** How a failed call counts. */
+    const classify = (cause: Cause.Cause<E>): Outcome => {
       if (Cause.isInterruptedOnly(cause)) return "ignored"
       if (Cause.defects(cause).length > 0) return "failure"
       if (isFailure === undefined) return "failure"
@@ -427,9 +426,8 @@ export const make = <E = unknown>(options: Options<E>): Effect.Effect<CircuitBre
       return "success"
     }
 
-    const settle = (ticket: Ticket, exit: Exit.Exit<unknown, E>) => {
+    const settle = (ticket: Ticket, outcome: Outcome) => {
       if (ticket.generation !== generation) return
-      const outcome = classify(exit)
       if (outcome === "ignored") {
         if (ticket.probe) probesAdmitted--
         return
@@ -438,11 +436,21 @@ export const make = <E = unknown>(options: Options<E>): Effect.Effect<CircuitBre
     }
 
     const run = <A, E1 extends E, R>(effect: Effect.Effect<A, E1, R>): Effect.Effect<A, E1 | CircuitOpenError, R> =>
+      // Written out rather than with `onExit`: every call through the breaker runs it.
       Effect.uninterruptibleMask((restore) =>
         Effect.suspend((): Effect.Effect<A, E1 | CircuitOpenError, R> => {
           const ticket = admit()
           if (ticket instanceof CircuitOpenError) return Effect.fail(ticket)
-          return Effect.onExit(restore(effect), (exit) => Effect.sync(() => settle(ticket, exit)))
+          return Effect.matchCauseEffect(restore(effect), {
+            onSuccess: (value) => {
+              settle(ticket, "success")
+              return Effect.succeed(value)
+            },
+            onFailure: (cause) => {
+              settle(ticket, classify(cause))
+              return Effect.failCause(cause)
+            }
+          })
         })
       )
 

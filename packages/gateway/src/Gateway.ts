@@ -54,6 +54,7 @@
 import { Elicitation, Health, type JsonRpc, Logging, McpClient, McpError, McpSchema, McpServer, type Middleware, RequestContext, Roots, Sampling } from "@emcee/core"
 import { HttpHop } from "@emcee/transport"
 import {
+  Cause,
   Clock,
   Context,
   Deferred,
@@ -369,33 +370,46 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
       send: (link: Proxy.Link) => Effect.Effect<A, McpClient.McpClientError>,
       caller: Context.Context<RequestContext.RequestContext>
     ): Effect.Effect<A, McpClient.McpClientError | Proxy.Unavailable> =>
-      Effect.suspend(() => {
-        connection.inFlight.add(caller)
-        const started = performance.now()
-        return state.breaker.run(send(connection)).pipe(
-          Effect.tapError((error) =>
-            error._tag === "McpClientError" && HopFailure.connectionLost(error) && !McpClient.notProcessed(error)
-              ? Effect.flatMap(
-                Deferred.succeed(connection.broken, error.message),
-                (first) => (first && Sessions.isLost(error) ? state.breaker.recordFailure : Effect.void)
-              )
-              : Effect.void
-          ),
-          Effect.onExit((exit) =>
-            Effect.sync(() => {
-              connection.inFlight.delete(caller)
-              GatewayMetrics.recordCall(state.backend.name, exit, (performance.now() - started) / 1000)
-            })
-          ),
-          Effect.catchTag("CircuitOpenError", (error) =>
-            Effect.fail(
-              new Proxy.Unavailable({
-                backend: state.backend.name,
-                message: `its circuit breaker is open after repeated failures; retry in ${Math.max(1, Math.ceil(Duration.toSeconds(error.retryAfter)))} s`
-              })
-            ))
-        )
-      })
+      // Written out rather than piped: every forwarded request runs it.
+      Effect.uninterruptibleMask((restore) =>
+        Effect.suspend(() => {
+          connection.inFlight.add(caller)
+          const started = performance.now()
+          const done = (outcome: GatewayMetrics.CallOutcome) => {
+            connection.inFlight.delete(caller)
+            GatewayMetrics.recordCall(state.backend.name, outcome, (performance.now() - started) / 1000)
+          }
+          return Effect.matchCauseEffect(restore(state.breaker.run(send(connection))), {
+            onSuccess: (value) => {
+              done("ok")
+              return Effect.succeed(value)
+            },
+            onFailure: (cause): Effect.Effect<never, McpClient.McpClientError | Proxy.Unavailable> => {
+              const error = Option.getOrUndefined(Cause.failureOption(cause))
+              if (error?._tag === "CircuitOpenError") {
+                done("unavailable")
+                const retryAfter = Math.max(1, Math.ceil(Duration.toSeconds(error.retryAfter)))
+                return Effect.fail(
+                  new Proxy.Unavailable({ backend: state.backend.name, message: `its circuit breaker is open after repeated failures; retry in ${retryAfter} s` })
+                )
+              }
+              done("error")
+              // An open breaker refuses before the call: any other failure is the call's own.
+              const failed = cause as Cause.Cause<McpClient.McpClientError>
+              if (error !== undefined && HopFailure.connectionLost(error) && !McpClient.notProcessed(error)) {
+                return Effect.zipRight(
+                  Effect.flatMap(
+                    Deferred.succeed(connection.broken, error.message),
+                    (first) => (first && Sessions.isLost(error) ? state.breaker.recordFailure : Effect.void)
+                  ),
+                  Effect.failCause(failed)
+                )
+              }
+              return Effect.failCause(failed)
+            }
+          })
+        })
+      )
 
     /** Forgets a caller's broken connection, if it is still the one held for the key (the next request opens another). */
     const dropPrincipal = (principals: PrincipalSessions, key: string, connection: Connection) =>
@@ -456,9 +470,9 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           (error) =>
             // A request the backend never read goes again whatever it does (see `McpClient.notProcessed`).
             !replaySafe && !McpClient.notProcessed(error) ? Effect.fail(Sessions.notReplayed(error)) : Effect.gen(function*() {
-              const waited = (yield* Clock.currentTimeMillis) - started
+              const waited = Date.now() - started
               const again = yield* next(connection).pipe(Effect.timeout(Duration.millis(Math.max(0, timeoutMillis - waited))), Effect.option)
-              if (Option.isNone(again)) return yield* Effect.fail(Sessions.notBack(error, (yield* Clock.currentTimeMillis) - started))
+              if (Option.isNone(again)) return yield* Effect.fail(Sessions.notBack(error, Date.now() - started))
               yield* Effect.logDebug(`gateway: a request to ${label(state)} lost its connection; sending it again on a new session`)
               return yield* attempt(state, again.value, send, caller)
             })
@@ -472,18 +486,23 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
      * connection: the next shared one the supervisor opens, or a new one of
      * the caller's (tried until it opens).
      */
-    const runOn = (state: State, replaySafe: boolean): Proxy.Upstream["run"] => (send, caller) =>
-      Effect.flatMap(Clock.currentTimeMillis, (started) => {
+    const runOn = (state: State, replaySafe: boolean): Proxy.Upstream["run"] => {
+      /** The shared connection after `lost`. */
+      const nextShared = (lost: Connection) =>
+        whenShared(state, () => state.connection !== undefined && state.connection !== lost ? Option.some(Either.right(state.connection)) : Option.none())
+      return (send, caller) =>
+      Effect.suspend(() => {
+        // Wall-clock time: what is left of the request timeout for a replay.
+        const started = Date.now()
         const principals = state.principals
         const key = principals === undefined ? undefined : Sessions.principalKey(caller)
         if (principals === undefined || key === undefined) {
+          // Connected, as nearly always: straight on.
+          const connection = state.connection
+          if (connection !== undefined) return withReplay(state, replaySafe, send, caller, started, connection, nextShared)
           return sharedConnection(state, timeoutMillis).pipe(
             Effect.tapError(() => Effect.sync(() => GatewayMetrics.recordUnavailable(state.backend.name))),
-            Effect.flatMap((connection) =>
-              withReplay(state, replaySafe, send, caller, started, connection, (lost) =>
-                whenShared(state, () =>
-                  state.connection !== undefined && state.connection !== lost ? Option.some(Either.right(state.connection)) : Option.none()))
-            )
+            Effect.flatMap((connection) => withReplay(state, replaySafe, send, caller, started, connection, nextShared))
           )
         }
         return principalConnection(state, principals, key).pipe(
@@ -499,6 +518,7 @@ export const make = (options: Options): Effect.Effect<Service, never, McpServer.
           Effect.scoped
         )
       })
+    }
 
     /** One connection: every request goes there, pinned or not. */
     const single = (run: Proxy.Upstream["run"]): Pick<Proxy.Upstream, "run" | "pinned"> => {

@@ -123,25 +123,38 @@ export const make = (options: Options): Effect.Effect<HttpHop, never, Scope.Scop
     // An answer too large is the answer's fault, not the connection's (as `HttpClientTransport` reports it).
     const tooLarge = (message: string) => failure(McpClient.ClientErrorCode.InvalidResult, message, { maxMessageBytes: maxBytes })
 
+    /** The headers every request carries, with `options.headers`; a request's own go on top. */
+    const common: Record<string, string> = { ...options.headers, accept: "application/json, text/event-stream", "content-type": "application/json" }
+
+    const parseJson = (text: string): unknown => {
+      try {
+        return JSON.parse(text)
+      } catch {
+        return undefined
+      }
+    }
+
+    // One request's exchange, in callbacks: a JSON answer is read and decided without leaving them (the
+    // common case, and a gateway's hot path); an SSE answer goes on in `readStream`.
     const send = (request: Request): Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError> =>
-      Effect.suspend(() => {
+      Effect.async<JsonRpc.JsonObject, McpClient.McpClientError>((resume) => {
         const message = request.message
         const body = JSON.stringify(message)
         const meta = message.params?._meta
         const version = isObject(meta) ? meta[McpSchema.MetaKey.protocolVersion] : undefined
-        const headers: Record<string, string | number> = {
-          ...options.headers,
-          ...request.headers,
-          ...RequestHeaders.metadata(message, typeof version === "string" ? version : undefined).headers,
-          "content-length": Buffer.byteLength(body)
-        }
+        const headers: Record<string, string | number> = request.headers === undefined ? { ...common } : { ...common, ...request.headers }
+        if (typeof version === "string") headers["mcp-protocol-version"] = version
+        headers["mcp-method"] = message.method
+        const name = RequestHeaders.nameOf(message)
+        if (name !== undefined) headers["mcp-name"] = RequestHeaders.encodeValue(name)
+        headers["content-length"] = Buffer.byteLength(body)
 
-        let outgoing: http.ClientRequest | undefined
+        const millis = request.timeoutMillis
         let timer: ReturnType<typeof setTimeout> | undefined
         let timedOut = false
         // The response was read to its end: the connection goes back to the pool.
         let complete = false
-        const millis = request.timeoutMillis
+        let settled = false
         const lost = (error: unknown) =>
           timedOut
             ? failure(McpClient.ClientErrorCode.RequestTimeout, `${message.method} got no response within ${millis} ms`, { timeout: millis })
@@ -149,165 +162,155 @@ export const make = (options: Options): Effect.Effect<HttpHop, never, Scope.Scop
             // The backend refused this request's body, not the connection (as `HttpClientTransport` reads it).
             ? failure(TRANSPORT_ERROR, ClosedWhileSending.message(where, body.length, error), ClosedWhileSending.data)
             : failure(TRANSPORT_ERROR, `${where} failed: ${error instanceof Error ? error.message : String(error)}`)
-
-        // The response's head.
-        const respond = Effect.async<http.IncomingMessage, McpClient.McpClientError>((resume) => {
-          const sent = requestOf({ ...target, headers })
-          outgoing = sent
-          sent.once("response", (response) => resume(Effect.succeed(response)))
-          sent.once("error", (error) => resume(Effect.fail(lost(error))))
-          if (millis !== undefined) {
-            timer = setTimeout(() => {
-              timedOut = true
-              sent.destroy(new Error("timeout"))
-            }, millis)
-          }
-          // Written once the connection is assigned, the head and the body leave in one write; written before,
-          // node:http queues them and flushes them as separate chunks.
-          sent.once("socket", () => sent.end(body))
-        })
-
-        // A whole body, at most `maxBytes`.
-        const readAll = (response: http.IncomingMessage) =>
-          Effect.async<Buffer, McpClient.McpClientError>((resume) => {
-            const chunks: Array<Buffer> = []
-            let size = 0
-            let settled = false
-            const settle = (effect: Effect.Effect<Buffer, McpClient.McpClientError>) => {
-              if (settled) return
-              settled = true
-              resume(effect)
-            }
-            response.on("data", (chunk: Buffer) => {
-              size += chunk.length
-              if (size > maxBytes) {
-                settle(Effect.fail(tooLarge(`${where}: the response is larger than ${maxBytes} bytes`)))
-                outgoing?.destroy()
-                return
-              }
-              chunks.push(chunk)
-            })
-            response.once("end", () => {
-              complete = true
-              settle(Effect.succeed(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
-            })
-            response.once("error", (error) => settle(Effect.fail(lost(error))))
-            response.once("close", () => {
-              if (!settled) settle(Effect.fail(lost(new Error("the connection closed before the response ended"))))
-            })
-          })
-
-        // The next chunk of a stream, or null at its end.
-        const nextChunk = (response: http.IncomingMessage) =>
-          Effect.async<Buffer | null, McpClient.McpClientError>((resume) => {
-            const ready = response.read() as Buffer | null
-            if (ready !== null) return resume(Effect.succeed(ready))
-            if (response.readableEnded) {
-              complete = true
-              return resume(Effect.succeed(null))
-            }
-            const done = () => {
-              response.off("readable", onReadable)
-              response.off("end", onEnd)
-              response.off("error", onError)
-              response.off("close", onClose)
-            }
-            const onReadable = () => {
-              const chunk = response.read() as Buffer | null
-              if (chunk === null && !response.readableEnded) return
-              done()
-              resume(Effect.succeed(chunk))
-            }
-            const onEnd = () => {
-              done()
-              complete = true
-              resume(Effect.succeed(null))
-            }
-            const onError = (error: Error) => {
-              done()
-              resume(Effect.fail(lost(error)))
-            }
-            const onClose = () => {
-              if (response.readableEnded) return onEnd()
-              done()
-              resume(Effect.fail(lost(new Error("the connection closed before the response ended"))))
-            }
-            response.on("readable", onReadable)
-            response.once("end", onEnd)
-            response.once("error", onError)
-            response.once("close", onClose)
-          })
-
-        const parseJson = (text: string): unknown => {
-          try {
-            return JSON.parse(text)
-          } catch {
-            return undefined
-          }
+        // Done or not, a request still open is closed: over HTTP that is its cancellation.
+        const finish = () => {
+          if (timer !== undefined) clearTimeout(timer)
+          if (!complete) sent.destroy()
+        }
+        const settle = (effect: Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError>) => {
+          if (settled) return
+          settled = true
+          finish()
+          resume(effect)
         }
 
-        // An SSE response: notifications to `onNotification`, until the response to this request.
-        const readStream = (response: http.IncomingMessage) =>
-          Effect.gen(function*() {
-            const parser = SseParser.make()
-            let pending = 0
-            for (;;) {
-              const chunk = yield* nextChunk(response)
-              const events = chunk === null ? parser.end() : parser.push(chunk)
-              pending = chunk === null ? 0 : pending + chunk.length
-              for (const event of events) {
-                pending = 0
-                // Empty data: a priming event, only a cursor (spec "Sending Messages to the Server").
-                if (event.type !== "message" || event.data === "") continue
-                const value = parseJson(event.data)
-                if (!isObject(value)) continue
-                if ("method" in value) {
-                  if (!("id" in value) && request.onNotification !== undefined) {
-                    yield* request.onNotification(value as unknown as JsonRpc.Notification)
-                  }
-                  continue
-                }
-                if (value.id === message.id) return yield* outcome(value)
-              }
-              if (pending > maxBytes) {
-                return yield* Effect.fail(tooLarge(`${where}: an event of the response stream is larger than ${maxBytes} bytes`))
-              }
-              if (chunk === null) {
-                return yield* Effect.fail(failure(TRANSPORT_ERROR, `${where}: the response stream ended before the response`))
-              }
-            }
-          })
-
-        return Effect.gen(function*() {
-          const response = yield* respond
+        const sent = requestOf({ ...target, headers })
+        sent.on("error", (error) => settle(Effect.fail(lost(error))))
+        sent.once("response", (response) => {
           const status = response.statusCode ?? 502
           const contentType = response.headers["content-type"] ?? ""
-          if (status >= 200 && status < 300 && contentType.startsWith("text/event-stream")) return yield* readStream(response)
-          const text = (yield* readAll(response)).toString("utf8")
-          const parsed = parseJson(text)
-          const classified = JsonRpc.classify(parsed)
-          if (status >= 200 && status < 300) {
-            if (!contentType.includes("application/json")) {
-              return yield* Effect.fail(failure(McpClient.ClientErrorCode.InvalidResult, `${where}: unexpected content type "${contentType}"`))
-            }
-            if (classified._tag !== "Response" || (classified.message.id !== message.id && classified.message.id !== null)) {
-              return yield* Effect.fail(failure(McpClient.ClientErrorCode.InvalidResult, `${where}: the response is not the JSON-RPC response to request ${message.id}`))
-            }
-            return yield* outcome(classified.message as unknown as Record<string, unknown>)
+          if (status >= 200 && status < 300 && contentType.startsWith("text/event-stream")) {
+            settled = true
+            return resume(Effect.ensuring(readStream(request, response, lost, () => (complete = true)), Effect.sync(finish)))
           }
-          // spec 2026-07-28 streamable-http "Backward Compatibility" (see the module header).
-          if (classified._tag === "Response" && "error" in classified.message) {
-            const code = classified.message.error.code
-            if (!(code <= -32000 && code >= -32019)) return yield* outcome(classified.message as unknown as Record<string, unknown>)
+          // A whole body, at most `maxBytes`.
+          const chunks: Array<Buffer> = []
+          let size = 0
+          response.on("data", (chunk: Buffer) => {
+            size += chunk.length
+            if (size > maxBytes) return settle(Effect.fail(tooLarge(`${where}: the response is larger than ${maxBytes} bytes`)))
+            chunks.push(chunk)
+          })
+          response.once("end", () => {
+            complete = true
+            if (settled) return
+            const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString("utf8")
+            settle(answer(message, status, contentType, text))
+          })
+          response.once("error", (error) => settle(Effect.fail(lost(error))))
+          // After "end" too: the error is built only when it is the answer.
+          response.once("close", () => {
+            if (!settled) settle(Effect.fail(lost(new Error("the connection closed before the response ended"))))
+          })
+        })
+        if (millis !== undefined) {
+          timer = setTimeout(() => {
+            timedOut = true
+            sent.destroy(new Error("timeout"))
+          }, millis)
+        }
+        // Written once the connection is assigned, the head and the body leave in one write; written before,
+        // node:http queues them and flushes them as separate chunks.
+        sent.once("socket", () => sent.end(body))
+        // Interrupted: the request is closed.
+        return Effect.sync(() => {
+          settled = true
+          finish()
+        })
+      })
+
+    /** What a whole (non-stream) response says: the request's result, or its failure. */
+    const answer = (message: JsonRpc.Request, status: number, contentType: string, text: string): Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError> => {
+      const classified = JsonRpc.classify(parseJson(text))
+      if (status >= 200 && status < 300) {
+        if (!contentType.includes("application/json")) {
+          return Effect.fail(failure(McpClient.ClientErrorCode.InvalidResult, `${where}: unexpected content type "${contentType}"`))
+        }
+        if (classified._tag !== "Response" || (classified.message.id !== message.id && classified.message.id !== null)) {
+          return Effect.fail(failure(McpClient.ClientErrorCode.InvalidResult, `${where}: the response is not the JSON-RPC response to request ${message.id}`))
+        }
+        return outcome(classified.message as unknown as Record<string, unknown>)
+      }
+      // spec 2026-07-28 streamable-http "Backward Compatibility" (see the module header).
+      if (classified._tag === "Response" && "error" in classified.message) {
+        const code = classified.message.error.code
+        if (!(code <= -32000 && code >= -32019)) return outcome(classified.message as unknown as Record<string, unknown>)
+      }
+      return Effect.fail(failure(TRANSPORT_ERROR, `${where} failed: HTTP ${status}${text === "" ? "" : `: ${text.slice(0, 500)}`}`, { httpStatus: status }))
+    }
+
+    // The next chunk of a stream, or null at its end.
+    const nextChunk = (response: http.IncomingMessage, lost: (error: unknown) => McpClient.McpClientError, ended: () => void) =>
+      Effect.async<Buffer | null, McpClient.McpClientError>((resume) => {
+        const ready = response.read() as Buffer | null
+        if (ready !== null) return resume(Effect.succeed(ready))
+        if (response.readableEnded) {
+          ended()
+          return resume(Effect.succeed(null))
+        }
+        const done = () => {
+          response.off("readable", onReadable)
+          response.off("end", onEnd)
+          response.off("error", onError)
+          response.off("close", onClose)
+        }
+        const onReadable = () => {
+          const chunk = response.read() as Buffer | null
+          if (chunk === null && !response.readableEnded) return
+          done()
+          resume(Effect.succeed(chunk))
+        }
+        const onEnd = () => {
+          done()
+          ended()
+          resume(Effect.succeed(null))
+        }
+        const onError = (error: Error) => {
+          done()
+          resume(Effect.fail(lost(error)))
+        }
+        const onClose = () => {
+          if (response.readableEnded) return onEnd()
+          done()
+          resume(Effect.fail(lost(new Error("the connection closed before the response ended"))))
+        }
+        response.on("readable", onReadable)
+        response.once("end", onEnd)
+        response.once("error", onError)
+        response.once("close", onClose)
+      })
+
+    // An SSE response: notifications to `onNotification`, until the response to this request.
+    const readStream = (request: Request, response: http.IncomingMessage, lost: (error: unknown) => McpClient.McpClientError, ended: () => void) =>
+      Effect.gen(function*() {
+        const message = request.message
+        const parser = SseParser.make()
+        let pending = 0
+        for (;;) {
+          const chunk = yield* nextChunk(response, lost, ended)
+          const events = chunk === null ? parser.end() : parser.push(chunk)
+          pending = chunk === null ? 0 : pending + chunk.length
+          for (const event of events) {
+            pending = 0
+            // Empty data: a priming event, only a cursor (spec "Sending Messages to the Server").
+            if (event.type !== "message" || event.data === "") continue
+            const value = parseJson(event.data)
+            if (!isObject(value)) continue
+            if ("method" in value) {
+              if (!("id" in value) && request.onNotification !== undefined) {
+                yield* request.onNotification(value as unknown as JsonRpc.Notification)
+              }
+              continue
+            }
+            if (value.id === message.id) return yield* outcome(value)
           }
-          return yield* Effect.fail(failure(TRANSPORT_ERROR, `${where} failed: HTTP ${status}${text === "" ? "" : `: ${text.slice(0, 500)}`}`, { httpStatus: status }))
-        }).pipe(
-          Effect.ensuring(Effect.sync(() => {
-            if (timer !== undefined) clearTimeout(timer)
-            // Done or not, a request still open is closed: over HTTP that is its cancellation.
-            if (outgoing !== undefined && !complete) outgoing.destroy()
-          }))
-        )
+          if (pending > maxBytes) {
+            return yield* Effect.fail(tooLarge(`${where}: an event of the response stream is larger than ${maxBytes} bytes`))
+          }
+          if (chunk === null) {
+            return yield* Effect.fail(failure(TRANSPORT_ERROR, `${where}: the response stream ended before the response`))
+          }
+        }
       })
 
     return { send }

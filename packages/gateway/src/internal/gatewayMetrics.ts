@@ -17,7 +17,7 @@
  *
  * @internal
  */
-import { type Exit, Metric, MetricBoundaries, MetricKey, type MetricKeyType, MetricLabel } from "effect"
+import { Metric, MetricBoundaries, MetricKey, type MetricKeyType, MetricLabel } from "effect"
 
 const callsKey = MetricKey.counter("mcp_gateway_backend_calls_total", { description: "Requests forwarded to a backend, by outcome", incremental: true })
 const durationKey = MetricKey.histogram(
@@ -84,14 +84,13 @@ const ofInstance = (backend: string, instance: string | undefined) => {
 
 const noTags: ReadonlyArray<never> = []
 
+/** How a forwarded request ended, as the metrics count it: answered, failed, or refused by an open breaker. */
+export type CallOutcome = "ok" | "error" | "unavailable"
+
 /** Records one forwarded request. */
-export const recordCall = (backend: string, exit: Exit.Exit<unknown, { readonly _tag: string }>, seconds: number): void => {
+export const recordCall = (backend: string, outcome: CallOutcome, seconds: number): void => {
   const metrics = of(backend)
-  const counter = exit._tag === "Success"
-    ? metrics.ok
-    : exit.cause._tag === "Fail" && exit.cause.error._tag === "CircuitOpenError"
-    ? metrics.unavailable
-    : metrics.error
+  const counter = outcome === "ok" ? metrics.ok : outcome === "unavailable" ? metrics.unavailable : metrics.error
   counter.unsafeUpdate(1, noTags)
   metrics.duration.unsafeUpdate(seconds, noTags)
 }

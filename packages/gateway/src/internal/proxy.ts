@@ -262,18 +262,20 @@ const converse = (
 const forward = <A extends object>(
   upstream: Upstream,
   forwarded: Forwarded<A>,
-  asTask?: AsTask
+  asTask?: (caller: Context.Context<never>) => AsTask | undefined
 ): Effect.Effect<A, McpClient.McpClientError | Unavailable, RequestContext.RequestContext> =>
-  Effect.flatMap(Effect.context<RequestContext.RequestContext>(), (caller) => {
+  Effect.contextWithEffect((caller: Context.Context<RequestContext.RequestContext>) => {
     const client = upstream.client()
     if (typeof client === "string") return Effect.fail(new Unavailable({ backend: upstream.backend, message: client }))
     const request = Context.get(caller, RequestContext.RequestContext)
     if (JsonDepth.deeperThan(request.params, JsonDepth.MAX_DEPTH)) return Effect.fail(JsonDepth.tooDeep(upstream.backend))
     const trace = traceContext(caller, request.params)
+    const task = asTask?.(caller as Context.Context<never>)
     // The backend asks only for what the caller can answer (spec 2026-07-28 basic/patterns/mrtr "Server Requirements"),
     // and makes a task only of a call the gateway runs as one (spec 2026-07-28 tasks "Capability Negotiation").
-    const capabilities = asTask === undefined ? Tasks.withoutTasks(request.session.clientCapabilities) : Tasks.withTasks(request.session.clientCapabilities)
-    const options: McpClient.RequestOptions = {
+    const capabilities = task === undefined ? Tasks.withoutTasks(request.session.clientCapabilities) : Tasks.withTasks(request.session.clientCapabilities)
+    // For `McpClient`; built only when used: the hop carries nearly every request.
+    const options = (): McpClient.RequestOptions => ({
       ...(trace === undefined ? {} : { meta: trace }),
       ...(upstream.timeoutMillis === undefined ? {} : { timeoutMillis: upstream.timeoutMillis }),
       ...(capabilities === undefined ? {} : { clientCapabilities: capabilities }),
@@ -284,20 +286,20 @@ const forward = <A extends object>(
             ...(progress.message === undefined ? {} : { message: progress.message })
           }).pipe(Effect.provide(caller))
       })
-    }
+    })
     const viaClient = <B>(effect: Effect.Effect<B, McpClient.McpClientError>) => Effect.locally(effect, currentCaller, Option.some(caller))
     if (!McpSchema.isStateless(client.protocolVersion)) {
       // A 2025-11-25 backend: its own requests (sampling, elicitation, roots) come as server-to-client requests,
       // relayed to the caller by the gateway's handlers.
-      const full = upstream.run((link) => viaClient(Effect.map(forwarded.send(link.client, options), ownResult)), caller)
-      if (asTask === undefined) return full
+      const full = upstream.run((link) => viaClient(Effect.map(forwarded.send(link.client, options()), ownResult)), caller)
+      if (task === undefined) return full
       // spec 2025-11-25 basic/utilities/tasks: the gateway's task exists at once; a tool that must run as a task
       // runs as one upstream too ("Tool-Level Negotiation"), any other is a plain call the task waits on.
-      if (asTask.support === "optional") return Effect.zipRight(Task.escalate, full)
+      if (task.support === "optional") return Effect.zipRight(Task.escalate, full)
       // The task and its follow-ups on one instance.
       const run = upstream.pinned().run
       const legacySend = (method: string, params: JsonRpc.JsonObject, timeoutMillis?: number) =>
-        run((link) => viaClient(link.client.request(method, params, timeoutMillis === undefined ? options : { ...options, timeoutMillis })), caller)
+        run((link) => viaClient(link.client.request(method, params, timeoutMillis === undefined ? options() : { ...options(), timeoutMillis })), caller)
       return Effect.zipRight(Task.escalate, Effect.map(Tasks.legacy(legacySend, forwarded.params), (result) => ownResult(result) as unknown as A))
     }
     // Every exchange of the request (its rounds, a task's follow-ups) on the instance the first went to: a
@@ -307,9 +309,8 @@ const forward = <A extends object>(
     const send = (method: string, params: JsonRpc.JsonObject, primary: boolean): Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError | Unavailable> =>
       run((link) => {
       // The result as it came: `converse` reads its `resultType`.
-      // Built only when used: the hop carries nearly every request.
       const full = () =>
-        viaClient(link.client.request(method, params, primary ? { ...options, returnInputRequired: true } : {
+        viaClient(link.client.request(method, params, primary ? { ...options(), returnInputRequired: true } : {
           ...(upstream.timeoutMillis === undefined ? {} : { timeoutMillis: upstream.timeoutMillis }),
           ...(capabilities === undefined ? {} : { clientCapabilities: capabilities }),
           returnInputRequired: true
@@ -336,15 +337,22 @@ const forward = <A extends object>(
           }
         }
       }
-      return hop.send({ message, timeoutMillis: upstream.timeoutMillis, onNotification: passOn(caller, progressToken) }).pipe(
+      return Effect.catchIf(
+        hop.send({ message, timeoutMillis: upstream.timeoutMillis, onNotification: passOn(caller, progressToken) }),
         // A tool whose headers the backend refused is listed again by the client, then retried (spec 2026-07-28
         // basic/transports/streamable-http "Client Behavior").
-        Effect.catchIf((error) => error.code === JsonRpc.ErrorCode.HeaderMismatch, full)
+        (error) => error.code === JsonRpc.ErrorCode.HeaderMismatch,
+        full
       )
     }, caller)
     // Only a retry carries a requestState (a round the gateway passed on has its own sealed in it).
     const retrying = request.params.requestState !== undefined
-    return Effect.map(converse(upstream.backend, pinned, send, forwarded.method, forwarded.params, asTask !== undefined, retrying), (result) => result as unknown as A)
+    // `converse` answers the backend's result for the method `forwarded` names: an `A`.
+    return converse(upstream.backend, pinned, send, forwarded.method, forwarded.params, task !== undefined, retrying) as unknown as Effect.Effect<
+      A,
+      McpClient.McpClientError | Unavailable,
+      RequestContext.RequestContext
+    >
   })
 
 /**
@@ -370,6 +378,9 @@ export const tool = (upstream: Upstream, original: McpSchema.Tool, advertised: s
   const hoppable = Tool.headerParameters(original).length === 0
   const taskSupport = original.execution?.taskSupport
   const support = taskSupport === "optional" || taskSupport === "required" ? taskSupport : undefined
+  // Run as a task when the gateway's server runs the call as one.
+  const asTask = support === undefined ? undefined : (caller: Context.Context<never>): AsTask | undefined =>
+    Option.isSome(Context.getOption(caller, Task.Current)) ? { support } : undefined
   return {
     _tag: "Tool",
     name: advertised,
@@ -377,13 +388,12 @@ export const tool = (upstream: Upstream, original: McpSchema.Tool, advertised: s
     middleware,
     ...(support === undefined ? {} : { task: { support, creation: "escalate" } }),
     call: (args) =>
-      Effect.flatMap(Effect.serviceOption(Task.Current), (current) =>
-        forward(upstream, {
-          method: "tools/call",
-          params: { name: original.name, arguments: (args ?? {}) as JsonRpc.JsonObject },
-          hoppable,
-          send: (client, options) => client.callTool(original.name, (args ?? {}) as JsonRpc.JsonObject, options)
-        }, support !== undefined && Option.isSome(current) ? { support } : undefined)).pipe(
+      forward(upstream, {
+        method: "tools/call",
+        params: { name: original.name, arguments: (args ?? {}) as JsonRpc.JsonObject },
+        hoppable,
+        send: (client, options) => client.callTool(original.name, (args ?? {}) as JsonRpc.JsonObject, options)
+      }, asTask).pipe(
           Effect.catchAll((error) =>
             // spec server/tools "Error Handling": an unreachable backend is a tool execution error the model can act on.
             error._tag === "Unavailable"

@@ -59,11 +59,16 @@ export const metadata = (
     ...(version === undefined ? {} : { "mcp-protocol-version": version }),
     "mcp-method": message.method
   }
-  const source = nameSource[message.method]
-  const value = source === undefined ? undefined : message.params?.[source]
-  const name = typeof value === "string" ? value : undefined
+  const name = nameOf(message)
   if (name !== undefined) headers["mcp-name"] = encodeValue(name)
   return { headers, name }
+}
+
+/** The request's name for `Mcp-Name` (see `nameSource`), not yet encoded; undefined when its method has none. */
+export const nameOf = (message: JsonRpc.Request): string | undefined => {
+  const source = nameSource[message.method]
+  const value = source === undefined ? undefined : message.params?.[source]
+  return typeof value === "string" ? value : undefined
 }
 
 /** RFC 9110 field-value characters: visible ASCII, space, horizontal tab. */
