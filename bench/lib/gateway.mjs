@@ -24,6 +24,11 @@
 // the direct phase puts it on the gateway's core (idle then), the gateway phase on the
 // backend's (which then serves only the gateway's rate, well below its own capacity), so
 // gateway and backend each keep a core of their own. The report says which pinning was used.
+//
+// BENCH_GATEWAY_BASELINE=<dir>: a fourth path, the gateway of another built checkout (`git worktree
+// add <dir> <commit>`, its node_modules linked, `npm run build` there), started and loaded as this
+// one is, in the same rounds: the report adds this build's throughput, CPU per request and p50
+// each ÷ the baseline's, per round. On a noisy machine that is the only fair before/after.
 import { spawn } from "node:child_process"
 import { createWriteStream } from "node:fs"
 import os from "node:os"
@@ -90,9 +95,9 @@ const pinFor = (g, serverCpu, loadCpu) => ({ enabled: g.enabled, reason: g.reaso
  * printed its `emcee gateway: … on http://…/mcp` line and `GET /health/ready` answers 200
  * healthy (the backend is connected asynchronously).
  */
-export const startGateway = async (backendUrl, g, { timeoutMs = 60_000, nodeArgs = [] } = {}) => {
+export const startGateway = async (backendUrl, g, { timeoutMs = 60_000, nodeArgs = [], root = ROOT_DIR } = {}) => {
   const port = await freePort()
-  const cliArgs = [path.join("packages", "cli", "dist", "bin.js"), "gateway", "--backend", `e=${backendUrl}`, "--prefix", "e=", "--host", HOST, "--port", String(port), "--memory"]
+  const cliArgs = [path.join(root, "packages", "cli", "dist", "bin.js"), "gateway", "--backend", `e=${backendUrl}`, "--prefix", "e=", "--host", HOST, "--port", String(port), "--memory"]
   const [cmd, args] = pinned(pinFor(g, g.gatewayCpu, g.gatewayCpu), g.gatewayCpu, "node", [...nodeArgs, ...cliArgs])
   const logPath = path.relative(ROOT_DIR, path.join(WORK_DIR, "gateway.log"))
   const log = createWriteStream(path.join(ROOT_DIR, logPath))
@@ -201,15 +206,21 @@ export const benchGateway = async (pin, log) => {
     { key: "cN", connections: cfg.connections }
   ]
   const floorEntry = { name: "gateway-floor", cmd: "node", args: [path.join("bench", "servers", "raw-proxy.mjs")] }
-  /** rounds[i] = { direct: { c1, cN }, gateway: { c1, cN }, floor: { c1, cN } } */
+  // Another build of the gateway (a checkout of the commit before a change, built), measured beside this one: a
+  // change to the hot path shows its before/after ratio from one run.
+  const baselineRoot = process.env.BENCH_GATEWAY_BASELINE === undefined || process.env.BENCH_GATEWAY_BASELINE === ""
+    ? undefined
+    : path.resolve(process.env.BENCH_GATEWAY_BASELINE)
+  const phases = ["direct", "gateway", "floor", ...(baselineRoot === undefined ? [] : ["baseline"])]
+  /** rounds[i] = { direct: { c1, cN }, gateway: { c1, cN }, floor: { c1, cN }, baseline?: { c1, cN } } */
   const rounds = []
   const failures = []
   let gatewayCmd
   const loadCmds = {}
 
   for (let round = 0; round < cfg.rounds; round++) {
-    const order = round % 2 === 0 ? ["direct", "gateway", "floor"] : ["floor", "gateway", "direct"]
-    const result = { direct: {}, gateway: {}, floor: {} }
+    const order = round % 2 === 0 ? phases : [...phases].reverse()
+    const result = Object.fromEntries(phases.map((phase) => [phase, {}]))
     let backend
     try {
       log(`[gateway] round ${round + 1}/${cfg.rounds}: starting the backend (${backendEntry.name}) on CPU ${g.backendCpu}; order ${order.join(", ")}`)
@@ -222,6 +233,10 @@ export const benchGateway = async (pin, log) => {
           if (phase === "gateway") {
             gateway = await startGateway(backend.url, g)
             gatewayCmd = gateway.cmd
+            url = gateway.url
+            pids.gateway = gateway.child.pid
+          } else if (phase === "baseline") {
+            gateway = await startGateway(backend.url, g, { root: baselineRoot })
             url = gateway.url
             pids.gateway = gateway.child.pid
           } else if (phase === "floor") {
@@ -291,8 +306,13 @@ export const benchGateway = async (pin, log) => {
     `| path | p50 (1 conn) | p99 (1 conn) | req/s (1 conn) | req/s (${cfg.connections} conn) | p50 (${cfg.connections} conn) | p99 (${cfg.connections} conn) | backend CPU / req | proxy CPU / req | backend instr / req | proxy instr / req | errors |`,
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   )
-  const pathName = { direct: "direct (client → backend)", gateway: "gateway (client → gateway → backend)", floor: "floor (client → raw node:http proxy → backend)" }
-  for (const phase of ["direct", "gateway", "floor"]) {
+  const pathName = {
+    direct: "direct (client → backend)",
+    gateway: "gateway (client → gateway → backend)",
+    floor: "floor (client → raw node:http proxy → backend)",
+    baseline: `baseline gateway (${baselineRoot})`
+  }
+  for (const phase of phases) {
     const errs = errorsOf(phase)
     lines.push(
       `| ${pathName[phase]} | ${fmtMs(med(phase, "c1", (m) => m.p50us))} | ${fmtMs(med(phase, "c1", (m) => m.p99us))} | ${fmtInt(med(phase, "c1", (m) => m.rps))} | ${fmtInt(med(phase, "cN", (m) => m.rps))} | ${fmtMs(med(phase, "cN", (m) => m.p50us))} | ${fmtMs(med(phase, "cN", (m) => m.p99us))} | ${fmtUs(med(phase, "cN", (m) => m.perProcess.backend?.cpuUs))} | ${phase !== "direct" ? fmtUs(med(phase, "cN", (m) => m.perProcess.gateway?.cpuUs)) : "—"} | ${fmtKInstr(med(phase, "cN", (m) => m.perProcess.backend?.instr))} | ${phase !== "direct" ? fmtKInstr(med(phase, "cN", (m) => m.perProcess.gateway?.instr)) : "—"} | ${errs > 0 ? `**${errs}**` : "0"} |`
@@ -306,7 +326,10 @@ export const benchGateway = async (pin, log) => {
     `| added p99 latency, 1 connection | ${fmtAddedMs(median(addedP99))} | | | |`,
     `| throughput, ${cfg.connections} connections (req/s ÷ direct req/s) | **${fmtRatio(ratio, 1)}** | ≥ ${TARGET_RATIO}x | ${verdict(ratio >= TARGET_RATIO)} | ${fmtRatio(floorRatio, 1)} |`,
     "",
-    `- ${cfg.rounds} round(s), order alternating (odd rounds direct, gateway, floor; even rounds the reverse); per round and path: warmup ${cfg.warmup} s + measure ${cfg.duration} s at 1 connection, then the same at ${cfg.connections}; tables show medians over rounds; the added latency and the ratio are taken per round (same backend process, minutes apart) and their median shown`,
+    ...(baselineRoot === undefined ? [] : [
+      `- **this build ÷ the baseline** (per round, median): throughput at ${cfg.connections} connections ${fmtRatio(median(rounds.map((r) => r.gateway.cN.rps / r.baseline.cN.rps)), 1)}, gateway CPU per request ${fmtRatio(median(rounds.map((r) => r.gateway.cN.perProcess.gateway.cpuUs / r.baseline.cN.perProcess.gateway.cpuUs)), 1)}, p50 at 1 connection ${fmtRatio(median(rounds.map((r) => r.gateway.c1.p50us / r.baseline.c1.p50us)), 1)}; per-round throughput ${perRound(rounds, (r) => fmtRatio(r.gateway.cN.rps / r.baseline.cN.rps, 1))}, CPU ${perRound(rounds, (r) => fmtRatio(r.gateway.cN.perProcess.gateway.cpuUs / r.baseline.cN.perProcess.gateway.cpuUs, 1))} (BENCH_GATEWAY_BASELINE=${baselineRoot})`
+    ]),
+    `- ${cfg.rounds} round(s), order alternating (odd rounds ${phases.join(", ")}; even rounds the reverse); per round and path: warmup ${cfg.warmup} s + measure ${cfg.duration} s at 1 connection, then the same at ${cfg.connections}; tables show medians over rounds; the added latency and the ratio are taken per round (same backend process, minutes apart) and their median shown`,
     `- per-round added p50: ${perRound(addedP50, fmtAddedMs)}; per-round added p99: ${perRound(addedP99, fmtAddedMs)}; per-round ratio: ${perRound(ratios, (x) => fmtRatio(x, 1))}`,
     `- per-round req/s at ${cfg.connections} conn: direct [${perRound(rounds, (r) => fmtInt(r.direct.cN.rps))}], gateway [${perRound(rounds, (r) => fmtInt(r.gateway.cN.rps))}], floor [${perRound(rounds, (r) => fmtInt(r.floor.cN.rps))}]; per-round p50 at 1 conn: direct [${perRound(rounds, (r) => fmtMs(r.direct.c1.p50us))}], gateway [${perRound(rounds, (r) => fmtMs(r.gateway.c1.p50us))}], floor [${perRound(rounds, (r) => fmtMs(r.floor.c1.p50us))}]`,
     `- load generator: ${generator === "wrk" ? "wrk -t1 --latency (µs latency histogram), Lua script with unique JSON-RPC ids and a per-response body check" : "autocannon (fallback: wrk not found or BENCH_LOADGEN=autocannon; **latency has 1 ms resolution**, too coarse for the added p50)"}; at 1 connection the requests are strictly sequential`,
