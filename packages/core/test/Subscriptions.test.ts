@@ -152,6 +152,17 @@ describe("McpServer.followSubscriptions: the URIs some client is subscribed to",
       expect(yield* last).toEqual([])
     }).pipe(Effect.provide(Server)))
 
+  it.scoped("a follower that comes later is told the set as it is then (the set is kept without followers too)", () =>
+    Effect.gen(function*() {
+      const client = yield* TestClient.make()
+      yield* client.subscribe("file:///counter")
+      yield* client.subscribe("file:///a")
+      yield* client.unsubscribe("file:///a")
+      yield* Effect.yieldNow().pipe(Effect.repeatN(10))
+      const { told } = yield* follow
+      expect(yield* told).toEqual([["file:///counter"]])
+    }).pipe(Effect.provide(Server)))
+
   it.scopedLive("2026-07-28: a subscriptions/listen stream's resourceSubscriptions while it lasts; acknowledged after the follower was told", () =>
     Effect.gen(function*() {
       const { last, told } = yield* follow

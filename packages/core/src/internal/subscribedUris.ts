@@ -29,27 +29,36 @@ export interface SubscribedUris {
   readonly follow: (follower: Follower) => Effect.Effect<void, never, Scope.Scope>
 }
 
-const same = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => {
-  if (a.size !== b.size) return false
-  for (const uri of a) if (!b.has(uri)) return false
-  return true
-}
-
 export const make: Effect.Effect<SubscribedUris, never, Scope.Scope> = Effect.gen(function*() {
   const scope = yield* Effect.scope
   const lock = yield* Effect.makeSemaphore(1)
   const counts = new Map<string, number>()
   const followers = new Set<Follower>()
+  // Bumped when a URI comes or goes (not when one more or one fewer subscription counts it): the set is copied
+  // for followers only when it changed and somebody follows, so subscribing costs no more as subscriptions grow.
+  let version = 0
+  let toldVersion = 0
   let told: ReadonlySet<string> = new Set()
-  // Under the lock, the set is read when its turn comes: followers see every set in order, the latest last.
+  const current = (): ReadonlySet<string> => {
+    if (toldVersion !== version) {
+      told = new Set(counts.keys())
+      toldVersion = version
+    }
+    return told
+  }
+  // Under the lock, the set is read when its turn comes: followers see every set in order, the latest last (and
+  // an `add` of a URI already held still waits for the telling of the set that brought it).
   const tell = lock.withPermits(1)(Effect.suspend(() => {
-    const now = new Set(counts.keys())
-    if (same(now, told)) return Effect.void
-    told = now
+    if (followers.size === 0 || toldVersion === version) return Effect.void
+    const now = current()
     return Effect.forEach([...followers], (follower) => follower(now), { concurrency: "unbounded", discard: true })
   }))
   const count = (uris: Iterable<string>) => {
-    for (const uri of uris) counts.set(uri, (counts.get(uri) ?? 0) + 1)
+    for (const uri of uris) {
+      const held = counts.get(uri) ?? 0
+      if (held === 0) version++
+      counts.set(uri, held + 1)
+    }
   }
   const remove = (uris: Iterable<string>) =>
     Effect.suspend(() => {
@@ -57,7 +66,10 @@ export const make: Effect.Effect<SubscribedUris, never, Scope.Scope> = Effect.ge
         const held = counts.get(uri)
         if (held === undefined) continue
         if (held > 1) counts.set(uri, held - 1)
-        else counts.delete(uri)
+        else {
+          counts.delete(uri)
+          version++
+        }
       }
       return Effect.asVoid(Effect.forkIn(tell, scope))
     })
@@ -69,7 +81,7 @@ export const make: Effect.Effect<SubscribedUris, never, Scope.Scope> = Effect.ge
       Effect.acquireRelease(
         lock.withPermits(1)(Effect.suspend(() => {
           followers.add(follower)
-          return follower(told)
+          return follower(current())
         })),
         () => Effect.sync(() => followers.delete(follower))
       )
