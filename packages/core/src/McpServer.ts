@@ -66,6 +66,14 @@ export interface Options {
   /** Items per page of every list (spec server/utilities/pagination); default 100. */
   readonly pageSize?: number
   /**
+   * The most resource URIs one 2025-11-25 session, or one 2026-07-28
+   * `subscriptions/listen` stream, may be subscribed to; default 10,000. One
+   * more is refused with -32602 naming the limit, so no client holds the
+   * server's memory without bound (spec server/resources "Subscriptions"
+   * sets no limit).
+   */
+  readonly maxSubscriptions?: number
+  /**
    * Record a span for every request and handler. Default: on when a tracer
    * other than Effect's built-in one is installed (e.g. `Tracing.layer`), off
    * otherwise, since nothing would export them.

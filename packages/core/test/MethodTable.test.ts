@@ -21,7 +21,8 @@ const table = Protocol20251125.make({
   serverInfo: { name: "t", version: "1" },
   instructions: undefined,
   page: () => Effect.succeed({}),
-  subscribed: Effect.runSync(Effect.scoped(SubscribedUris.make))
+  subscribed: Effect.runSync(Effect.scoped(SubscribedUris.make)),
+  maxSubscriptions: 10_000
 })
 
 const clientRequests = (): ReadonlyArray<string> => {

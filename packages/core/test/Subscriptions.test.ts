@@ -118,6 +118,39 @@ describe("Subscriptions to resources hidden from the caller (Middleware.visible;
     }).pipe(Effect.provide(Server)))
 })
 
+describe("McpServer.Options.maxSubscriptions: a bound on one client's subscriptions", () => {
+  const Bounded = TestClient.server({ name: "bounded", version: "1", maxSubscriptions: 2 }, counter)
+
+  it.scoped("2025-11-25: a session's subscription past the limit is refused with -32602 naming it; one held or freed again counts as before", () =>
+    Effect.gen(function*() {
+      const client = yield* TestClient.make()
+      yield* client.subscribe("file:///a")
+      yield* client.subscribe("file:///b")
+      const refused = yield* Effect.flip(client.subscribe("file:///c"))
+      expect(refused.code).toBe(-32602)
+      expect(refused.message).toBe("Too many resource subscriptions: a session may be subscribed to at most 2 URIs")
+      // Already held: not one more.
+      yield* client.subscribe("file:///a")
+      yield* client.unsubscribe("file:///b")
+      yield* client.subscribe("file:///c")
+      // Per session: another client has its own.
+      const other = yield* TestClient.make()
+      yield* other.subscribe("file:///d")
+      yield* other.subscribe("file:///e")
+    }).pipe(Effect.provide(Bounded)))
+
+  it.scopedLive("2026-07-28: a subscriptions/listen stream asking for more URIs than the limit is refused with -32602 naming it (basic/patterns/subscriptions)", () =>
+    Effect.gen(function*() {
+      const client = yield* TestClient.make({ protocolVersion: "2026-07-28" })
+      const refused = yield* Effect.flip(client.listen({ resourceSubscriptions: ["file:///a", "file:///b", "file:///c"] }))
+      expect(refused.code).toBe(-32602)
+      expect(refused.message).toBe("Too many resource subscriptions: a subscriptions/listen stream may be subscribed to at most 2 URIs")
+      // The same URI twice is one.
+      const agreed = yield* client.listen({ resourceSubscriptions: ["file:///a", "file:///b", "file:///a"] })
+      expect(agreed.acknowledged.resourceSubscriptions).toEqual(["file:///a", "file:///b", "file:///a"])
+    }).pipe(Effect.provide(Bounded)))
+})
+
 describe("McpServer.followSubscriptions: the URIs some client is subscribed to", () => {
   const Server = TestClient.server({ name: "subscribed", version: "1" }, counter)
   /** Follows for the test's scope; each set told, sorted. */

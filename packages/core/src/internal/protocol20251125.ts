@@ -14,7 +14,7 @@ import type * as Resource from "../Resource.js"
 import type * as ResourceTemplate from "../ResourceTemplate.js"
 import type * as Tool from "../Tool.js"
 import { failed, isPlainRecord, isRecord, isRequestMeta, method, orInternal, type Route, type Session, type Table, table, type Target } from "./dispatch.js"
-import type { SubscribedUris } from "./subscribedUris.js"
+import * as SubscribedUris from "./subscribedUris.js"
 import type * as Tasks from "./tasks.js"
 
 type JsonObject = JsonRpc.JsonObject
@@ -88,7 +88,9 @@ export interface Registry {
   /** The task runner (spec basic/utilities/tasks): its methods, and the calls of tools that run as tasks. */
   readonly tasks?: Tasks.Runner | undefined
   /** The URIs the server's clients are subscribed to. */
-  readonly subscribed: SubscribedUris
+  readonly subscribed: SubscribedUris.SubscribedUris
+  /** The most URIs one session may be subscribed to (`McpServer.Options.maxSubscriptions`). */
+  readonly maxSubscriptions: number
 }
 
 /** `tools/call` params as Schema decodes them, checked without its interpreter (the hot path). */
@@ -235,10 +237,11 @@ export const make = (registry: Registry): Table =>
       handle: (params, session) =>
         run(
           registry.global(),
-          Effect.flatMap(Effect.context<never>(), (context) => {
+          Effect.flatMap(Effect.context<never>(), (context): Effect.Effect<JsonObject, McpError.ProtocolError> => {
             // A resource hidden from the caller is unknown to it (as `resources/read` answers, server/resources "Error Handling").
             if (hiddenUri(registry.resources, registry.templates, params.uri, context)) return Effect.fail(new McpError.ResourceNotFound({ uri: params.uri }))
             if (session.subscriptions.has(params.uri)) return Effect.succeed({})
+            if (session.subscriptions.size >= registry.maxSubscriptions) return Effect.fail(SubscribedUris.tooMany(registry.maxSubscriptions, "a session"))
             session.subscriptions.add(params.uri)
             return Effect.as(registry.subscribed.add([params.uri]), {})
           })

@@ -14,7 +14,7 @@ import { ErrorCode } from "../JsonRpc.js"
 import * as McpSchema from "../McpSchema.js"
 import { RequestContext } from "../RequestContext.js"
 import { method, type Revision, table, type Target } from "./dispatch.js"
-import type { SubscribedUris } from "./subscribedUris.js"
+import * as SubscribedUris from "./subscribedUris.js"
 import type * as Tasks from "./tasks.js"
 
 type JsonObject = JsonRpc.JsonObject
@@ -33,7 +33,9 @@ export interface Options {
   /** What `subscriptions/listen` streams read. */
   readonly feed: ChangeFeed.Service
   /** The URIs the server's clients are subscribed to: a stream's `resourceSubscriptions` count for its life. */
-  readonly subscribed: SubscribedUris
+  readonly subscribed: SubscribedUris.SubscribedUris
+  /** The most URIs one stream may be subscribed to (`McpServer.Options.maxSubscriptions`). */
+  readonly maxSubscriptions: number
   /** Whether the resource of a URI is hidden from the caller of this context (see `Protocol20251125.hiddenUri`). */
   readonly hidden: (uri: string, context: Context.Context<never>) => boolean
   /** Done when the server shuts down: open streams end gracefully. */
@@ -126,6 +128,9 @@ export const make = (options: Options): Revision => {
         const { requestId, session } = yield* RequestContext
         const tag = { [McpSchema.MetaKey.subscriptionId]: requestId }
         const asked = agree(params.notifications, options.capabilities())
+        if (asked.resourceSubscriptions !== undefined && new Set(asked.resourceSubscriptions).size > options.maxSubscriptions) {
+          return yield* Effect.fail(SubscribedUris.tooMany(options.maxSubscriptions, "a subscriptions/listen stream"))
+        }
         // Resources hidden from the caller are not agreed to (spec 2026-07-28 basic/patterns/subscriptions "Acknowledgment").
         const context = yield* Effect.context<never>()
         const agreed = asked.resourceSubscriptions === undefined ? asked : {

@@ -204,6 +204,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
     const publish = (event: McpServer.Event): Effect.Effect<boolean> | undefined =>
       events.unsafeOffer(event) ? undefined : PubSub.publish(events, event)
     const pageSize = options.pageSize ?? 100
+    const maxSubscriptions = options.maxSubscriptions ?? 10_000
     const defaultTimeout = options.clientRequestTimeoutMillis ?? 60_000
     // spec 2026-07-28 basic/patterns/subscriptions: what listen streams read; a provided feed may span replicas.
     const feed = Option.isSome(providedFeed) ? providedFeed.value : yield* ChangeFeed.memory()
@@ -416,7 +417,8 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       serverInfo,
       instructions: options.instructions,
       page,
-      subscribed
+      subscribed,
+      maxSubscriptions
     })
     const legacy: Revision = { methods }
     const stateless: Revision = Protocol20260728.make({
@@ -429,6 +431,7 @@ export const make = (options: McpServer.Options): Effect.Effect<McpServer.Servic
       feed,
       closing,
       subscribed,
+      maxSubscriptions,
       hidden: (uri, context) => Protocol20251125.hiddenUri(compiledResources, compiledTemplates, uri, context),
       serverInfo,
       instructions: options.instructions,

@@ -11,6 +11,7 @@
  * @internal
  */
 import { Effect, type Scope } from "effect"
+import * as McpError from "../McpError.js"
 
 export type Follower = (uris: ReadonlySet<string>) => Effect.Effect<void>
 
@@ -87,3 +88,7 @@ export const make: Effect.Effect<SubscribedUris, never, Scope.Scope> = Effect.ge
       )
   }
 })
+
+/** A subscription over `McpServer.Options.maxSubscriptions`: -32602 naming the limit. */
+export const tooMany = (max: number, what: string): McpError.InvalidParams =>
+  new McpError.InvalidParams({ message: `Too many resource subscriptions: ${what} may be subscribed to at most ${max} URIs` })
