@@ -366,6 +366,14 @@ const guarded = (completer: Completion.Completer, middleware: ReadonlyArray<Midd
       middleware.every((m) => m.visible === undefined || m.visible(context)) ? completer(input) : Effect.fail(unknown()))
 
 /**
+ * An answer over the gateway's `maxResponseBytes` (`data.maxMessageBytes`): like a request the backend
+ * refused as too large (HTTP 413), a failure of this call the model can act on (asking for less).
+ */
+const tooLarge = (error: McpClient.McpClientError): boolean =>
+  error.code === McpClient.ClientErrorCode.InvalidResult && typeof error.data === "object" && error.data !== null &&
+  typeof (error.data as { readonly maxMessageBytes?: unknown }).maxMessageBytes === "number"
+
+/**
  * The backend's tool under `advertised`, its `execution` kept: a tool that
  * may run as a task upstream may run as one through the gateway (see
  * `Tasks`). The gateway's server decides as for any tool of its own (spec
@@ -398,7 +406,7 @@ export const tool = (upstream: Upstream, original: McpSchema.Tool, advertised: s
             // spec server/tools "Error Handling": an unreachable backend is a tool execution error the model can act on.
             error._tag === "Unavailable"
               ? Effect.succeed({ content: [{ type: "text", text: unavailableText(error) }], isError: true } as McpSchema.CallToolResult)
-              : error.code === McpClient.ClientErrorCode.ConnectionClosed || error.code === McpClient.ClientErrorCode.RequestTimeout
+              : error.code === McpClient.ClientErrorCode.ConnectionClosed || error.code === McpClient.ClientErrorCode.RequestTimeout || tooLarge(error)
               ? Effect.succeed({ content: [{ type: "text", text: `The backend "${upstream.backend}" failed: ${error.message}` }], isError: true } as McpSchema.CallToolResult)
               : Effect.fail(toProtocolError(upstream.backend, error))
           )
