@@ -76,6 +76,7 @@
 import { JsonRpc, McpClient, McpSchema, Tool } from "@emcee/core"
 import { Data, Effect, FiberMap, FiberSet, Mailbox, type Scope, Stream } from "effect"
 import * as ClosedWhileSendingText from "./internal/closedWhileSending.js"
+import * as HttpErrorAnswer from "./internal/httpErrorAnswer.js"
 import * as SseParser from "./internal/sseParser.js"
 import * as RequestHeaders from "./internal/requestHeaders.js"
 
@@ -663,29 +664,10 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
         const contentType = response.headers.get("content-type") ?? ""
         if (!response.ok) {
           const text = yield* errorText(response)
-          // spec 2026-07-28 streamable-http "Backward Compatibility": a JSON-RPC error body (400 for -32022,
-          // -32021, -32020, -32602; 404 for -32601) is the server's answer. Anything else is the transport's
-          // failure, with the status: so is a code of the legacy range -32000..-32019, which carries no meaning
-          // a receiver may rely on (spec 2026-07-28 basic/index "Error Codes") and is what 2025-11-25 servers
-          // and HTTP guards answer with (400 "Server not initialized", 403 "Forbidden").
-          let body: unknown
-          try {
-            body = JSON.parse(text)
-          } catch {
-            body = undefined
-          }
-          const classified = JsonRpc.classify(body)
-          if (
-            classified._tag === "Response" && "error" in classified.message && (classified.message.id ?? message.id) === message.id &&
-            !(classified.message.error.code <= -32000 && classified.message.error.code >= -32019)
-          ) {
-            return yield* deliver({ ...classified.message, id: message.id })
-          }
-          return yield* failRequest(
-            message.id,
-            `POST ${url.href} failed: HTTP ${response.status}${text === "" ? "" : `: ${text.slice(0, 500)}`}`,
-            response.status
-          )
+          // spec 2026-07-28 streamable-http "Backward Compatibility" (see `HttpErrorAnswer`).
+          const error = HttpErrorAnswer.errorOf(text, message.id)
+          if (error !== undefined) return yield* deliver({ jsonrpc: "2.0", id: message.id, error })
+          return yield* failRequest(message.id, HttpErrorAnswer.failureText(`POST ${url.href}`, response.status, text), response.status)
         }
         if (contentType.includes("text/event-stream")) {
           const state: StreamState = { lastEventId: "", retry: undefined, requestId: message.id, responded: false }

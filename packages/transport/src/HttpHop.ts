@@ -50,6 +50,7 @@ import * as https from "node:https"
 import { Effect, type Scope } from "effect"
 import { DEFAULT_MAX_MESSAGE_BYTES } from "./HttpClientTransport.js"
 import * as ClosedWhileSending from "./internal/closedWhileSending.js"
+import * as HttpErrorAnswer from "./internal/httpErrorAnswer.js"
 import * as RequestHeaders from "./internal/requestHeaders.js"
 import * as SseParser from "./internal/sseParser.js"
 
@@ -221,8 +222,8 @@ export const make = (options: Options): Effect.Effect<HttpHop, never, Scope.Scop
 
     /** What a whole (non-stream) response says: the request's result, or its failure. */
     const answer = (message: JsonRpc.Request, status: number, contentType: string, text: string): Effect.Effect<JsonRpc.JsonObject, McpClient.McpClientError> => {
-      const classified = JsonRpc.classify(parseJson(text))
       if (status >= 200 && status < 300) {
+        const classified = JsonRpc.classify(parseJson(text))
         if (!contentType.includes("application/json")) {
           return Effect.fail(failure(McpClient.ClientErrorCode.InvalidResult, `${where}: unexpected content type "${contentType}"`))
         }
@@ -231,12 +232,10 @@ export const make = (options: Options): Effect.Effect<HttpHop, never, Scope.Scop
         }
         return outcome(classified.message as unknown as Record<string, unknown>)
       }
-      // spec 2026-07-28 streamable-http "Backward Compatibility" (see the module header).
-      if (classified._tag === "Response" && "error" in classified.message) {
-        const code = classified.message.error.code
-        if (!(code <= -32000 && code >= -32019)) return outcome(classified.message as unknown as Record<string, unknown>)
-      }
-      return Effect.fail(failure(TRANSPORT_ERROR, `${where} failed: HTTP ${status}${text === "" ? "" : `: ${text.slice(0, 500)}`}`, { httpStatus: status }))
+      // spec 2026-07-28 streamable-http "Backward Compatibility" (see `HttpErrorAnswer`).
+      const error = HttpErrorAnswer.errorOf(text, message.id)
+      if (error !== undefined) return Effect.fail(failure(error.code, error.message, error.data))
+      return Effect.fail(failure(TRANSPORT_ERROR, HttpErrorAnswer.failureText(where, status, text), { httpStatus: status }))
     }
 
     // The next chunk of a stream, or null at its end.
