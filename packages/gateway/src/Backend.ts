@@ -216,14 +216,10 @@ export const invalidOptions = (backend: Backend): string | undefined => {
   const instances = backend.instances
   if (instances !== undefined) {
     if (instances.length === 0) return `backend "${backend.name}": instances is empty; give at least one, or an endpoint`
-    const ids = new Set<string>()
+    const problem = Balancer.instancesProblem(instances)
+    if (problem !== undefined) return `backend "${backend.name}": ${problem}`
     for (const instance of instances) {
       if (!namePattern.test(instance.id)) return `backend "${backend.name}": instance id "${instance.id}" is not valid: use 1 to 64 letters, digits, _, - or .`
-      if (ids.has(instance.id)) return `backend "${backend.name}": two instances have the id "${instance.id}"`
-      ids.add(instance.id)
-      if (instance.weight !== undefined && !(Number.isFinite(instance.weight) && instance.weight >= 0)) {
-        return `backend "${backend.name}": instance "${instance.id}" has weight ${instance.weight}; a weight is a finite number ≥ 0`
-      }
     }
   }
   const strategy = backend.balancing?.strategy

@@ -179,24 +179,34 @@ const defaultVirtualNodes = 160
 const defaultAffinityMax = 100_000
 const defaultAffinityIdle = Duration.hours(1)
 
+/**
+ * What is wrong with `instances` for a balancer, if anything: not an array,
+ * an instance without a string id, two with one id, or a weight that is not a
+ * finite number ≥ 0 (see `setInstances`). For checking configuration before
+ * any balancer is made.
+ *
+ * @since 0.4.0
+ */
+export const instancesProblem = (instances: ReadonlyArray<Instance>): string | undefined => {
+  if (!Array.isArray(instances)) return "instances must be an array"
+  const seen = new Set<string>()
+  for (const instance of instances) {
+    if (instance === null || typeof instance !== "object" || typeof instance.id !== "string") return "every instance needs a string id"
+    if (seen.has(instance.id)) return `two instances have the id "${instance.id}"`
+    seen.add(instance.id)
+    const weight = instance.weight ?? 1
+    if (typeof weight !== "number" || !Number.isFinite(weight) || weight < 0) {
+      return `instance "${instance.id}" has weight ${String(weight)}; a weight is a finite number ≥ 0`
+    }
+  }
+  return undefined
+}
+
 const validate = <I extends Instance>(instances: ReadonlyArray<I>): Effect.Effect<ReadonlyArray<Entry<I>>, InvalidBalancerConfig> =>
   Effect.suspend(() => {
-    if (!Array.isArray(instances)) return Effect.fail(new InvalidBalancerConfig({ reason: "instances must be an array" }))
-    const seen = new Set<string>()
-    const entries: Array<Entry<I>> = []
-    for (const instance of instances) {
-      if (instance === null || typeof instance !== "object" || typeof instance.id !== "string") {
-        return Effect.fail(new InvalidBalancerConfig({ reason: "every instance needs a string id" }))
-      }
-      if (seen.has(instance.id)) return Effect.fail(new InvalidBalancerConfig({ reason: `duplicate instance id "${instance.id}"` }))
-      seen.add(instance.id)
-      const weight = instance.weight ?? 1
-      if (typeof weight !== "number" || !Number.isFinite(weight) || weight < 0) {
-        return Effect.fail(new InvalidBalancerConfig({ reason: `instance "${instance.id}" has weight ${String(weight)}; a weight is a finite number ≥ 0` }))
-      }
-      entries.push({ instance, id: instance.id, weight, current: 0 })
-    }
-    return Effect.succeed(entries)
+    const problem = instancesProblem(instances)
+    if (problem !== undefined) return Effect.fail(new InvalidBalancerConfig({ reason: problem }))
+    return Effect.succeed(instances.map((instance) => ({ instance, id: instance.id, weight: instance.weight ?? 1, current: 0 })))
   })
 
 const always = () => true
