@@ -11,9 +11,9 @@
  *   expired ("Session Management" 4.). The request the 404 answered fails
  *   with -32000 and `data.processed: false` (`McpClient.notProcessed`): the
  *   server never read it, so it may be sent again on a new session whatever
- *   it does. The transport fails once every other request's POST has its own
- *   answer (at most 2 s later), so each learns whether the
- *   server read it;
+ *   it does. The transport fails once every other request of the session has
+ *   its own answer (at most 2 s later), so each learns whether the server
+ *   read it;
  * - after initialization a GET opens the server's own stream ("Listening for
  *   Messages from the Server"; a 405 means the server has none);
  * - a dropped SSE stream is resumed with a GET carrying `Last-Event-ID`,
@@ -647,8 +647,7 @@ export const make = (options: Options): Effect.Effect<HttpClientTransport, never
 
     /** The headers of a 2026-07-28 request (spec 2026-07-28 basic/transports/streamable-http "Request Metadata"). */
     const statelessHeaders = (message: JsonRpc.Request, version: string): Record<string, string> => {
-      const { headers, name } = RequestHeaders.metadata(message, version)
-      const all: Record<string, string> = { ...options.headers, ...headers }
+      const { headers: all, name } = RequestHeaders.metadata(message, version, { ...options.headers })
       const annotated = message.method === "tools/call" && name !== undefined ? toolHeaders.get(name) : undefined
       return annotated === undefined ? all : { ...all, ...paramHeaderValues(annotated, message.params?.arguments) }
     }

@@ -124,9 +124,6 @@ export const make = (options: Options): Effect.Effect<HttpHop, never, Scope.Scop
     // An answer too large is the answer's fault, not the connection's (as `HttpClientTransport` reports it).
     const tooLarge = (message: string) => failure(McpClient.ClientErrorCode.InvalidResult, message, { maxMessageBytes: maxBytes })
 
-    /** The headers every request carries, with `options.headers`; a request's own go on top. */
-    const common: Record<string, string> = { ...options.headers, accept: "application/json, text/event-stream", "content-type": "application/json" }
-
     const parseJson = (text: string): unknown => {
       try {
         return JSON.parse(text)
@@ -143,11 +140,12 @@ export const make = (options: Options): Effect.Effect<HttpHop, never, Scope.Scop
         const body = JSON.stringify(message)
         const meta = message.params?._meta
         const version = isObject(meta) ? meta[McpSchema.MetaKey.protocolVersion] : undefined
-        const headers: Record<string, string | number> = request.headers === undefined ? { ...common } : { ...common, ...request.headers }
-        if (typeof version === "string") headers["mcp-protocol-version"] = version
-        headers["mcp-method"] = message.method
-        const name = RequestHeaders.nameOf(message)
-        if (name !== undefined) headers["mcp-name"] = RequestHeaders.encodeValue(name)
+        // `options.headers`, the request's own, then the request's metadata over them.
+        const { headers } = RequestHeaders.metadata<Record<string, string | number>>(
+          message,
+          typeof version === "string" ? version : undefined,
+          { ...options.headers, ...request.headers }
+        )
         headers["content-length"] = Buffer.byteLength(body)
 
         const millis = request.timeoutMillis

@@ -47,28 +47,24 @@ export const encodeValue = (value: string): string => {
  * `Content-Type`, `MCP-Protocol-Version` (when the version is known),
  * `Mcp-Method`, and `Mcp-Name` for
  * the methods that name something, encoded as "Value Encoding" says; and the
- * name it mirrors, when there is one.
+ * name it mirrors, when there is one. Written into `into` (over what it
+ * holds), or a new record.
  */
-export const metadata = (
+export const metadata = <H extends Record<string, string | number> = Record<string, string>>(
   message: JsonRpc.Request,
-  version: string | undefined
-): { readonly headers: Record<string, string>; readonly name: string | undefined } => {
-  const headers: Record<string, string> = {
-    accept: "application/json, text/event-stream",
-    "content-type": "application/json",
-    ...(version === undefined ? {} : { "mcp-protocol-version": version }),
-    "mcp-method": message.method
-  }
-  const name = nameOf(message)
-  if (name !== undefined) headers["mcp-name"] = encodeValue(name)
-  return { headers, name }
-}
-
-/** The request's name for `Mcp-Name` (see `nameSource`), not yet encoded; undefined when its method has none. */
-export const nameOf = (message: JsonRpc.Request): string | undefined => {
+  version: string | undefined,
+  into: H = {} as H
+): { readonly headers: H; readonly name: string | undefined } => {
+  const headers = into as Record<string, string | number>
+  headers.accept = "application/json, text/event-stream"
+  headers["content-type"] = "application/json"
+  if (version !== undefined) headers["mcp-protocol-version"] = version
+  headers["mcp-method"] = message.method
   const source = nameSource[message.method]
   const value = source === undefined ? undefined : message.params?.[source]
-  return typeof value === "string" ? value : undefined
+  const name = typeof value === "string" ? value : undefined
+  if (name !== undefined) headers["mcp-name"] = encodeValue(name)
+  return { headers: into, name }
 }
 
 /** RFC 9110 field-value characters: visible ASCII, space, horizontal tab. */
