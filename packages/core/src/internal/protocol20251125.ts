@@ -37,9 +37,27 @@ export interface Listed {
 export const visibleIn = (target: Target, context: Context.Context<never>): boolean =>
   target.middleware.every((m) => m.visible === undefined || m.visible(context))
 
+/** What serves a resource URI: the resource of that URI, else the first template matching it (spec server/resources). */
+type Serving =
+  | { readonly resource: Compiled<Resource.Any> }
+  | { readonly template: Compiled<ResourceTemplate.Any>; readonly variables: Record<string, string> }
+
+const serving = (
+  resources: ReadonlyMap<string, Compiled<Resource.Any>>,
+  templates: ReadonlyMap<string, Compiled<ResourceTemplate.Any>>,
+  uri: string
+): Serving | undefined => {
+  const resource = resources.get(uri)
+  if (resource !== undefined) return { resource }
+  for (const template of templates.values()) {
+    const variables = template.value.match(uri)
+    if (variables !== undefined) return { template, variables }
+  }
+  return undefined
+}
+
 /**
- * Whether the resource `uri` names, read as `resources/read` finds it (the
- * resource of that URI, else the first template matching it), is hidden
+ * Whether the resource `uri` names, as `resources/read` finds it, is hidden
  * from this caller: it may not subscribe to it either (spec server/resources
  * "Subscriptions"). A URI nothing serves yet is not hidden.
  */
@@ -49,12 +67,8 @@ export const hiddenUri = (
   uri: string,
   context: Context.Context<never>
 ): boolean => {
-  const resource = resources.get(uri)
-  if (resource !== undefined) return !visibleIn(resource.target, context)
-  for (const template of templates.values()) {
-    if (template.value.match(uri) !== undefined) return !visibleIn(template.target, context)
-  }
-  return false
+  const found = serving(resources, templates, uri)
+  return found !== undefined && !visibleIn("resource" in found ? found.resource.target : found.template.target, context)
 }
 
 const listed = <A extends { readonly definition: unknown }>(map: ReadonlyMap<string, Compiled<A>>) => (): ReadonlyArray<Listed> => {
@@ -213,20 +227,18 @@ export const make = (registry: Registry): Table =>
       handle: (params) => {
         const uri = params.uri
         const primitive = { kind: "resource", name: uri } as const
-        const resource = registry.resources.get(uri)
-        if (resource !== undefined) {
+        const found = serving(registry.resources, registry.templates, uri)
+        if (found === undefined) return failed(registry.global(), new McpError.ResourceNotFound({ uri }), primitive)
+        if ("resource" in found) {
+          const { resource } = found
           return run(resource.target, orInternal(resource.value.read(uri), `resources/read ${McpError.clip(uri)}`) as unknown as Route["effect"], primitive)
         }
-        for (const template of registry.templates.values()) {
-          const variables = template.value.match(uri)
-          if (variables === undefined) continue
-          return run(
-            template.target,
-            orInternal(template.value.read(uri, variables), `resources/read ${McpError.clip(uri)}`) as unknown as Route["effect"],
-            primitive
-          )
-        }
-        return failed(registry.global(), new McpError.ResourceNotFound({ uri }), primitive)
+        const { template, variables } = found
+        return run(
+          template.target,
+          orInternal(template.value.read(uri, variables), `resources/read ${McpError.clip(uri)}`) as unknown as Route["effect"],
+          primitive
+        )
       }
     }),
 

@@ -120,7 +120,6 @@ const definitionOf = (entry: Protocol20251125.Listed): unknown => entry.definiti
 
 const hasVisibility = (entry: Protocol20251125.Listed): boolean => entry.target.middleware.some((m) => m.visible !== undefined)
 
-
 /** The tracer and clock of a runtime, when its spans are enabled. */
 const tracing = (runtime: Runtime.Runtime<never>): { readonly tracer: Tracer.Tracer; readonly clock: Clock.Clock } | undefined => {
   if (!FiberRefs.getOrDefault(runtime.fiberRefs, FiberRef.currentTracerEnabled)) return undefined
