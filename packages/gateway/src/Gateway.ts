@@ -33,8 +33,9 @@
  *   or `idempotentHint`, spec 2025-11-25 schema `ToolAnnotations`) waits for
  *   a new session, within the request timeout, and goes again once; so does
  *   any request the backend never read (its 404 for the old session says so,
- *   `McpClient.notProcessed`); other calls fail naming the backend. A backend with `sessions: "perPrincipal"`
- *   gets one upstream session per caller (`Principal`), released when idle.
+ *   `McpClient.notProcessed`); other calls fail naming the backend. A
+ *   backend with `sessions: "perPrincipal"` gets one upstream session per
+ *   caller (`Principal`), released when idle.
  *   With `probeInterval`, every connection is pinged; one that does not
  *   answer is replaced and counts against the breaker.
  *

@@ -67,6 +67,15 @@ const connect = (options: HttpClientTransport.Options) =>
     return { transport, client }
   })
 
+/** A client whose session the server ended (as an idle timeout or a restart would): its next request gets 404. */
+const expiredSession = Effect.gen(function*() {
+  const server = yield* HttpTransport.make({})
+  const connected = yield* connect({ url: server.url })
+  const ended = yield* Effect.promise(() => fetch(server.url, { method: "DELETE", headers: { "mcp-session-id": connected.transport.sessionId()! } }))
+  expect(ended.status).toBe(204)
+  return connected
+})
+
 const eventually = (check: () => boolean, what: string) =>
   Effect.gen(function*() {
     for (let i = 0; i < 200; i++) {
@@ -179,11 +188,7 @@ describe("HttpClientTransport (spec 2025-11-25 basic/transports \"Streamable HTT
 
   it.scopedLive("fails with a TransportError saying the session expired when the server answers 404 (\"Session Management\" 4.)", () =>
     Effect.gen(function*() {
-      const server = yield* HttpTransport.make({})
-      const { client, transport } = yield* connect({ url: server.url })
-      // The server ends the session (as an idle timeout or a restart would).
-      const ended = yield* Effect.promise(() => fetch(server.url, { method: "DELETE", headers: { "mcp-session-id": transport.sessionId()! } }))
-      expect(ended.status).toBe(204)
+      const { client, transport } = yield* expiredSession
       const error = yield* Effect.flip(client.callTool("echo", { text: "hi" }))
       expect(error.message).toMatch(/session expired/i)
       const again = yield* Effect.flip(transport.send({ jsonrpc: "2.0", method: "notifications/initialized" }))
@@ -193,10 +198,7 @@ describe("HttpClientTransport (spec 2025-11-25 basic/transports \"Streamable HTT
 
   it.scopedLive("answers each request the 404 refused as never processed, and so every request made after (\"Session Management\" 4.)", () =>
     Effect.gen(function*() {
-      const server = yield* HttpTransport.make({})
-      const { client, transport } = yield* connect({ url: server.url })
-      const ended = yield* Effect.promise(() => fetch(server.url, { method: "DELETE", headers: { "mcp-session-id": transport.sessionId()! } }))
-      expect(ended.status).toBe(204)
+      const { client } = yield* expiredSession
       // Sent together: each POST gets its own 404, and each request learns that the server never read it.
       const errors = yield* Effect.forEach([1, 2, 3], (n) => Effect.flip(client.callTool("echo", { text: `hi ${n}` })), { concurrency: "unbounded" })
       for (const error of errors) {
